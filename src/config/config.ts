@@ -1,0 +1,44 @@
+/**
+ * The configuration file's meaning (contract: "Config file"), after parsing and
+ * validation. Frozen once loaded; secrets live only in these objects.
+ */
+export interface RepositoryConfig {
+  readonly name: string;
+  /** Notary name prefix for this repository's images: GUN = `${gunPrefix}/${image}`. */
+  readonly gunPrefix: string;
+}
+
+export interface NexusConfig {
+  readonly url: URL;
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+  readonly caFile: string | undefined;
+  /** Undefined: every repository of format docker. */
+  readonly repositories: readonly RepositoryConfig[] | undefined;
+}
+
+export interface NotaryConfig {
+  readonly url: URL;
+  readonly caFile: string | undefined;
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+}
+
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface Config {
+  readonly nexus: NexusConfig | undefined;
+  readonly notary: NotaryConfig | undefined;
+  readonly database: string;
+  readonly schedule: string;
+  readonly listen: ListenAddress;
+  readonly expiryWarningDays: number;
+}
+
+export const DEFAULT_DATABASE = './trust-auditor.db';
+export const DEFAULT_SCHEDULE = '*/15 * * * *';
+export const DEFAULT_LISTEN: ListenAddress = { host: '0.0.0.0', port: 9817 };
+export const DEFAULT_EXPIRY_WARNING_DAYS = 7;

@@ -1,0 +1,252 @@
+/**
+ * Parses and validates the YAML configuration file in one pass, reporting every
+ * problem at once with the key it concerns. Pure: the environment and the
+ * secret-file reader are passed in (only main.ts touches process.env and fs).
+ */
+import { validate as validateCron } from 'node-cron';
+import { parseDocument } from 'yaml';
+
+import { err, ok, type Result } from '../lib/result.js';
+import {
+  DEFAULT_DATABASE,
+  DEFAULT_EXPIRY_WARNING_DAYS,
+  DEFAULT_LISTEN,
+  DEFAULT_SCHEDULE,
+  type Config,
+  type ListenAddress,
+  type NexusConfig,
+  type NotaryConfig,
+  type RepositoryConfig,
+} from './config.js';
+
+export interface ConfigIssue {
+  /** Dotted path of the key, e.g. `nexus.repositories[1].gunPrefix`. */
+  readonly key: string;
+  readonly message: string;
+}
+
+export interface ConfigInputs {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Reads a `passwordFile`; throws with a message on failure. */
+  readonly readSecretFile: (path: string) => string;
+}
+
+type Tree = { [key: string]: unknown };
+
+const isTree = (value: unknown): value is Tree =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** GUN prefix: a registry host[:port], optionally with path components. */
+const GUN_PREFIX = /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?(?:\/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*$/;
+
+export function parseConfig(text: string, inputs: ConfigInputs): Result<Config, ConfigIssue[]> {
+  const issues: ConfigIssue[] = [];
+  const issue = (key: string, message: string): undefined => {
+    issues.push({ key, message });
+    return undefined;
+  };
+
+  const document = parseDocument(text, { uniqueKeys: true });
+  if (document.errors.length > 0) {
+    const first = document.errors[0];
+    return err([{ key: '(file)', message: `not valid YAML: ${first?.message.split('\n')[0] ?? 'parse error'}` }]);
+  }
+  const raw: unknown = document.toJS() ?? {};
+  if (!isTree(raw)) {
+    return err([{ key: '(file)', message: 'must be a YAML mapping of keys' }]);
+  }
+
+  // ${VAR} expansion on string values, after YAML parsing, so that a variable's
+  // value can never change the document's structure. `$$` writes a literal `$`.
+  const expand = (value: unknown, key: string): unknown => {
+    if (typeof value === 'string') {
+      return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, name: string | undefined) => {
+        if (name === undefined) {
+          return '$';
+        }
+        const replacement = inputs.env[name];
+        if (replacement === undefined) {
+          issue(key, `refers to environment variable ${name}, which is not set`);
+          return '';
+        }
+        return replacement;
+      });
+    }
+    if (Array.isArray(value)) {
+      return value.map((item, index) => expand(item, `${key}[${index}]`));
+    }
+    if (isTree(value)) {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expand(v, key === '' ? k : `${key}.${k}`)]));
+    }
+    return value;
+  };
+  const tree = expand(raw, '') as Tree;
+
+  const checkKeys = (object: Tree, allowed: readonly string[], where: string): void => {
+    for (const key of Object.keys(object)) {
+      if (!allowed.includes(key)) {
+        issue(where === '' ? key : `${where}.${key}`, `is not a known key (known here: ${allowed.join(', ')})`);
+      }
+    }
+  };
+  const optionalString = (object: Tree, key: string, where: string): string | undefined => {
+    const value = object[key];
+    if (value === undefined || value === null) {
+      return undefined;
+    }
+    if (typeof value !== 'string' || value.length === 0) {
+      return issue(`${where}.${key}`, 'must be a non-empty string');
+    }
+    return value;
+  };
+  const url = (object: Tree, key: string, where: string, fallback: string | undefined): URL | undefined => {
+    const value = optionalString(object, key, where) ?? fallback;
+    if (value === undefined) {
+      return issue(`${where}.${key}`, 'is required');
+    }
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      return issue(`${where}.${key}`, `${JSON.stringify(value)} is not a URL`);
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+      return issue(`${where}.${key}`, 'must be an http or https URL');
+    }
+    if (parsed.username !== '' || parsed.password !== '') {
+      return issue(`${where}.${key}`, 'must not carry credentials; use username and password');
+    }
+    return parsed;
+  };
+  const password = (object: Tree, where: string): string | undefined => {
+    const inline = optionalString(object, 'password', where);
+    const file = optionalString(object, 'passwordFile', where);
+    if (inline !== undefined && file !== undefined) {
+      return issue(`${where}.passwordFile`, 'cannot be combined with password');
+    }
+    if (file === undefined) {
+      return inline;
+    }
+    try {
+      return inputs.readSecretFile(file).replace(/\r?\n$/, '');
+    } catch (error) {
+      return issue(`${where}.passwordFile`, `cannot be read: ${(error as Error).message}`);
+    }
+  };
+  const section = (key: string): Tree | undefined => {
+    const value = tree[key];
+    if (value === undefined || value === null) {
+      return undefined;
+    }
+    if (!isTree(value)) {
+      return issue(key, 'must be a mapping');
+    }
+    return value;
+  };
+
+  checkKeys(tree, ['nexus', 'notary', 'database', 'schedule', 'listen', 'expiryWarningDays'], '');
+
+  let nexus: NexusConfig | undefined;
+  const nexusTree = section('nexus');
+  if (nexusTree !== undefined) {
+    checkKeys(nexusTree, ['url', 'username', 'password', 'passwordFile', 'caFile', 'repositories'], 'nexus');
+    nexus = {
+      url: url(nexusTree, 'url', 'nexus', undefined) ?? new URL('http://invalid.invalid'),
+      username: optionalString(nexusTree, 'username', 'nexus'),
+      password: password(nexusTree, 'nexus'),
+      caFile: optionalString(nexusTree, 'caFile', 'nexus'),
+      repositories: parseRepositories(nexusTree['repositories'], issue),
+    };
+  }
+
+  let notary: NotaryConfig | undefined;
+  const notaryTree = section('notary') ?? (inputs.env['DOCKER_CONTENT_TRUST_SERVER'] === undefined ? undefined : {});
+  if (notaryTree !== undefined) {
+    checkKeys(notaryTree, ['url', 'caFile', 'username', 'password', 'passwordFile'], 'notary');
+    notary = {
+      url: url(notaryTree, 'url', 'notary', inputs.env['DOCKER_CONTENT_TRUST_SERVER']) ?? new URL('http://invalid.invalid'),
+      caFile: optionalString(notaryTree, 'caFile', 'notary'),
+      username: optionalString(notaryTree, 'username', 'notary'),
+      password: password(notaryTree, 'notary'),
+    };
+  }
+
+  const database = optionalString(tree, 'database', '') ?? DEFAULT_DATABASE;
+
+  const schedule = optionalString(tree, 'schedule', '') ?? DEFAULT_SCHEDULE;
+  if (!validateCron(schedule)) {
+    issue('schedule', `${JSON.stringify(schedule)} is not a valid cron expression`);
+  }
+
+  const listen = parseListen(tree['listen'], issue) ?? DEFAULT_LISTEN;
+
+  let expiryWarningDays = DEFAULT_EXPIRY_WARNING_DAYS;
+  const days = tree['expiryWarningDays'];
+  if (days !== undefined && days !== null) {
+    if (typeof days !== 'number' || !Number.isInteger(days) || days < 0 || days > 3650) {
+      issue('expiryWarningDays', 'must be a whole number of days from 0 to 3650');
+    } else {
+      expiryWarningDays = days;
+    }
+  }
+
+  if (issues.length > 0) {
+    return err(issues);
+  }
+  return ok(Object.freeze({ nexus, notary, database, schedule, listen, expiryWarningDays }));
+}
+
+function parseRepositories(
+  value: unknown,
+  issue: (key: string, message: string) => undefined
+): readonly RepositoryConfig[] | undefined {
+  if (value === undefined || value === null) {
+    return undefined;
+  }
+  if (!Array.isArray(value)) {
+    return issue('nexus.repositories', 'must be a list of {name, gunPrefix}');
+  }
+  const seen = new Set<string>();
+  const repositories: RepositoryConfig[] = [];
+  for (const [index, item] of value.entries()) {
+    const where = `nexus.repositories[${index}]`;
+    if (!isTree(item)) {
+      issue(where, 'must be a mapping with name and gunPrefix');
+      continue;
+    }
+    for (const key of Object.keys(item)) {
+      if (key !== 'name' && key !== 'gunPrefix') {
+        issue(`${where}.${key}`, 'is not a known key (known here: name, gunPrefix)');
+      }
+    }
+    const name = item['name'];
+    const gunPrefix = item['gunPrefix'];
+    if (typeof name !== 'string' || name.length === 0) {
+      issue(`${where}.name`, 'is required and must be a string');
+      continue;
+    }
+    if (seen.has(name)) {
+      issue(`${where}.name`, `repository ${JSON.stringify(name)} is listed twice`);
+    }
+    seen.add(name);
+    if (typeof gunPrefix !== 'string' || !GUN_PREFIX.test(gunPrefix.replace(/\/+$/, ''))) {
+      issue(`${where}.gunPrefix`, 'is required: the registry host[:port][/path] that images were pushed to, e.g. nexus.example.com:18079');
+      continue;
+    }
+    repositories.push({ name, gunPrefix: gunPrefix.replace(/\/+$/, '') });
+  }
+  return repositories;
+}
+
+function parseListen(value: unknown, issue: (key: string, message: string) => undefined): ListenAddress | undefined {
+  if (value === undefined || value === null) {
+    return undefined;
+  }
+  const text = typeof value === 'number' ? `:${value}` : value;
+  const match = typeof text === 'string' ? /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]*)):(\d{1,5})$/.exec(text) : null;
+  const port = match === null ? Number.NaN : Number(match[3]);
+  if (match === null || port > 65535) {
+    return issue('listen', 'must be host:port, e.g. 0.0.0.0:9817 or [::]:9817');
+  }
+  return { host: match[1] ?? (match[2] === '' ? '0.0.0.0' : (match[2] as string)), port };
+}

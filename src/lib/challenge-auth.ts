@@ -1,0 +1,120 @@
+/**
+ * Answers `401` challenges the way docker and the notary client do
+ * (notary utils/http.go; registry token spec): Basic with the configured
+ * credentials, or Bearer with a token from the challenge's realm. Tokens are
+ * kept per origin and scope hint (a GUN or an image) in a private field, so a
+ * logged or inspected client never shows them.
+ */
+import { FetchError } from './errors.js';
+import { describeUrl, headerValue, type HttpClient, type HttpRequest, type HttpResponse } from './http-client.js';
+import { parseChallenge, type Challenge } from './www-authenticate.js';
+
+export interface Credentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+const TOKEN_RESPONSE_LIMIT = 64 * 1024;
+const MAX_CACHED_AUTHORIZATIONS = 10_000;
+
+export class ChallengeAuthenticator {
+  readonly #http: HttpClient;
+  readonly #credentials: Credentials | undefined;
+  readonly #authorizations = new Map<string, string>();
+  /** Counts token requests, for the request budget and tests. */
+  tokenRequests = 0;
+
+  constructor(http: HttpClient, credentials: Credentials | undefined) {
+    this.#http = http;
+    this.#credentials = credentials;
+  }
+
+  /** Sends `req`, answering one authentication challenge if the server asks. */
+  async send(url: URL, req: HttpRequest, scopeHint: string): Promise<HttpResponse> {
+    const cacheKey = `${url.origin} ${scopeHint}`;
+    const cached = this.#authorizations.get(cacheKey);
+    const response = await this.#http.send(url, withAuthorization(req, cached));
+    if (response.status !== 401) {
+      return response;
+    }
+    const header = headerValue(response.headers, 'www-authenticate');
+    const challenge = header === undefined ? undefined : parseChallenge(header);
+    if (challenge === undefined) {
+      return response;
+    }
+    const authorization = await this.#answer(challenge, url, req);
+    if (authorization === undefined) {
+      return response;
+    }
+    if (this.#authorizations.size >= MAX_CACHED_AUTHORIZATIONS) {
+      this.#authorizations.clear();
+    }
+    this.#authorizations.set(cacheKey, authorization);
+    return this.#http.send(url, withAuthorization(req, authorization));
+  }
+
+  async #answer(challenge: Challenge, url: URL, req: HttpRequest): Promise<string | undefined> {
+    if (challenge.scheme === 'basic') {
+      return this.#credentials === undefined ? undefined : basic(this.#credentials);
+    }
+    if (challenge.scheme !== 'bearer') {
+      return undefined;
+    }
+    const realm = challenge.params.get('realm');
+    if (realm === undefined) {
+      throw new FetchError('AUTH', `${req.what}: Bearer challenge from ${describeUrl(url)} has no realm`);
+    }
+    let tokenUrl: URL;
+    try {
+      tokenUrl = new URL(realm, url);
+    } catch {
+      throw new FetchError('AUTH', `${req.what}: Bearer realm ${JSON.stringify(realm)} is not a URL`);
+    }
+    if (tokenUrl.protocol !== 'https:' && tokenUrl.protocol !== 'http:') {
+      throw new FetchError('AUTH', `${req.what}: Bearer realm uses unsupported scheme ${tokenUrl.protocol}`);
+    }
+    if (url.protocol === 'https:' && tokenUrl.protocol === 'http:' && this.#credentials !== undefined) {
+      throw new FetchError('AUTH', `${req.what}: refusing to send credentials to plain-http realm ${describeUrl(tokenUrl)}`);
+    }
+    for (const name of ['service', 'scope']) {
+      const value = challenge.params.get(name);
+      if (value !== undefined) {
+        tokenUrl.searchParams.set(name, value);
+      }
+    }
+    this.tokenRequests++;
+    const response = await this.#http.send(tokenUrl, {
+      maxBytes: TOKEN_RESPONSE_LIMIT,
+      what: `token for ${req.what}`,
+      signal: req.signal,
+      headers: this.#credentials === undefined ? {} : { authorization: basic(this.#credentials) },
+    });
+    if (response.status !== 200) {
+      throw new FetchError('AUTH', `${req.what}: token endpoint ${describeUrl(tokenUrl)} answered HTTP ${response.status}`, {
+        status: response.status,
+      });
+    }
+    let token: unknown;
+    try {
+      const parsed = JSON.parse(response.body.toString('utf8')) as { token?: unknown; access_token?: unknown };
+      token = parsed.token ?? parsed.access_token;
+    } catch {
+      token = undefined;
+    }
+    if (typeof token !== 'string' || token.length === 0) {
+      throw new FetchError('AUTH', `${req.what}: token endpoint ${describeUrl(tokenUrl)} returned no token`);
+    }
+    return `Bearer ${token}`;
+  }
+}
+
+function basic(credentials: Credentials): string {
+  return 'Basic ' + Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64');
+}
+
+function withAuthorization(req: HttpRequest, authorization: string | undefined): HttpRequest {
+  if (authorization === undefined) {
+    return req;
+  }
+  return { ...req, headers: { ...req.headers, authorization } };
+}

@@ -1,0 +1,7 @@
+/** A value or a reason, for outcomes that are expected (renovate's `Result`, sigstore's code unions). */
+export type Result<T, E> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: E };
+
+export const ok = <T>(value: T): Result<T, never> => ({ ok: true, value });
+export const err = <E>(error: E): Result<never, E> => ({ ok: false, error });

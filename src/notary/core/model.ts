@@ -1,0 +1,320 @@
+/**
+ * Notary's metadata formats (notary `tuf/data/{types,root,targets,snapshot,timestamp}.go`),
+ * parsed strictly: a missing or ill-typed field fails closed. These are not
+ * TUF 1.0 files: `_type` is capitalised, there is no `spec_version`, hashes,
+ * keys and signatures are base64, and `expires` carries nanoseconds and offsets.
+ */
+import { err, ok, type Result } from '../../lib/result.js';
+import { canonicalize, CanonicalJsonError } from './canonical-json.js';
+import { BASE_ROLES, type BaseRole, type TrustFailureCode } from './codes.js';
+import { entriesOf, isObject, ownValue, parseJsonBytes, type JsonObject, type JsonValue } from './json.js';
+import { decodeBase64, importKey, type TufKey } from './keys.js';
+import { parseRfc3339 } from './rfc3339.js';
+
+export interface ParseFailure {
+  readonly code: Extract<TrustFailureCode, 'MALFORMED_METADATA' | 'WRONG_TYPE'>;
+  readonly detail: string;
+}
+
+export interface SignatureEntry {
+  readonly keyid: string;
+  readonly method: string;
+  readonly sig: Uint8Array;
+}
+
+export interface RoleKeys {
+  readonly keyids: readonly string[];
+  readonly threshold: number;
+}
+
+/** Length and hashes of a file, as snapshot and timestamp list them. */
+export interface FileMeta {
+  readonly length: number;
+  /** Algorithm → digest bytes; sha256 is always present. */
+  readonly hashes: ReadonlyMap<string, Uint8Array>;
+}
+
+interface Signed {
+  readonly version: number;
+  readonly expires: Date;
+  /** The canonical bytes of `signed`: what the signatures cover. */
+  readonly message: Uint8Array;
+  readonly signatures: readonly SignatureEntry[];
+}
+
+export interface Root extends Signed {
+  readonly keys: ReadonlyMap<string, TufKey>;
+  readonly roles: ReadonlyMap<BaseRole, RoleKeys>;
+}
+
+export interface Timestamp extends Signed {
+  readonly snapshot: FileMeta;
+}
+
+export interface Snapshot extends Signed {
+  readonly meta: ReadonlyMap<string, FileMeta>;
+}
+
+export interface DelegatedRole extends RoleKeys {
+  readonly name: string;
+  readonly paths: readonly string[];
+}
+
+export interface Targets extends Signed {
+  readonly targets: ReadonlyMap<string, FileMeta>;
+  readonly delegationKeys: ReadonlyMap<string, TufKey>;
+  readonly delegations: readonly DelegatedRole[];
+}
+
+/** Bounds on what one file may make us do. */
+const MAX_SIGNATURES = 64;
+const MAX_KEYS = 256;
+const MAX_DELEGATIONS = 256;
+const MAX_PATHS = 1024;
+
+/** The digest length of each hash algorithm we check (notary CheckValidHashStructures). */
+const HASH_LENGTHS: Readonly<Record<string, number>> = { sha256: 32, sha512: 64 };
+
+class Malformed extends Error {}
+
+function fail(message: string): never {
+  throw new Malformed(message);
+}
+
+function field(object: JsonObject, key: string, where: string): JsonValue {
+  const value = ownValue(object, key);
+  if (value === undefined) {
+    fail(`${where} has no "${key}"`);
+  }
+  return value;
+}
+
+function objectField(object: JsonObject, key: string, where: string): JsonObject {
+  const value = field(object, key, where);
+  return isObject(value) ? value : fail(`${where}.${key} is not an object`);
+}
+
+function stringField(object: JsonObject, key: string, where: string): string {
+  const value = field(object, key, where);
+  return typeof value === 'string' ? value : fail(`${where}.${key} is not a string`);
+}
+
+function integerField(object: JsonObject, key: string, where: string, minimum: number): number {
+  const value = field(object, key, where);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < minimum) {
+    fail(`${where}.${key} is not an integer >= ${minimum}`);
+  }
+  return value;
+}
+
+function arrayField(object: JsonObject, key: string, where: string, maximum: number): JsonValue[] {
+  const value = field(object, key, where);
+  if (!Array.isArray(value)) {
+    fail(`${where}.${key} is not an array`);
+  }
+  if (value.length > maximum) {
+    fail(`${where}.${key} has more than ${maximum} entries`);
+  }
+  return value;
+}
+
+function stringArray(object: JsonObject, key: string, where: string, maximum: number): string[] {
+  return arrayField(object, key, where, maximum).map((item) =>
+    typeof item === 'string' ? item : fail(`${where}.${key} holds a non-string`)
+  );
+}
+
+function parseSignatures(list: JsonValue[]): SignatureEntry[] {
+  return list.map((item, index) => {
+    const where = `signatures[${index}]`;
+    if (!isObject(item)) {
+      fail(`${where} is not an object`);
+    }
+    const sig = decodeBase64(stringField(item, 'sig', where));
+    if (sig === undefined) {
+      fail(`${where}.sig is not base64`);
+    }
+    // Signature.UnmarshalJSON lower-cases the method.
+    return { keyid: stringField(item, 'keyid', where), method: stringField(item, 'method', where).toLowerCase(), sig };
+  });
+}
+
+export function parseFileMeta(value: JsonValue, where: string): FileMeta {
+  if (!isObject(value)) {
+    fail(`${where} is not an object`);
+  }
+  const length = integerField(value, 'length', where, 0);
+  const hashes = new Map<string, Uint8Array>();
+  for (const [algorithm, encoded] of entriesOf(objectField(value, 'hashes', where))) {
+    const expected = HASH_LENGTHS[algorithm];
+    if (expected === undefined) {
+      continue; // unknown algorithms are ignored, as in notary CheckHashes
+    }
+    const digest = typeof encoded === 'string' ? decodeBase64(encoded) : undefined;
+    if (digest === undefined || digest.length !== expected) {
+      fail(`${where}.hashes.${algorithm} is not a base64 ${algorithm} digest`);
+    }
+    hashes.set(algorithm, digest);
+  }
+  if (!hashes.has('sha256')) {
+    fail(`${where} has no sha256 hash`);
+  }
+  return { length, hashes };
+}
+
+function parseKeys(object: JsonObject, where: string): Map<string, TufKey> {
+  const entries = entriesOf(object);
+  if (entries.length > MAX_KEYS) {
+    fail(`${where} lists more than ${MAX_KEYS} keys`);
+  }
+  const keys = new Map<string, TufKey>();
+  for (const [keyid, value] of entries) {
+    if (!isObject(value)) {
+      fail(`${where}.${keyid} is not an object`);
+    }
+    const keyval = objectField(value, 'keyval', `${where}.${keyid}`);
+    keys.set(keyid, importKey(stringField(value, 'keytype', `${where}.${keyid}`), stringField(keyval, 'public', `${where}.${keyid}.keyval`)));
+  }
+  return keys;
+}
+
+function parseRoleKeys(value: JsonValue, where: string, known: ReadonlyMap<string, TufKey>): RoleKeys {
+  if (!isObject(value)) {
+    fail(`${where} is not an object`);
+  }
+  const keyids = stringArray(value, 'keyids', where, MAX_KEYS);
+  for (const keyid of keyids) {
+    if (!known.has(keyid)) {
+      fail(`${where} lists key ${keyid}, which is not among the keys`);
+    }
+  }
+  return { keyids, threshold: integerField(value, 'threshold', where, 1) };
+}
+
+/** Parses the envelope and the fields common to every role. */
+function parseSigned(bytes: Uint8Array, type: string): { signed: JsonObject; common: Signed } {
+  const parsed = parseJsonBytes(bytes);
+  if (!parsed.ok) {
+    fail(parsed.error);
+  }
+  const envelope = parsed.value;
+  if (!isObject(envelope)) {
+    fail('metadata is not a JSON object');
+  }
+  const signed = objectField(envelope, 'signed', 'metadata');
+  const signatures = parseSignatures(arrayField(envelope, 'signatures', 'metadata', MAX_SIGNATURES));
+  const actualType = stringField(signed, '_type', 'signed');
+  if (actualType !== type) {
+    throw new WrongType(`_type is ${JSON.stringify(actualType)}, expected ${JSON.stringify(type)}`);
+  }
+  const expiresText = stringField(signed, 'expires', 'signed');
+  const expires = parseRfc3339(expiresText);
+  if (expires === undefined) {
+    fail(`signed.expires ${JSON.stringify(expiresText)} is not an RFC 3339 time`);
+  }
+  let message: Uint8Array;
+  try {
+    message = canonicalize(signed);
+  } catch (error) {
+    if (error instanceof CanonicalJsonError) {
+      fail(`signed cannot be canonicalised: ${error.message}`);
+    }
+    throw error;
+  }
+  return {
+    signed,
+    common: { version: integerField(signed, 'version', 'signed', 1), expires, message, signatures },
+  };
+}
+
+class WrongType extends Error {}
+
+function guard<T>(parse: () => T): Result<T, ParseFailure> {
+  try {
+    return ok(parse());
+  } catch (error) {
+    if (error instanceof Malformed) {
+      return err({ code: 'MALFORMED_METADATA', detail: error.message });
+    }
+    if (error instanceof WrongType) {
+      return err({ code: 'WRONG_TYPE', detail: error.message });
+    }
+    throw error;
+  }
+}
+
+export function parseRoot(bytes: Uint8Array): Result<Root, ParseFailure> {
+  return guard(() => {
+    const { signed, common } = parseSigned(bytes, 'Root');
+    const keys = parseKeys(objectField(signed, 'keys', 'signed'), 'signed.keys');
+    const rolesObject = objectField(signed, 'roles', 'signed');
+    const roles = new Map<BaseRole, RoleKeys>();
+    for (const role of BASE_ROLES) {
+      roles.set(role, parseRoleKeys(field(rolesObject, role, 'signed.roles'), `signed.roles.${role}`, keys));
+    }
+    return { ...common, keys, roles };
+  });
+}
+
+export function parseTimestamp(bytes: Uint8Array): Result<Timestamp, ParseFailure> {
+  return guard(() => {
+    const { signed, common } = parseSigned(bytes, 'Timestamp');
+    const meta = objectField(signed, 'meta', 'signed');
+    return { ...common, snapshot: parseFileMeta(field(meta, 'snapshot', 'signed.meta'), 'signed.meta.snapshot') };
+  });
+}
+
+export function parseSnapshot(bytes: Uint8Array): Result<Snapshot, ParseFailure> {
+  return guard(() => {
+    const { signed, common } = parseSigned(bytes, 'Snapshot');
+    const meta = new Map<string, FileMeta>();
+    const entries = entriesOf(objectField(signed, 'meta', 'signed'));
+    if (entries.length > MAX_DELEGATIONS + 2) {
+      fail(`signed.meta lists more than ${MAX_DELEGATIONS + 2} files`);
+    }
+    for (const [role, value] of entries) {
+      meta.set(role, parseFileMeta(value, `signed.meta.${role}`));
+    }
+    // notary IsValidSnapshotStructure: root and targets must be listed.
+    for (const required of ['root', 'targets']) {
+      if (!meta.has(required)) {
+        fail(`signed.meta has no "${required}"`);
+      }
+    }
+    return { ...common, meta };
+  });
+}
+
+/** notary tuf/data/roles.go IsDelegation: lower-case path segments under `targets/`, path-clean. */
+const DELEGATION_NAME = /^targets(?:\/[-a-z0-9_]+)+$/;
+
+/** Parses `targets.json` or a delegation file; `role` is its own name (delegations must be direct children). */
+export function parseTargets(bytes: Uint8Array, role: string): Result<Targets, ParseFailure> {
+  return guard(() => {
+    const { signed, common } = parseSigned(bytes, 'Targets');
+    const targets = new Map<string, FileMeta>();
+    for (const [name, value] of entriesOf(objectField(signed, 'targets', 'signed'))) {
+      targets.set(name, parseFileMeta(value, `signed.targets[${JSON.stringify(name)}]`));
+    }
+    const delegationsObject = objectField(signed, 'delegations', 'signed');
+    const delegationKeys = parseKeys(objectField(delegationsObject, 'keys', 'signed.delegations'), 'signed.delegations.keys');
+    const delegations = arrayField(delegationsObject, 'roles', 'signed.delegations', MAX_DELEGATIONS).map(
+      (value, index): DelegatedRole => {
+        const where = `signed.delegations.roles[${index}]`;
+        if (!isObject(value)) {
+          fail(`${where} is not an object`);
+        }
+        const name = stringField(value, 'name', where);
+        if (name.length >= 256 || !DELEGATION_NAME.test(name) || !name.startsWith(role + '/') || name.slice(role.length + 1).includes('/')) {
+          fail(`${where}.name ${JSON.stringify(name)} is not a direct child delegation of ${role}`);
+        }
+        return {
+          name,
+          ...parseRoleKeys(value, where, delegationKeys),
+          paths: stringArray(value, 'paths', where, MAX_PATHS),
+        };
+      }
+    );
+    return { ...common, targets, delegationKeys, delegations };
+  });
+}

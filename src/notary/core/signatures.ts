@@ -1,0 +1,121 @@
+/**
+ * Signature checks as notary `tuf/signed/verify.go` VerifySignatures and
+ * `tuf/signed/verifiers.go` do them, with one deliberate difference: the
+ * threshold counts distinct public keys, not key ids (go-tuf GHSA-3633-5h82-39pq).
+ */
+import { constants, verify, type KeyObject } from 'node:crypto';
+
+import { err, ok, type Result } from '../../lib/result.js';
+import type { TufKey } from './keys.js';
+import type { RoleKeys, SignatureEntry } from './model.js';
+
+/** Raw r||s length of an ECDSA signature per curve (2 × ⌈bits/8⌉). */
+const ECDSA_SIGNATURE_LENGTH: Readonly<Record<string, number>> = {
+  prime256v1: 64,
+  secp384r1: 96,
+  secp521r1: 132,
+};
+
+/** Every Notary method hashes the canonical bytes with SHA-256 (Ed25519 hashes internally). */
+export function verifySignature(
+  method: string,
+  key: TufKey,
+  message: Uint8Array,
+  signature: Uint8Array
+): boolean {
+  const publicKey = key.publicKey;
+  if (publicKey === undefined) {
+    return false;
+  }
+  try {
+    switch (method) {
+      case 'ecdsa':
+        return (
+          (key.keytype === 'ecdsa' || key.keytype === 'ecdsa-x509') &&
+          signature.length === ecdsaSignatureLength(publicKey) &&
+          verify('sha256', message, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature)
+        );
+      case 'eddsa':
+        return key.keytype === 'ed25519' && signature.length === 64 && verify(null, message, publicKey, signature);
+      case 'rsapss':
+        return (
+          isRsa(key) &&
+          verify(
+            'sha256',
+            message,
+            { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 },
+            signature
+          )
+        );
+      case 'rsapkcs1v15':
+        return (
+          isRsa(key) &&
+          verify('sha256', message, { key: publicKey, padding: constants.RSA_PKCS1_PADDING }, signature)
+        );
+      default:
+        // Unknown methods (and "pycrypto-pkcs#1 pss", which Notary itself cannot verify) never count.
+        return false;
+    }
+  } catch {
+    return false;
+  }
+}
+
+function isRsa(key: TufKey): boolean {
+  return key.keytype === 'rsa' || key.keytype === 'rsa-x509';
+}
+
+function ecdsaSignatureLength(key: KeyObject): number {
+  return ECDSA_SIGNATURE_LENGTH[key.asymmetricKeyDetails?.namedCurve ?? ''] ?? -1;
+}
+
+export interface ThresholdFailure {
+  readonly code: 'THRESHOLD_NOT_MET' | 'KEY_ID_MISMATCH';
+  readonly detail: string;
+}
+
+/**
+ * Counts valid signatures over `message` by the role's keys. A signature by a
+ * key the role does not list is ignored; a listed key whose computed id differs
+ * from the id it is listed under is a hard error (notary ErrInvalidKeyID).
+ */
+export function checkThreshold(
+  role: RoleKeys,
+  keys: ReadonlyMap<string, TufKey>,
+  message: Uint8Array,
+  signatures: readonly SignatureEntry[]
+): Result<number, ThresholdFailure> {
+  const signers = new Set<string>();
+  const tried = new Set<string>();
+  let considered = 0;
+  for (const signature of signatures) {
+    // Each listed key is tried once: repeated signatures cannot multiply the work.
+    if (!role.keyids.includes(signature.keyid) || tried.has(signature.keyid)) {
+      continue;
+    }
+    tried.add(signature.keyid);
+    const key = keys.get(signature.keyid);
+    if (key === undefined) {
+      continue;
+    }
+    if (key.id !== signature.keyid) {
+      return err({
+        code: 'KEY_ID_MISMATCH',
+        detail: `key listed as ${signature.keyid} has id ${key.id}`,
+      });
+    }
+    considered++;
+    if (key.fingerprint !== undefined && verifySignature(signature.method, key, message, signature.sig)) {
+      signers.add(key.fingerprint);
+    }
+  }
+  if (signers.size < role.threshold) {
+    return err({
+      code: 'THRESHOLD_NOT_MET',
+      detail:
+        `${signers.size} valid signature(s) from distinct keys, threshold ${role.threshold}` +
+        ` (${signatures.length} signature(s), ${considered} by listed keys)`,
+    });
+  }
+  return ok(signers.size);
+}
