@@ -41,8 +41,12 @@ const GUN_PREFIX = /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?(?
 
 export function parseConfig(text: string, inputs: ConfigInputs): Result<Config, ConfigIssue[]> {
   const issues: ConfigIssue[] = [];
+  // The first problem found for a key is the one worth reading (an unset
+  // variable, not the empty value it leaves behind).
   const issue = (key: string, message: string): undefined => {
-    issues.push({ key, message });
+    if (!issues.some((existing) => existing.key === key)) {
+      issues.push({ key, message });
+    }
     return undefined;
   };
 

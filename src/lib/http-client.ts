@@ -25,6 +25,13 @@ export interface HttpRequest {
   /** What the caller is fetching, for error messages (`timestamp.json of example.com/app`). */
   readonly what: string;
   readonly signal?: AbortSignal | undefined;
+  /**
+   * 'truncate': keep the first maxBytes + 1 bytes and stop reading, for bodies
+   * whose exact length and hash are known (the verifier then reports the
+   * mismatch, as notary httpstore.go GetSized cuts bodies at the known size).
+   * Default 'fail': TOO_LARGE.
+   */
+  readonly onOverflow?: 'fail' | 'truncate';
 }
 
 export interface HttpResponse {
@@ -60,7 +67,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         bodyTimeout: options.timeoutMs,
       });
       const limit = response.statusCode >= 200 && response.statusCode < 300 ? req.maxBytes : ERROR_BODY_LIMIT;
-      const body = await readBounded(response.body, response.headers['content-length'], limit, req.what, url);
+      const overflow = limit === req.maxBytes ? (req.onOverflow ?? 'fail') : 'truncate';
+      const body = await readBounded(response.body, response.headers['content-length'], limit, overflow, req.what, url);
       return { status: response.statusCode, headers: response.headers, body, url };
     } catch (error) {
       if (error instanceof FetchError) {
@@ -106,27 +114,42 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   };
 }
 
+type ResponseBody = AsyncIterable<Buffer> & {
+  destroy(error?: Error): unknown;
+  on(event: 'error', listener: () => void): unknown;
+};
+
+/** Stops reading a body; the abort error undici then emits is expected, not unhandled. */
+function discard(body: ResponseBody): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
 async function readBounded(
-  body: AsyncIterable<Buffer> & { destroy(error?: Error): unknown },
+  body: ResponseBody,
   contentLength: string | string[] | undefined,
   limit: number,
+  overflow: 'fail' | 'truncate',
   what: string,
   url: URL
 ): Promise<Buffer> {
   const declared = typeof contentLength === 'string' ? Number(contentLength) : Number.NaN;
-  if (Number.isFinite(declared) && declared > limit) {
-    body.destroy();
+  if (overflow === 'fail' && Number.isFinite(declared) && declared > limit) {
+    discard(body);
     throw new FetchError('TOO_LARGE', `${what}: response of ${declared} bytes exceeds the ${limit}-byte limit (${describeUrl(url)})`);
   }
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of body) {
     total += chunk.length;
-    if (total > limit) {
-      body.destroy();
-      throw new FetchError('TOO_LARGE', `${what}: response exceeds the ${limit}-byte limit (${describeUrl(url)})`);
-    }
     chunks.push(chunk);
+    if (total > limit) {
+      discard(body);
+      if (overflow === 'fail') {
+        throw new FetchError('TOO_LARGE', `${what}: response exceeds the ${limit}-byte limit (${describeUrl(url)})`);
+      }
+      return Buffer.concat(chunks, total).subarray(0, limit + 1);
+    }
   }
   return Buffer.concat(chunks, total);
 }

@@ -154,12 +154,12 @@ export class NotaryFetcher {
     // With a known length, anything longer cannot match its hash (notary httpstore.go GetSized).
     const limit = location?.length ?? cap;
     if (location !== undefined) {
-      const byHash = await this.#get(gun, `${role}.${location.sha256}.json`, limit, signal, true);
+      const byHash = await this.#get(gun, `${role}.${location.sha256}.json`, limit, signal, true, true);
       if (byHash !== undefined) {
         return byHash.body;
       }
     }
-    const byName = await this.#get(gun, `${role}.json`, limit, signal, true);
+    const byName = await this.#get(gun, `${role}.json`, limit, signal, true, location !== undefined);
     if (byName === undefined && !optional) {
       throw new FetchError('HTTP_4XX', `${role}.json of ${gun}: the server has a timestamp but no ${role} (HTTP 404)`, {
         status: 404,
@@ -174,7 +174,8 @@ export class NotaryFetcher {
     file: string,
     maxBytes: number,
     signal: AbortSignal | undefined,
-    allowNotFound: boolean
+    allowNotFound: boolean,
+    lengthKnown = false
   ): Promise<HttpResponse | undefined> {
     if (!isValidGun(gun)) {
       throw new FetchError('MALFORMED', `${JSON.stringify(gun)} is not a valid GUN (registry host[:port]/repository)`);
@@ -186,7 +187,7 @@ export class NotaryFetcher {
     const before = this.#auth.tokenRequests;
     let response: HttpResponse;
     try {
-      response = await this.#auth.send(url, { maxBytes, what, signal }, gun);
+      response = await this.#auth.send(url, { maxBytes, what, signal, onOverflow: lengthKnown ? 'truncate' : 'fail' }, gun);
     } finally {
       this.requests += this.#auth.tokenRequests - before;
     }

@@ -33,6 +33,11 @@ export class NotaryCli {
   }
 
   async notary(...args: string[]): Promise<string> {
+    return this.notaryWithInput('', ...args);
+  }
+
+  /** Runs the client with `input` on stdin (e.g. "yes" for `key rotate … root`). */
+  async notaryWithInput(input: string, ...args: string[]): Promise<string> {
     const env = {
       ...process.env,
       NOTARY_ROOT_PASSPHRASE: PASSPHRASE,
@@ -40,7 +45,7 @@ export class NotaryCli {
       NOTARY_SNAPSHOT_PASSPHRASE: PASSPHRASE,
       NOTARY_DELEGATION_PASSPHRASE: PASSPHRASE,
     };
-    const { stdout } = await run('notary', ['-d', this.trustDir, '-s', this.serverUrl, ...this.#extraArgs, ...args], { env });
+    const { stdout } = await run('notary', ['-d', this.trustDir, '-s', this.serverUrl, ...this.#extraArgs, ...args], { env, input });
     return stdout;
   }
 

@@ -5,9 +5,7 @@
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { promisify } from 'node:util';
 
-const execFileAsync = promisify(execFile);
 const running = new Set<ChildProcess>();
 
 process.on('exit', () => {
@@ -84,23 +82,27 @@ export async function waitUntil(check: () => Promise<boolean>, what: string, pro
   }
 }
 
-/** Runs a command to completion; rejects with its output on a non-zero exit. */
+/** Runs a command to completion (stdin gets `input`, then EOF); rejects with its output on a non-zero exit. */
 export async function run(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<{ stdout: string; stderr: string }> {
-  try {
-    const result = await execFileAsync(command, [...args], { cwd: options.cwd, env: options.env ?? process.env, maxBuffer: 64 * 1024 * 1024 });
-    return { stdout: result.stdout, stderr: result.stderr };
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${command} ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
-  }
+  return new Promise((resolve, reject) => {
+    const child = execFile(command, [...args], { cwd: options.cwd, env: options.env ?? process.env, maxBuffer: 64 * 1024 * 1024, timeout: 60_000 }, (error, stdout, stderr) => {
+      if (error === null) {
+        resolve({ stdout, stderr });
+      } else {
+        reject(new Error(`${command} ${args.join(' ')} failed: ${error.message}\n${stdout}\n${stderr}`));
+      }
+    });
+    child.stdin?.end(options.input ?? '');
+  });
 }
 
 /** Like `run`, but resolves with the exit code instead of rejecting. */
 export async function runStatus(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(command, [...args], { cwd: options.cwd, env: options.env ?? process.env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const child = execFile(command, [...args], { cwd: options.cwd, env: options.env ?? process.env, maxBuffer: 64 * 1024 * 1024, timeout: 60_000 }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : 1;
       resolve({ code, stdout, stderr });
     });
+    child.stdin?.end();
   });
 }

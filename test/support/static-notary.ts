@@ -25,6 +25,12 @@ export async function startStaticNotary(): Promise<StaticNotary> {
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     requests.push(path);
+    if (path === '/v2/' || path === '/v2') {
+      // notary server.go: the ping the client sends first ("client is offline" otherwise).
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+      return;
+    }
     const body = ROUTE.test(path) ? paths.get(path) : undefined;
     if (body === undefined) {
       res.writeHead(404, { 'content-type': 'application/json' });

@@ -26,12 +26,46 @@ export interface TamperProxy {
 
 const PASS_THROUGH: Tamper = (_path, forward) => forward();
 
-export async function startTamperProxy(upstream: string): Promise<TamperProxy> {
+export interface TamperProxyOptions {
+  /**
+   * Require registry-style token auth (notary utils/http.go): 401 with a Bearer
+   * challenge, a token endpoint at /token that checks these Basic credentials.
+   */
+  readonly requireToken?: { readonly username: string; readonly password: string };
+}
+
+export async function startTamperProxy(upstream: string, options: TamperProxyOptions = {}): Promise<TamperProxy> {
   let tamper: Tamper = PASS_THROUGH;
   const requests: string[] = [];
+  const token = `token-${Math.random().toString(36).slice(2)}`;
+  let selfUrl = '';
   const server: Server = createServer((req, res) => {
     const path = req.url ?? '/';
     requests.push(path);
+    const required = options.requireToken;
+    if (required !== undefined) {
+      if (path.startsWith('/token')) {
+        const expected = 'Basic ' + Buffer.from(`${required.username}:${required.password}`).toString('base64');
+        const scope = new URL(path, 'http://x').searchParams.get('scope') ?? '';
+        if (req.headers.authorization !== expected || !scope.startsWith('repository:')) {
+          res.writeHead(401, { 'content-type': 'application/json' });
+          res.end('{"details":"bad credentials"}');
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ token, expires_in: 300 }));
+        return;
+      }
+      if (req.headers.authorization !== `Bearer ${token}`) {
+        const gun = /^\/v2\/(.+)\/_trust\//.exec(path)?.[1] ?? '';
+        res.writeHead(401, {
+          'content-type': 'application/json',
+          'www-authenticate': `Bearer realm="${selfUrl}/token",service="notary-server",scope="repository:${gun}:pull"`,
+        });
+        res.end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
+        return;
+      }
+    }
     const forward = async (): Promise<ProxiedResponse> => {
       const response = await request(new URL(path, upstream), { method: 'GET', headers: forwardable(req.headers) });
       const body = Buffer.from(await response.body.arrayBuffer());
@@ -57,8 +91,9 @@ export async function startTamperProxy(upstream: string): Promise<TamperProxy> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
+  selfUrl = `http://127.0.0.1:${port}`;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: selfUrl,
     requests,
     setTamper(next) {
       tamper = next ?? PASS_THROUGH;

@@ -8,7 +8,7 @@
  * by the openssl command. test/integration/trust-factory.test.ts proves its
  * output against the real `notary` client.
  */
-import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign as nodeSign } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign as nodeSign } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 
 import * as ed from '@noble/ed25519';
@@ -49,7 +49,7 @@ export interface SigningKey {
   sign(message: Uint8Array): Promise<{ method: string; sig: string }>;
 }
 
-function keyIdOf(keytype: string, publicB64: string): string {
+export function keyIdOf(keytype: string, publicB64: string): string {
   const preimage = canonicalJson({ keytype, keyval: { private: null, public: publicB64 } });
   return createHash('sha256').update(preimage, 'utf8').digest('hex');
 }
@@ -83,18 +83,22 @@ export function ecdsaKey(): SigningKey {
 }
 
 /** An 'ecdsa-x509' root key: an openssl-made self-signed certificate whose CN is the GUN. */
-export async function rootCertificateKey(dir: string, name: string, commonName: string, days = 3650): Promise<SigningKey> {
-  const { keyFile, certFile } = await makeEcCertificate(dir, name, commonName, days);
+export async function rootCertificateKey(dir: string, name: string, commonName: string, days = 3650, digest = 'sha256'): Promise<SigningKey & { plainTwin: SigningKey }> {
+  const { keyFile, certFile } = await makeEcCertificate(dir, name, commonName, days, digest);
   const privateKey = createPrivateKey(await readFile(keyFile));
   const publicB64 = Buffer.from(await readFile(certFile)).toString('base64');
+  const sign = async (message: Uint8Array): Promise<{ method: string; sig: string }> => ({
+    method: 'ecdsa',
+    sig: nodeSign('sha256', message, { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64'),
+  });
+  // The same public key as a plain 'ecdsa' key: another key id for the same key (threshold dedup tests).
+  const spkiB64 = createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).toString('base64');
   return {
     keytype: 'ecdsa-x509',
     publicB64,
     id: keyIdOf('ecdsa-x509', publicB64),
-    sign: async (message) => ({
-      method: 'ecdsa',
-      sig: nodeSign('sha256', message, { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64'),
-    }),
+    sign,
+    plainTwin: { keytype: 'ecdsa', publicB64: spkiB64, id: keyIdOf('ecdsa', spkiB64), sign },
   };
 }
 
@@ -284,10 +288,15 @@ export async function generateCollection(spec: CollectionSpec): Promise<Generate
 }
 
 /** Fresh keys for a GUN: an openssl root certificate, Ed25519 for the rest (timestamp as notary-server makes it). */
-export async function generateKeys(dir: string, gun: string, options: { rootCertificateDays?: number } = {}): Promise<CollectionKeys> {
+export async function generateKeys(
+  dir: string,
+  gun: string,
+  options: { rootCertificateDays?: number; commonName?: string; digest?: string } = {}
+): Promise<CollectionKeys> {
   const safeName = gun.replace(/[^a-z0-9]+/gi, '-');
+  const name = `root-${safeName}-${randomBytes(4).toString('hex')}`;
   return {
-    root: [await rootCertificateKey(dir, `root-${safeName}-${randomBytes(4).toString('hex')}`, gun, options.rootCertificateDays)],
+    root: [await rootCertificateKey(dir, name, options.commonName ?? gun, options.rootCertificateDays, options.digest)],
     targets: ecdsaKey(),
     snapshot: await ed25519Key(),
     timestamp: await ed25519Key(),

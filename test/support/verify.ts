@@ -1,0 +1,61 @@
+/** Fetch with the real NotaryFetcher, verify with the real core: the library path `inspect` and `scan` use. */
+import { Agent } from 'undici';
+
+import { FetchError } from '../../src/lib/errors.js';
+import { createHttpClient } from '../../src/lib/http-client.js';
+import type { Credentials } from '../../src/lib/challenge-auth.js';
+import type { TrustEvidence } from '../../src/notary/core/assess.js';
+import { NO_HISTORY, verifyCollection, type TrustHistory } from '../../src/notary/core/verify-collection.js';
+import { NotaryFetcher, type FetchedCollection, type MetadataLimits } from '../../src/notary/notary-fetcher.js';
+
+export interface VerifyOptions {
+  readonly history?: TrustHistory;
+  readonly now?: Date;
+  readonly credentials?: Credentials;
+  readonly limits?: MetadataLimits;
+  readonly timeoutMs?: number;
+}
+
+export interface Verified {
+  readonly evidence: TrustEvidence;
+  readonly fetched: FetchedCollection | undefined;
+  readonly error: FetchError | undefined;
+}
+
+export async function fetchAndVerify(url: string, gun: string, options: VerifyOptions = {}): Promise<Verified> {
+  const dispatcher = new Agent();
+  try {
+    const http = createHttpClient({ dispatcher, userAgent: 'trust-auditor-test', timeoutMs: options.timeoutMs ?? 10_000 });
+    const fetcher = new NotaryFetcher({
+      baseUrl: new URL(url),
+      http,
+      credentials: options.credentials,
+      ...(options.limits === undefined ? {} : { limits: options.limits }),
+    });
+    let fetched: FetchedCollection;
+    try {
+      fetched = await fetcher.fetchCollection(gun);
+    } catch (error) {
+      if (error instanceof FetchError) {
+        return { evidence: { kind: 'unavailable', detail: error.message }, fetched: undefined, error };
+      }
+      throw error;
+    }
+    if (fetched.kind === 'absent') {
+      return { evidence: { kind: 'absent' }, fetched, error: undefined };
+    }
+    const verification = verifyCollection(gun, fetched.bytes, options.history ?? NO_HISTORY, options.now ?? new Date());
+    return { evidence: { kind: 'checked', verification }, fetched, error: undefined };
+  } finally {
+    await dispatcher.close();
+  }
+}
+
+/** The failure code of a checked collection, or 'ok'. */
+export function codeOf(verified: Verified): string {
+  if (verified.evidence.kind !== 'checked') {
+    return verified.evidence.kind;
+  }
+  const verification = verified.evidence.verification;
+  return verification.ok ? 'ok' : `${verification.error.code}@${verification.error.role}`;
+}

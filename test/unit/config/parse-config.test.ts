@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { parseConfig } from '../../../src/config/parse-config.js';
+
+const inputs = (env: Record<string, string> = {}, files: Record<string, string> = {}) => ({
+  env,
+  readSecretFile: (path: string): string => {
+    const content = files[path];
+    if (content === undefined) {
+      throw new Error(`ENOENT: no such file ${path}`);
+    }
+    return content;
+  },
+});
+
+const FULL = `
+nexus:
+  url: https://nexus.example.com
+  username: auditor
+  password: \${NEXUS_PASSWORD}
+  caFile: /etc/ca.crt
+  repositories:
+    - name: docker-hosted
+      gunPrefix: nexus.example.com:18079
+notary:
+  url: https://notary.example.com:4443
+database: /var/lib/trust-auditor/audit.db
+schedule: "*/5 * * * *"
+listen: 127.0.0.1:9999
+expiryWarningDays: 14
+`;
+
+describe('parseConfig', () => {
+  it('reads the contract example with ${ENV} expansion', () => {
+    const result = parseConfig(FULL, inputs({ NEXUS_PASSWORD: 'pa$$word' }));
+
+    assert.ok(result.ok, JSON.stringify(!result.ok && result.error));
+    const config = result.value;
+    assert.equal(config.nexus?.password, 'pa$$word');
+    assert.deepEqual(config.nexus?.repositories, [{ name: 'docker-hosted', gunPrefix: 'nexus.example.com:18079' }]);
+    assert.equal(config.notary?.url.href, 'https://notary.example.com:4443/');
+    assert.deepEqual(config.listen, { host: '127.0.0.1', port: 9999 });
+    assert.equal(config.expiryWarningDays, 14);
+    assert.equal(config.schedule, '*/5 * * * *');
+  });
+
+  it('applies defaults and takes the Notary URL from DOCKER_CONTENT_TRUST_SERVER', () => {
+    const result = parseConfig('nexus:\n  url: http://nexus:8081\n', inputs({ DOCKER_CONTENT_TRUST_SERVER: 'https://notary:4443' }));
+
+    assert.ok(result.ok);
+    assert.equal(result.value.notary?.url.href, 'https://notary:4443/');
+    assert.equal(result.value.database, './trust-auditor.db');
+    assert.deepEqual(result.value.listen, { host: '0.0.0.0', port: 9817 });
+    assert.equal(result.value.nexus?.repositories, undefined);
+  });
+
+  it('reads passwordFile without its trailing newline', () => {
+    const result = parseConfig('nexus:\n  url: http://n\n  passwordFile: /run/secrets/nexus\n', inputs({}, { '/run/secrets/nexus': 'hunter2\n' }));
+
+    assert.ok(result.ok);
+    assert.equal(result.value.nexus?.password, 'hunter2');
+  });
+
+  it('reports every problem at once, each with its key', () => {
+    const text = `
+nexus:
+  url: ftp://nexus
+  pasword: x
+  repositories:
+    - name: a
+    - name: a
+      gunPrefix: "bad prefix"
+notary:
+  url: \${MISSING_VAR}
+schedule: every minute
+listen: nowhere
+expiryWarningDays: -1
+extra: 1
+`;
+    const result = parseConfig(text, inputs());
+
+    assert.equal(result.ok, false);
+    const issues = result.ok ? [] : result.error;
+    const keys = issues.map((issue) => issue.key).sort();
+    assert.match(issues.find((issue) => issue.key === 'notary.url')?.message ?? '', /MISSING_VAR/);
+    assert.deepEqual(keys, [
+      'expiryWarningDays',
+      'extra',
+      'listen',
+      'nexus.pasword',
+      'nexus.repositories[0].gunPrefix',
+      'nexus.repositories[1].gunPrefix',
+      'nexus.repositories[1].name',
+      'nexus.url',
+      'notary.url',
+      'schedule',
+    ]);
+  });
+
+  it('names the unreadable passwordFile without printing any secret', () => {
+    const result = parseConfig('nexus:\n  url: http://n\n  passwordFile: /nope\n', inputs());
+
+    assert.equal(result.ok, false);
+    assert.match(result.ok ? '' : (result.error[0]?.message ?? ''), /cannot be read: ENOENT/);
+  });
+
+  it('does not let a variable change the structure of the document', () => {
+    const result = parseConfig('nexus:\n  url: http://n\n  password: ${P}\n', inputs({ P: 'x\nschedule: bogus' }));
+
+    assert.ok(result.ok);
+    assert.equal(result.value.nexus?.password, 'x\nschedule: bogus');
+  });
+
+  it('rejects YAML that is not a mapping, and duplicate keys', () => {
+    assert.equal(parseConfig('- a\n- b\n', inputs()).ok, false);
+    assert.equal(parseConfig('database: a\ndatabase: b\n', inputs()).ok, false);
+  });
+});
