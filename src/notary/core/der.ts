@@ -6,6 +6,8 @@
  */
 interface Tlv {
   readonly tag: number;
+  /** Where the tag byte is. */
+  readonly offset: number;
   readonly start: number;
   readonly end: number;
 }
@@ -39,7 +41,7 @@ function readTlv(der: Uint8Array, offset: number, limit: number): Tlv {
   if (end > limit) {
     throw new DerError('DER value runs past its container');
   }
-  return { tag, start, end };
+  return { tag, offset, start, end };
 }
 
 function children(der: Uint8Array, parent: Tlv): Tlv[] {
@@ -83,7 +85,19 @@ export interface CertificateFacts {
   readonly notAfter: Date;
   readonly commonName: string | undefined;
   readonly weakSignatureAlgorithm: boolean;
+  /** basicConstraints cA (RFC 5280 4.2.1.9; absent means false). */
+  readonly isCA: boolean;
+  /** The DER SubjectPublicKeyInfo. */
+  readonly spki: Uint8Array;
 }
+
+/** OID 2.5.29.19, id-ce-basicConstraints. */
+const BASIC_CONSTRAINTS_OID = '551d13';
+const BOOLEAN = 0x01;
+const OCTET_STRING = 0x04;
+const BIT_STRING = 0x03;
+const INTEGER = 0x02;
+const CONTEXT_3 = 0xa3;
 
 export function readCertificateFacts(der: Uint8Array): CertificateFacts {
   const certificate = readTlv(der, 0, der.length);
@@ -99,6 +113,13 @@ export function readCertificateFacts(der: Uint8Array): CertificateFacts {
   const skip = nth(tbsFields, 0).tag === CONTEXT_0 ? 1 : 0;
   const validity = children(der, nth(tbsFields, skip + 3));
   const subject = nth(tbsFields, skip + 4);
+  const spki = nth(tbsFields, skip + 5);
+  let isCA = false;
+  for (const field of tbsFields.slice(skip + 6)) {
+    if (field.tag === CONTEXT_3) {
+      isCA = readBasicConstraintsCA(der, field);
+    }
+  }
   const algorithmOid = nth(children(der, signatureAlgorithm), 0);
   if (algorithmOid.tag !== OID) {
     throw new DerError('signature algorithm is not an OID');
@@ -108,7 +129,87 @@ export function readCertificateFacts(der: Uint8Array): CertificateFacts {
     notAfter: readTime(der, nth(validity, 1)),
     commonName: readCommonName(der, subject),
     weakSignatureAlgorithm: WEAK_SIGNATURE_OIDS.has(hex(der, algorithmOid)),
+    isCA,
+    spki: der.subarray(spki.offset, spki.end),
   };
+}
+
+function readBasicConstraintsCA(der: Uint8Array, explicit: Tlv): boolean {
+  const extensions = nth(children(der, explicit), 0);
+  for (const extension of children(der, extensions)) {
+    const parts = children(der, extension);
+    const oid = nth(parts, 0);
+    const value = parts[parts.length - 1];
+    if (oid.tag === OID && hex(der, oid) === BASIC_CONSTRAINTS_OID && value?.tag === OCTET_STRING) {
+      const constraints = readTlv(der, value.start, value.end);
+      const first = children(der, constraints)[0];
+      return first?.tag === BOOLEAN && der[first.start] !== 0x00;
+    }
+  }
+  return false;
+}
+
+export type SpkiKey =
+  | { readonly kind: 'ec'; readonly curve: 'P-256' | 'P-384' | 'P-521'; readonly point: Uint8Array }
+  | { readonly kind: 'rsa'; readonly modulus: Uint8Array; readonly exponent: Uint8Array }
+  | { readonly kind: 'ed25519'; readonly raw: Uint8Array }
+  | { readonly kind: 'other' };
+
+const EC_PUBLIC_KEY_OID = '2a8648ce3d0201';
+const RSA_ENCRYPTION_OID = '2a864886f70d010101';
+const ED25519_OID = '2b6570';
+const CURVES: Readonly<Record<string, 'P-256' | 'P-384' | 'P-521'>> = {
+  '2a8648ce3d030107': 'P-256',
+  '2b81040022': 'P-384',
+  '2b81040023': 'P-521',
+};
+
+/**
+ * Reads a DER SubjectPublicKeyInfo (RFC 5280 4.1.2.7). Importing keys from
+ * these parts as JWK is 2-25x faster in Node than importing the SPKI, which
+ * matters when every image of a first scan brings its own keys.
+ */
+export function readSpki(der: Uint8Array): SpkiKey {
+  const spki = readTlv(der, 0, der.length);
+  if (spki.tag !== SEQUENCE || spki.end !== der.length) {
+    throw new DerError('not a DER SubjectPublicKeyInfo');
+  }
+  const [algorithm, key] = children(der, spki);
+  if (algorithm === undefined || key?.tag !== BIT_STRING || der[key.start] !== 0x00) {
+    throw new DerError('malformed SubjectPublicKeyInfo');
+  }
+  const [oid, parameters] = children(der, algorithm);
+  const keyBytes = der.subarray(key.start + 1, key.end);
+  switch (oid === undefined ? '' : hex(der, oid)) {
+    case EC_PUBLIC_KEY_OID: {
+      const curve = parameters?.tag === OID ? CURVES[hex(der, parameters)] : undefined;
+      return curve === undefined ? { kind: 'other' } : { kind: 'ec', curve, point: keyBytes };
+    }
+    case RSA_ENCRYPTION_OID: {
+      const rsaKey = readTlv(keyBytes, 0, keyBytes.length);
+      const [modulus, exponent] = children(keyBytes, rsaKey);
+      if (modulus?.tag !== INTEGER || exponent?.tag !== INTEGER) {
+        throw new DerError('malformed RSA public key');
+      }
+      return {
+        kind: 'rsa',
+        modulus: stripLeadingZeros(keyBytes.subarray(modulus.start, modulus.end)),
+        exponent: stripLeadingZeros(keyBytes.subarray(exponent.start, exponent.end)),
+      };
+    }
+    case ED25519_OID:
+      return { kind: 'ed25519', raw: keyBytes };
+    default:
+      return { kind: 'other' };
+  }
+}
+
+function stripLeadingZeros(bytes: Uint8Array): Uint8Array {
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) {
+    start++;
+  }
+  return bytes.subarray(start);
 }
 
 function hex(der: Uint8Array, tlv: Tlv): string {

@@ -9,13 +9,6 @@ import { err, ok, type Result } from '../../lib/result.js';
 import type { TufKey } from './keys.js';
 import type { RoleKeys, SignatureEntry } from './model.js';
 
-/** Raw r||s length of an ECDSA signature per curve (2 × ⌈bits/8⌉). */
-const ECDSA_SIGNATURE_LENGTH: Readonly<Record<string, number>> = {
-  prime256v1: 64,
-  secp384r1: 96,
-  secp521r1: 132,
-};
-
 /** Every Notary method hashes the canonical bytes with SHA-256 (Ed25519 hashes internally). */
 export function verifySignature(
   method: string,
@@ -23,8 +16,7 @@ export function verifySignature(
   message: Uint8Array,
   signature: Uint8Array
 ): boolean {
-  const publicKey = key.publicKey;
-  if (publicKey === undefined) {
+  if (key.fingerprint === undefined) {
     return false;
   }
   try {
@@ -32,25 +24,26 @@ export function verifySignature(
       case 'ecdsa':
         return (
           (key.keytype === 'ecdsa' || key.keytype === 'ecdsa-x509') &&
-          signature.length === ecdsaSignatureLength(publicKey) &&
-          verify('sha256', message, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature)
+          signature.length === key.ecdsaSignatureLength &&
+          withKey(key, (publicKey) => verify('sha256', message, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature))
         );
       case 'eddsa':
-        return key.keytype === 'ed25519' && signature.length === 64 && verify(null, message, publicKey, signature);
+        return (
+          key.keytype === 'ed25519' &&
+          signature.length === 64 &&
+          withKey(key, (publicKey) => verify(null, message, publicKey, signature))
+        );
       case 'rsapss':
         return (
           isRsa(key) &&
-          verify(
-            'sha256',
-            message,
-            { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 },
-            signature
+          withKey(key, (publicKey) =>
+            verify('sha256', message, { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature)
           )
         );
       case 'rsapkcs1v15':
         return (
           isRsa(key) &&
-          verify('sha256', message, { key: publicKey, padding: constants.RSA_PKCS1_PADDING }, signature)
+          withKey(key, (publicKey) => verify('sha256', message, { key: publicKey, padding: constants.RSA_PKCS1_PADDING }, signature))
         );
       default:
         // Unknown methods (and "pycrypto-pkcs#1 pss", which Notary itself cannot verify) never count.
@@ -65,8 +58,10 @@ function isRsa(key: TufKey): boolean {
   return key.keytype === 'rsa' || key.keytype === 'rsa-x509';
 }
 
-function ecdsaSignatureLength(key: KeyObject): number {
-  return ECDSA_SIGNATURE_LENGTH[key.asymmetricKeyDetails?.namedCurve ?? ''] ?? -1;
+/** Imports the key only once a cheap check has passed (length, type). */
+function withKey(key: TufKey, check: (publicKey: KeyObject) => boolean): boolean {
+  const publicKey = key.publicKey;
+  return publicKey !== undefined && check(publicKey);
 }
 
 export interface ThresholdFailure {
