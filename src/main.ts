@@ -9,20 +9,36 @@ import { rootCertificates } from 'node:tls';
 
 import { Agent, type Dispatcher } from 'undici';
 
+import { fileURLToPath } from 'node:url';
+
 import { parseCommandLine, USAGE, type Command } from './cli/args.js';
 import { runInspect } from './cli/inspect.js';
-import type { Config } from './config/config.js';
+import { renderScanHuman, renderScanJson, scanExitStatus } from './cli/scan-report.js';
+import type { Config, NexusConfig, NotaryConfig } from './config/config.js';
 import { parseConfig } from './config/parse-config.js';
+import type { Credentials } from './lib/challenge-auth.js';
 import { systemClock } from './lib/clock.js';
 import { describeError, UsageError } from './lib/errors.js';
-import { createHttpClient } from './lib/http-client.js';
+import { createHttpClient, type HttpClient } from './lib/http-client.js';
+import { createJsonLogger, type Logger } from './lib/logger.js';
+import { NexusClient } from './nexus/nexus-client.js';
 import { isValidGun, NotaryFetcher } from './notary/notary-fetcher.js';
+import { RegistryClient } from './registry/registry-client.js';
+import type { RepositorySource } from './scan/ports.js';
+import { runScan, type ScanDependencies } from './scan/scanner.js';
+import { openDatabase, type Db } from './store/database.js';
+import { applyMigrations } from './store/migrate.js';
+import { ScanStore } from './store/scan-store.js';
 import { VERSION } from './version.js';
 
 const EXIT_USAGE = 2;
 const EXIT_UNAVAILABLE = 3;
 const REQUEST_TIMEOUT_MS = 30_000;
 const USER_AGENT = `trust-auditor/${VERSION} node/${process.versions.node}`;
+const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+
+/** A failure that ends the command with exit status 3 (Nexus or the database unreachable). */
+class UnavailableError extends Error {}
 
 function loadConfig(file: string): Config {
   let text: string;
@@ -57,6 +73,98 @@ function createDispatcher(caFile: string | undefined, key: string): Dispatcher {
     throw new UsageError(`${key}: ${caFile} holds no PEM certificate`);
   }
   return new Agent({ connections: 16, connect: { ca: [...rootCertificates, ca] } });
+}
+
+function credentialsOf(section: { username: string | undefined; password: string | undefined }): Credentials | undefined {
+  return section.username === undefined ? undefined : { username: section.username, password: section.password ?? '' };
+}
+
+function requireSections(config: Config, command: string): { nexus: NexusConfig; notary: NotaryConfig } {
+  if (config.nexus === undefined) {
+    throw new UsageError(`${command} needs nexus.url in the configuration`);
+  }
+  if (config.notary === undefined) {
+    throw new UsageError(`${command} needs notary.url in the configuration (or DOCKER_CONTENT_TRUST_SERVER)`);
+  }
+  return { nexus: config.nexus, notary: config.notary };
+}
+
+function openStore(path: string, log: Logger): { db: Db; store: ScanStore } {
+  let db: Db;
+  try {
+    db = openDatabase(path);
+    applyMigrations(db, MIGRATIONS_DIR);
+  } catch (error) {
+    throw new UnavailableError(`database ${path}: ${describeError(error)}`);
+  }
+  const store = new ScanStore(db);
+  const interrupted = store.markInterruptedScans(systemClock.now().toISOString());
+  if (interrupted > 0) {
+    log.warn({ interrupted }, 'Scans interrupted by an earlier stop were marked as such');
+  }
+  return { db, store };
+}
+
+interface ScanContext {
+  readonly deps: ScanDependencies;
+  readonly db: Db;
+  close(): Promise<void>;
+}
+
+/** Builds the real clients and the store for `scan` and `serve`. */
+function createScanContext(config: Config, command: string, log: Logger): ScanContext {
+  const { nexus: nexusConfig, notary: notaryConfig } = requireSections(config, command);
+  const nexusDispatcher = createDispatcher(nexusConfig.caFile, 'nexus.caFile');
+  const notaryDispatcher = createDispatcher(notaryConfig.caFile, 'notary.caFile');
+  const { db, store } = openStore(config.database, log);
+  const nexusHttp: HttpClient = createHttpClient({ dispatcher: nexusDispatcher, userAgent: USER_AGENT, timeoutMs: REQUEST_TIMEOUT_MS });
+  const notaryHttp: HttpClient = createHttpClient({ dispatcher: notaryDispatcher, userAgent: USER_AGENT, timeoutMs: REQUEST_TIMEOUT_MS });
+  const nexusCredentials = credentialsOf(nexusConfig);
+  const nexus = new NexusClient({
+    baseUrl: nexusConfig.url,
+    http: nexusHttp,
+    credentials: nexusCredentials,
+    onRetry: (what, error, delayMs) => log.warn({ what, code: error.code, delayMs: Math.round(delayMs) }, 'Retrying Nexus request'),
+  });
+  const registries = new Map<string, RegistryClient>();
+  const registryFor = (repository: string): RegistryClient => {
+    let client = registries.get(repository);
+    if (client === undefined) {
+      client = new RegistryClient({ baseUrl: nexus.registryBase(repository), http: nexusHttp, credentials: nexusCredentials });
+      registries.set(repository, client);
+    }
+    return client;
+  };
+  // Registry API requests go to Nexus too and count against its request budget.
+  const nexusSource: RepositorySource = {
+    get requests() {
+      let total = nexus.requests;
+      for (const client of registries.values()) {
+        total += client.requests;
+      }
+      return total;
+    },
+    listDockerRepositories: (signal) => nexus.listDockerRepositories(signal),
+    gunPrefixOf: (repository, signal) => nexus.gunPrefixOf(repository, signal),
+    listTags: (repository, signal) => nexus.listTags(repository, signal),
+  };
+  const notary = new NotaryFetcher({ baseUrl: notaryConfig.url, http: notaryHttp, credentials: credentialsOf(notaryConfig) });
+  return {
+    deps: { nexus: nexusSource, notary, registryFor, store, clock: systemClock, log },
+    db,
+    async close() {
+      await Promise.all([nexusDispatcher.close(), notaryDispatcher.close()]);
+      db.close();
+    },
+  };
+}
+
+function createLogger(): Logger {
+  return createJsonLogger({
+    level: (process.env['TRUST_AUDITOR_LOG_LEVEL'] as 'debug' | 'info' | 'warn' | 'error' | undefined) ?? 'info',
+    write: (line) => process.stderr.write(line),
+    clock: systemClock,
+  });
 }
 
 async function runCommand(command: Command): Promise<number> {
@@ -95,7 +203,29 @@ async function runCommand(command: Command): Promise<number> {
         await dispatcher.close();
       }
     }
-    case 'scan':
+    case 'scan': {
+      const config = loadConfig(command.configFile);
+      const log = createLogger();
+      const context = createScanContext(config, 'scan', log);
+      const abort = new AbortController();
+      const onSignal = (): void => abort.abort(new Error('interrupted'));
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const result = await runScan(context.deps, {
+          repositories: config.nexus?.repositories,
+          registrySample: config.nexus?.registrySample ?? 0,
+          evaluateAt: command.at,
+          signal: abort.signal,
+        });
+        process.stdout.write(command.json ? renderScanJson(result) : renderScanHuman(result));
+        return scanExitStatus(result);
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        await context.close();
+      }
+    }
     case 'serve':
       throw new UsageError(`${command.name} is not available in this build yet`);
   }
@@ -126,6 +256,11 @@ async function main(): Promise<void> {
     if (error instanceof UsageError) {
       process.stderr.write(`trust-auditor: ${error.message}\n`);
       process.exitCode = EXIT_USAGE;
+      return;
+    }
+    if (error instanceof UnavailableError) {
+      process.stderr.write(`trust-auditor: ${error.message}\n`);
+      process.exitCode = EXIT_UNAVAILABLE;
       return;
     }
     process.stderr.write(`trust-auditor: ${describeError(error)}\n`);

@@ -15,6 +15,8 @@ export interface NexusConfig {
   readonly caFile: string | undefined;
   /** Undefined: every repository of format docker. */
   readonly repositories: readonly RepositoryConfig[] | undefined;
+  /** Tags per scan whose REST digest is double-checked against the registry API (default 0). */
+  readonly registrySample: number;
 }
 
 export interface NotaryConfig {

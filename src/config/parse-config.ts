@@ -153,13 +153,23 @@ export function parseConfig(text: string, inputs: ConfigInputs): Result<Config, 
   let nexus: NexusConfig | undefined;
   const nexusTree = section('nexus');
   if (nexusTree !== undefined) {
-    checkKeys(nexusTree, ['url', 'username', 'password', 'passwordFile', 'caFile', 'repositories'], 'nexus');
+    checkKeys(nexusTree, ['url', 'username', 'password', 'passwordFile', 'caFile', 'repositories', 'registrySample'], 'nexus');
+    let registrySample = 0;
+    const sample = nexusTree['registrySample'];
+    if (sample !== undefined && sample !== null) {
+      if (typeof sample !== 'number' || !Number.isInteger(sample) || sample < 0 || sample > 100_000) {
+        issue('nexus.registrySample', 'must be a whole number of tags from 0 to 100000');
+      } else {
+        registrySample = sample;
+      }
+    }
     nexus = {
       url: url(nexusTree, 'url', 'nexus', undefined) ?? new URL('http://invalid.invalid'),
       username: optionalString(nexusTree, 'username', 'nexus'),
       password: password(nexusTree, 'nexus'),
       caFile: optionalString(nexusTree, 'caFile', 'nexus'),
       repositories: parseRepositories(nexusTree['repositories'], issue),
+      registrySample,
     };
   }
 

@@ -90,6 +90,22 @@ export class NotaryFetcher {
     return this.fetchRest(gun, timestamp, signal);
   }
 
+  /**
+   * Root versions `from`..`to` (`<N>.root.json`, notary server.go version route),
+   * for walking a rotation from the pinned root (notary tufclient.go updateRootVersions).
+   */
+  async fetchRootVersions(gun: string, from: number, to: number, signal?: AbortSignal): Promise<Uint8Array[]> {
+    const roots: Uint8Array[] = [];
+    for (let version = from; version <= to; version++) {
+      const response = await this.#get(gun, `${version}.root.json`, this.#limits.root, signal, true);
+      if (response === undefined) {
+        throw new FetchError('HTTP_4XX', `${version}.root.json of ${gun}: the server does not have root version ${version} (HTTP 404)`, { status: 404 });
+      }
+      roots.push(response.body);
+    }
+    return roots;
+  }
+
   /** Everything the given timestamp leads to. */
   async fetchRest(gun: string, timestamp: Uint8Array, signal?: AbortSignal): Promise<FetchedCollection> {
     const empty: Uint8Array = new Uint8Array(0);

@@ -1,0 +1,80 @@
+/** The `scan` outputs: the contract's JSON report and the human table, and the exit status. */
+import type { ScanResult } from '../scan/scanner.js';
+import { formatInstant, renderTable } from './format.js';
+
+export const SCAN_EXIT = { ok: 0, findings: 1, usage: 2, incomplete: 3 } as const;
+
+/** 0 all signed; 1 findings (including per-tag Notary errors); 3 Nexus or the database failed. */
+export function scanExitStatus(result: ScanResult): number {
+  if (result.outcome === 'failed' || result.nexusFailed) {
+    return SCAN_EXIT.incomplete;
+  }
+  const findings = result.tags.some((tag) => tag.status !== 'signed');
+  return findings || result.outcome !== 'complete' ? SCAN_EXIT.findings : SCAN_EXIT.ok;
+}
+
+/** The contract's JSON report (`scan --json`). */
+export function renderScanJson(result: ScanResult): string {
+  const report = {
+    scan: {
+      id: result.scanId,
+      startedAt: result.startedAt.toISOString(),
+      finishedAt: result.finishedAt.toISOString(),
+      evaluatedAt: result.evaluatedAt.toISOString(),
+      outcome: result.outcome,
+    },
+    summary: result.summary,
+    tags: result.tags.map((tag) => ({
+      repository: tag.repository,
+      image: tag.image,
+      tag: tag.tag,
+      digest: tag.digest,
+      gun: tag.gun,
+      status: tag.status,
+      role: tag.role,
+      reason: tag.reason,
+      trustExpires: formatInstant(tag.trustExpires === null ? null : new Date(tag.trustExpires)),
+    })),
+    trust: result.trust.map((role) => ({
+      gun: role.gun,
+      role: role.role,
+      version: role.version,
+      expires: formatInstant(new Date(role.expires)),
+    })),
+  };
+  return JSON.stringify(report, null, 2) + '\n';
+}
+
+/** Tags listed one per line in the human output when the registry is small; findings always are. */
+const LIST_ALL_UP_TO = 200;
+
+export function renderScanHuman(result: ScanResult): string {
+  const s = result.summary;
+  let text =
+    `Scan ${result.scanId}: ${result.outcome}, ${result.tags.length} tags in ${((result.finishedAt.getTime() - result.startedAt.getTime()) / 1000).toFixed(1)} s, expiry evaluated at ${formatInstant(result.evaluatedAt) ?? ''}\n` +
+    `signed ${s.signed}  unsigned ${s.unsigned}  digest_mismatch ${s.digest_mismatch}  expired ${s.expired}  invalid ${s.invalid}  error ${s.error}  skipped ${s.skipped}\n`;
+  const shown = result.tags.length <= LIST_ALL_UP_TO ? result.tags : result.tags.filter((tag) => tag.status !== 'signed');
+  if (shown.length > 0) {
+    text +=
+      '\n' +
+      renderTable(
+        ['REPOSITORY', 'IMAGE', 'TAG', 'STATUS', 'ROLE', 'TRUST EXPIRES', 'REASON'],
+        shown.map((tag) => [
+          tag.repository,
+          tag.image,
+          tag.tag,
+          tag.status,
+          tag.role ?? '-',
+          formatInstant(tag.trustExpires === null ? null : new Date(tag.trustExpires)) ?? '-',
+          tag.reason ?? '',
+        ])
+      );
+  }
+  if (shown.length < result.tags.length) {
+    text += `(${result.tags.length - shown.length} signed tags not listed; use --json for every tag)\n`;
+  }
+  if (result.problems.length > 0) {
+    text += '\nProblems:\n' + [...new Set(result.problems)].slice(0, 20).map((p) => `  ${p}`).join('\n') + '\n';
+  }
+  return text;
+}

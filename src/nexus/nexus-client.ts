@@ -1,0 +1,185 @@
+/**
+ * Reads Nexus Repository 3 through its REST API (../shared/reference/nexus-registry.md §1):
+ * Docker repositories, and every tag with its manifest digest and size from
+ * `/v1/components`, which pages 100 components per request (never assumed:
+ * we follow `continuationToken` until it is null, detect a repeated token and
+ * cap the pages). Credentials are sent preemptively as Basic: Community
+ * Edition counts every request against a daily budget, 401s included (§1.9).
+ */
+import type { Credentials } from '../lib/challenge-auth.js';
+import { FetchError } from '../lib/errors.js';
+import { describeUrl, headerValue, type HttpClient, type HttpResponse } from '../lib/http-client.js';
+import { DEFAULT_RETRY, realSleep, RetryableStatusError, retryAfterMs, withRetry, type RetryPolicy, type Sleep } from '../lib/retry.js';
+import {
+  parseComponentPage,
+  parseDockerConnector,
+  parseRepositories,
+  type ComponentPage,
+  type DockerConnector,
+  type NexusRepository,
+} from './schema.js';
+
+export interface NexusClientOptions {
+  readonly baseUrl: URL;
+  readonly http: HttpClient;
+  readonly credentials?: Credentials | undefined;
+  /** Pages of components per repository at most (100 components each on current Nexus). */
+  readonly maxPages?: number;
+  readonly retry?: RetryPolicy;
+  readonly sleep?: Sleep;
+  readonly onRetry?: (what: string, error: FetchError, delayMs: number) => void;
+}
+
+const PAGE_BYTES = 16 * 1024 * 1024;
+const REPOSITORIES_BYTES = 8 * 1024 * 1024;
+
+export class NexusClient {
+  readonly #base: string;
+  readonly #http: HttpClient;
+  readonly #authorization: string | undefined;
+  readonly #maxPages: number;
+  readonly #retry: RetryPolicy;
+  readonly #sleep: Sleep;
+  readonly #onRetry: NexusClientOptions['onRetry'];
+  #requests = 0;
+
+  constructor(options: NexusClientOptions) {
+    this.#base = options.baseUrl.href.endsWith('/') ? options.baseUrl.href : options.baseUrl.href + '/';
+    this.#http = options.http;
+    this.#authorization =
+      options.credentials === undefined
+        ? undefined
+        : 'Basic ' + Buffer.from(`${options.credentials.username}:${options.credentials.password}`, 'utf8').toString('base64');
+    this.#maxPages = options.maxPages ?? 20_000;
+    this.#retry = options.retry ?? DEFAULT_RETRY;
+    this.#sleep = options.sleep ?? realSleep;
+    this.#onRetry = options.onRetry;
+  }
+
+  /** Requests sent to Nexus so far, retries included (the CE daily budget counts them all). */
+  get requests(): number {
+    return this.#requests;
+  }
+
+  /** The registry API base of a repository on the main port (`/repository/<name>/`, §2.5). */
+  registryBase(repository: string): URL {
+    return new URL(`repository/${encodeURIComponent(repository)}/`, this.#base);
+  }
+
+  get host(): string {
+    return new URL(this.#base).hostname;
+  }
+
+  /** Every repository of format docker the account can browse (`GET /v1/repositories`, §1.2). */
+  async listDockerRepositories(signal?: AbortSignal): Promise<NexusRepository[]> {
+    const body = await this.#getJson('service/rest/v1/repositories', 'the Nexus repository list', REPOSITORIES_BYTES, signal);
+    const repositories = parseRepositories(body);
+    if (repositories === undefined) {
+      throw new FetchError('MALFORMED', 'the Nexus repository list is not a JSON array');
+    }
+    return repositories.filter((repository) => repository.format === 'docker');
+  }
+
+  /**
+   * The Docker connector of a repository (`GET /v1/repositories/docker/{type}/{name}`,
+   * §1.3), which needs admin-read: undefined when the account may not see it.
+   */
+  async dockerConnector(repository: NexusRepository, signal?: AbortSignal): Promise<DockerConnector | undefined> {
+    const path = `service/rest/v1/repositories/docker/${encodeURIComponent(repository.type)}/${encodeURIComponent(repository.name)}`;
+    try {
+      return parseDockerConnector(await this.#getJson(path, `the settings of repository ${repository.name}`, REPOSITORIES_BYTES, signal));
+    } catch (error) {
+      if (error instanceof FetchError && (error.status === 401 || error.status === 403 || error.status === 404)) {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * The GUN prefix implied by a repository's connector (§2.5, §2.6): path-based
+   * routing → `host/<repo>`, else the https or http connector port → `host:port`.
+   * Undefined when the account cannot read the settings or there is no connector.
+   */
+  async gunPrefixOf(repository: NexusRepository, signal?: AbortSignal): Promise<string | undefined> {
+    const connector = await this.dockerConnector(repository, signal);
+    if (connector === undefined) {
+      return undefined;
+    }
+    if (connector.pathEnabled) {
+      return `${this.host}/${repository.name}`;
+    }
+    const port = connector.httpsPort ?? connector.httpPort;
+    return port === null ? undefined : `${this.host}:${port}`;
+  }
+
+  /** The repository's tags, one page of components at a time. */
+  async *listTags(repository: string, signal?: AbortSignal): AsyncGenerator<ComponentPage> {
+    const seenTokens = new Set<string>();
+    let token: string | null = null;
+    for (let page = 1; ; page++) {
+      if (page > this.#maxPages) {
+        throw new FetchError('TOO_LARGE', `repository ${repository}: more than ${this.#maxPages} pages of components; raise the page cap or split the audit`);
+      }
+      const query = new URLSearchParams({ repository });
+      if (token !== null) {
+        query.set('continuationToken', token);
+      }
+      const what = `page ${page} of the components of repository ${repository}`;
+      const parsed = parseComponentPage(await this.#getJson(`service/rest/v1/components?${query.toString()}`, what, PAGE_BYTES, signal));
+      if (parsed === undefined) {
+        throw new FetchError('MALFORMED', `${what}: not a Nexus component page ({"items": [...], "continuationToken": ...})`);
+      }
+      yield parsed;
+      token = parsed.continuationToken;
+      if (token === null) {
+        return;
+      }
+      if (seenTokens.has(token)) {
+        throw new FetchError('MALFORMED', `repository ${repository}: Nexus repeated continuationToken ${JSON.stringify(token)}; stopping instead of looping`);
+      }
+      seenTokens.add(token);
+    }
+  }
+
+  async #getJson(path: string, what: string, maxBytes: number, signal: AbortSignal | undefined): Promise<unknown> {
+    const url = new URL(path, this.#base);
+    const response = await withRetry(
+      async () => {
+        this.#requests++;
+        const headers: Record<string, string> = { accept: 'application/json' };
+        if (this.#authorization !== undefined) {
+          headers['authorization'] = this.#authorization;
+        }
+        const result = await this.#http.send(url, { maxBytes, what, headers, signal });
+        if (result.status !== 200) {
+          throw statusError(what, url, result);
+        }
+        return result;
+      },
+      this.#retry,
+      this.#sleep,
+      signal,
+      (error, delay) => this.#onRetry?.(what, error, delay)
+    );
+    try {
+      return JSON.parse(response.body.toString('utf8')) as unknown;
+    } catch {
+      throw new FetchError('MALFORMED', `${what}: Nexus answered with something that is not JSON (${describeUrl(url)})`);
+    }
+  }
+}
+
+function statusError(what: string, url: URL, response: HttpResponse): FetchError {
+  const status = response.status;
+  const where = describeUrl(url);
+  if (status === 401 || status === 403) {
+    return new FetchError('AUTH', `${what}: Nexus refused access (HTTP ${status}); check nexus.username and the account's browse privileges (${where})`, { status });
+  }
+  const body = response.body.toString('utf8').slice(0, 200).replace(/\s+/g, ' ').trim();
+  const error = new FetchError(status >= 500 ? 'HTTP_5XX' : 'HTTP_4XX', `${what}: Nexus answered HTTP ${status}${body === '' ? '' : `: ${body}`} (${where})`, { status });
+  if (status === 429 || status === 503) {
+    return new RetryableStatusError(error, retryAfterMs(headerValue(response.headers, 'retry-after'), new Date()));
+  }
+  return error;
+}

@@ -1,0 +1,405 @@
+/**
+ * Reads tags and manifest digests through the Docker Registry HTTP API V2
+ * (https://distribution.github.io/distribution/spec/api/), as served by the
+ * reference registry and by Nexus. Only GET and HEAD; never the catalog of
+ * another repository, never a blob.
+ *
+ * Nexus differs from the reference registry in ways this client tolerates
+ * (shared/reference/nexus-registry.md §2): absolute `Link` headers, `Link`
+ * headers wrongly prefixed with `/repository/<repo>` on a connector port
+ * (sonatype/nexus-public#1011), `null` in `tags`, and HEAD answering 404
+ * where GET works.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+import { ChallengeAuthenticator, type Credentials } from '../lib/challenge-auth.js';
+import { FetchError } from '../lib/errors.js';
+import { describeUrl, headerValue, type HttpClient, type HttpResponse } from '../lib/http-client.js';
+import { parseJson, readErrorBody, readManifestMediaType, readTagsList } from './schema.js';
+
+export interface ManifestDescriptor {
+  /** `sha256:<hex>` of the manifest bytes, what Notary targets sign. */
+  readonly digest: string;
+  readonly size: number;
+  readonly mediaType: string;
+}
+
+export interface RegistryClientOptions {
+  /** Base of the V2 API, WITHOUT the trailing "v2/": e.g. new URL('http://nexus:8081/repository/docker-hosted/') or new URL('http://127.0.0.1:5000/'). */
+  readonly baseUrl: URL;
+  readonly http: HttpClient;
+  readonly credentials?: Credentials | undefined;
+  /** Tags asked per page (n=). Default 1000. */
+  readonly pageSize?: number;
+  /** Pages followed at most per image before failing with FetchError('TOO_LARGE'). Default 100. */
+  readonly maxPages?: number;
+}
+
+/**
+ * Everything we can take a digest of, so that the registry never converts
+ * (DIST manifest-v2-2.md "Backward compatibility": without the v2 types it
+ * rewrites to schema1 or picks linux/amd64 out of a list). Same list as
+ * Renovate's `getManifestResponse`.
+ */
+export const MANIFEST_MEDIA_TYPES = [
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.oci.image.index.v1+json',
+] as const;
+
+const ACCEPT = MANIFEST_MEDIA_TYPES.join(', ');
+
+/** One tags page: 1000 tags of 128 bytes is ~130 KiB, so this only stops a hostile server. */
+const TAGS_PAGE_LIMIT = 8 * 1024 * 1024;
+
+/**
+ * OCI distribution-spec "Pushing Manifests": registries SHOULD accept manifests
+ * of at least 4 MB, and distribution refuses larger ones on push
+ * (registry/handlers/manifests.go `maxManifestBodySize = 4 << 20`).
+ */
+const MANIFEST_LIMIT = 4 * 1024 * 1024;
+
+const DEFAULT_PAGE_SIZE = 1000;
+const DEFAULT_MAX_PAGES = 100;
+
+/*
+ * distribution reference grammar (reference/regexp.go, v3):
+ *   path-component := alpha-numeric (separator alpha-numeric)*
+ *   alpha-numeric  := /[a-z0-9]+/
+ *   separator      := /[_.]|__|[-]+/
+ *   name           := path-component ['/' path-component]*   (at most 255 characters)
+ *   tag            := /[\w][\w.-]{0,127}/
+ * Nothing else goes into a URL, so no name can add a path segment, a `..`, a
+ * query or a fragment.
+ */
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const NAME = new RegExp(`^${PATH_COMPONENT}(?:/${PATH_COMPONENT})*$`);
+const NAME_TOTAL_LENGTH_MAX = 255;
+const TAG = /^\w[\w.-]{0,127}$/;
+
+export function isValidImageName(name: string): boolean {
+  return name.length <= NAME_TOTAL_LENGTH_MAX && NAME.test(name);
+}
+
+export function isValidTag(tag: string): boolean {
+  return TAG.test(tag);
+}
+
+const DIGEST_HEADER = /^(sha256|sha512):([a-f0-9]+)$/;
+const DIGEST_HEX_LENGTH: Readonly<Record<string, number>> = { sha256: 64, sha512: 128 };
+
+export class RegistryClient {
+  readonly #base: URL;
+  readonly #auth: ChallengeAuthenticator;
+  readonly #hasCredentials: boolean;
+  readonly #pageSize: number;
+  readonly #maxPages: number;
+  #requests = 0;
+
+  constructor(options: RegistryClientOptions) {
+    this.#base = normaliseBase(options.baseUrl);
+    this.#pageSize = positiveInteger(options.pageSize ?? DEFAULT_PAGE_SIZE, 'pageSize');
+    this.#maxPages = positiveInteger(options.maxPages ?? DEFAULT_MAX_PAGES, 'maxPages');
+    this.#hasCredentials = options.credentials !== undefined;
+    // Counting below the authenticator sees every request: challenged
+    // attempts, their retries and token requests alike.
+    const http = options.http;
+    const counting: HttpClient = {
+      send: (url, req) => {
+        this.#requests++;
+        return http.send(url, req);
+      },
+    };
+    this.#auth = new ChallengeAuthenticator(counting, options.credentials);
+  }
+
+  /** Requests sent so far (token requests included), for the Nexus request budget. */
+  get requests(): number {
+    return this.#requests;
+  }
+
+  /**
+   * All tags of an image, sorted and without duplicates. Follows `Link: <…>; rel="next"`
+   * (DIST api.md "Pagination"; RFC 8288) within the same origin and endpoint only.
+   * 404 NAME_UNKNOWN → [].
+   */
+  async listTags(image: string, signal?: AbortSignal): Promise<string[]> {
+    assertImage(image);
+    const endpoint = this.#endpoint(image, 'tags/list');
+    const what = `tags of ${image}`;
+    const tags = new Set<string>();
+    const fetched = new Set<string>();
+    let url: URL | undefined = withQuery(endpoint, { n: String(this.#pageSize) });
+    for (let page = 0; url !== undefined; page++) {
+      if (page >= this.#maxPages) {
+        throw new FetchError(
+          'TOO_LARGE',
+          `${what}: more than ${this.#maxPages} pages of ${this.#pageSize} tags at ${describeUrl(endpoint)}; raise maxPages or pageSize`
+        );
+      }
+      fetched.add(url.href);
+      const response = await this.#send(url, 'GET', 'application/json', what, TAGS_PAGE_LIMIT, image, signal);
+      if (response.status === 404 && page === 0 && errorCodes(response).includes('NAME_UNKNOWN')) {
+        return [];
+      }
+      if (response.status !== 200) {
+        const hint = response.status === 404 ? ' without a NAME_UNKNOWN error; is baseUrl a registry V2 base?' : '';
+        throw this.#statusError(what, url, response, hint);
+      }
+      const list = readTagsList(parseJson(response.body));
+      if (list === undefined) {
+        throw new FetchError('MALFORMED', `${what}: ${describeUrl(url)} did not answer a tags list ({"name": …, "tags": […]})`);
+      }
+      for (const tag of list.tags) {
+        tags.add(tag);
+      }
+      const target = nextLinkTarget(response.headers['link']);
+      if (target === undefined) {
+        break;
+      }
+      const next = this.#nextPage(target, url, endpoint, list.lastTag, what);
+      if (fetched.has(next.href)) {
+        throw new FetchError(
+          'REDIRECT',
+          `${what}: the Link header of ${describeUrl(url)} leads back to a page already fetched` +
+            ` (last=${JSON.stringify(next.searchParams.get('last'))}); stopping instead of looping`
+        );
+      }
+      url = next;
+    }
+    return [...tags].sort();
+  }
+
+  /**
+   * The tag's manifest descriptor, with the media type the registry stores (an
+   * index stays an index). HEAD first, as docker and Renovate do; GET and hash
+   * the body when HEAD is refused (Nexus: 404 on HEAD while GET works) or says
+   * too little. undefined when the tag does not exist.
+   */
+  async getManifestDescriptor(image: string, tag: string, signal?: AbortSignal): Promise<ManifestDescriptor | undefined> {
+    assertImage(image);
+    if (!isValidTag(tag)) {
+      throw new FetchError('MALFORMED', `${JSON.stringify(tag)} is not a valid tag of ${image} ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})`);
+    }
+    const url = this.#endpoint(image, `manifests/${tag}`);
+    const what = `manifest of ${image}:${tag}`;
+
+    const head = await this.#send(url, 'HEAD', ACCEPT, what, MANIFEST_LIMIT, image, signal);
+    if (head.status === 200) {
+      const described = describeFromHead(head);
+      if (described !== undefined) {
+        return described;
+      }
+    } else if (head.status !== 404 && head.status !== 405) {
+      throw this.#statusError(what, url, head, '');
+    }
+
+    const response = await this.#send(url, 'GET', ACCEPT, what, MANIFEST_LIMIT, image, signal);
+    if (response.status === 404) {
+      const codes = errorCodes(response);
+      if (codes.includes('MANIFEST_UNKNOWN') || codes.includes('NAME_UNKNOWN')) {
+        return undefined;
+      }
+      throw this.#statusError(what, url, response, ' without MANIFEST_UNKNOWN; is baseUrl a registry V2 base?');
+    }
+    if (response.status !== 200) {
+      throw this.#statusError(what, url, response, '');
+    }
+    const body = response.body;
+    const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
+    const header = headerValue(response.headers, 'docker-content-digest');
+    if (header !== undefined) {
+      // DIST api.md "Digest Header": clients verify content against the digest.
+      checkDigestHeader(header.trim(), body, what, url);
+    }
+    const contentType = mediaTypeOf(response);
+    const mediaType = isSpecific(contentType) ? contentType : (readManifestMediaType(parseJson(body)) ?? contentType);
+    if (mediaType === undefined) {
+      throw new FetchError('MALFORMED', `${what}: ${describeUrl(url)} sent neither a Content-Type nor a mediaType field`);
+    }
+    return { digest, size: body.length, mediaType };
+  }
+
+  #endpoint(image: string, rest: string): URL {
+    return new URL(`v2/${image}/${rest}`, this.#base);
+  }
+
+  /** One request, answering an auth challenge; the image is the token scope hint. */
+  async #send(url: URL, method: 'GET' | 'HEAD', accept: string, what: string, maxBytes: number, image: string, signal: AbortSignal | undefined): Promise<HttpResponse> {
+    return this.#auth.send(url, { method, headers: { accept }, maxBytes, what, signal }, image);
+  }
+
+  /**
+   * Where the next page is. The Link target is resolved against the page that
+   * sent it (RFC 8288 §3.2) and must stay on our origin and our endpoint. A
+   * target for the same image's tags/list under another path prefix is the
+   * Nexus connector bug (nexus-public#1011: `/repository/<repo>/v2/…` → 400) or
+   * Artifactory's missing prefix (RTFACT-18971); like Renovate, we then build
+   * the next URL ourselves from the Link's `last`, under our base.
+   */
+  #nextPage(target: string, current: URL, endpoint: URL, lastTag: string | undefined, what: string): URL {
+    let next: URL;
+    try {
+      next = new URL(target, current);
+    } catch {
+      throw new FetchError('MALFORMED', `${what}: the Link header of ${describeUrl(current)} has an invalid target ${JSON.stringify(target.slice(0, 200))}`);
+    }
+    next.hash = '';
+    if (next.origin !== endpoint.origin) {
+      throw new FetchError(
+        'REDIRECT',
+        `${what}: the Link header of ${describeUrl(current)} points to another origin (${describeUrl(next)}); only ${endpoint.origin} is followed`
+      );
+    }
+    if (next.pathname === endpoint.pathname) {
+      return next;
+    }
+    const suffix = endpoint.pathname.slice(this.#base.pathname.length - 1); // "/v2/<image>/tags/list"
+    if (!next.pathname.endsWith(suffix)) {
+      throw new FetchError(
+        'REDIRECT',
+        `${what}: the Link header of ${describeUrl(current)} points outside ${describeUrl(endpoint)} (to ${describeUrl(next)}); refusing to follow it`
+      );
+    }
+    const last = next.searchParams.get('last') ?? lastTag;
+    if (last === undefined || last === '') {
+      throw new FetchError(
+        'REDIRECT',
+        `${what}: the Link header of ${describeUrl(current)} points to ${describeUrl(next)}, outside our base, and gives no last= to continue from`
+      );
+    }
+    return withQuery(endpoint, { n: String(this.#pageSize), last });
+  }
+
+  #statusError(what: string, url: URL, response: HttpResponse, hint: string): FetchError {
+    const status = response.status;
+    const detail = serverMessage(response);
+    const suffix = (detail === undefined ? '' : `: ${detail}`) + hint;
+    if (status === 401 || status === 403) {
+      const why = this.#hasCredentials ? 'the configured credentials were refused' : 'no credentials are configured';
+      return new FetchError('AUTH', `${what}: not authorised by ${describeUrl(url)} (HTTP ${status}; ${why})${suffix}`, { status });
+    }
+    const code = status >= 500 ? 'HTTP_5XX' : 'HTTP_4XX';
+    return new FetchError(code, `${what}: ${describeUrl(url)} answered HTTP ${status}${suffix}`, { status });
+  }
+}
+
+function assertImage(image: string): void {
+  if (!isValidImageName(image)) {
+    throw new FetchError(
+      'MALFORMED',
+      `${JSON.stringify(image.slice(0, 300))} is not a valid image name (lower-case path components [a-z0-9] joined by . _ __ or -, separated by /, at most 255 characters)`
+    );
+  }
+}
+
+function normaliseBase(url: URL): URL {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TypeError(`registry baseUrl must be http or https, not ${url.protocol}`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new TypeError('registry baseUrl must not carry credentials; pass them as `credentials`');
+  }
+  const base = new URL(url.href);
+  base.search = '';
+  base.hash = '';
+  if (!base.pathname.endsWith('/')) {
+    base.pathname += '/';
+  }
+  return base;
+}
+
+function positiveInteger(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new TypeError(`${name} must be a positive integer, got ${value}`);
+  }
+  return value;
+}
+
+function withQuery(endpoint: URL, query: Readonly<Record<string, string>>): URL {
+  const url = new URL(endpoint.href);
+  for (const [key, value] of Object.entries(query)) {
+    url.searchParams.set(key, value);
+  }
+  return url;
+}
+
+/**
+ * The target of the first `rel="next"` link (RFC 8288 §3: `<uri>; param=value`,
+ * links separated by commas, possibly over several header lines; `rel` holds
+ * space-separated relation types, matched case-insensitively).
+ */
+export function nextLinkTarget(header: string | string[] | undefined): string | undefined {
+  const values = header === undefined ? [] : Array.isArray(header) ? header : [header];
+  for (const value of values) {
+    for (const link of value.matchAll(/<([^>]*)>([^<]*)/g)) {
+      const params = link[2] ?? '';
+      for (const param of params.matchAll(/;\s*([A-Za-z0-9!#$%&'*+.^_`|~-]+)\s*(?:=\s*(?:"((?:[^"\\]|\\.)*)"|([^;,\s]*)))?/g)) {
+        if (param[1]?.toLowerCase() !== 'rel') {
+          continue;
+        }
+        const rel = (param[2] ?? param[3] ?? '').toLowerCase().split(/\s+/);
+        if (rel.includes('next')) {
+          return (link[1] ?? '').trim();
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+/** A descriptor from HEAD alone, when it carries everything (DIST api.md "Existing Manifests"). */
+function describeFromHead(head: HttpResponse): ManifestDescriptor | undefined {
+  const digest = headerValue(head.headers, 'docker-content-digest')?.trim();
+  const length = headerValue(head.headers, 'content-length');
+  const mediaType = mediaTypeOf(head);
+  if (digest === undefined || !/^sha256:[a-f0-9]{64}$/.test(digest)) {
+    return undefined;
+  }
+  if (length === undefined || !/^\d{1,15}$/.test(length) || !isSpecific(mediaType)) {
+    return undefined;
+  }
+  return { digest, size: Number(length), mediaType };
+}
+
+function checkDigestHeader(header: string, body: Buffer, what: string, url: URL): void {
+  const match = DIGEST_HEADER.exec(header);
+  const algorithm = match?.[1];
+  const hex = match?.[2];
+  if (algorithm === undefined || hex === undefined || hex.length !== DIGEST_HEX_LENGTH[algorithm]) {
+    throw new FetchError('MALFORMED', `${what}: ${describeUrl(url)} sent an unusable Docker-Content-Digest ${JSON.stringify(header.slice(0, 200))}`);
+  }
+  const actual = createHash(algorithm).update(body).digest();
+  // Constant-time, as sigstore's bufferEqual (aesthetics §6.3 rule 6).
+  if (!timingSafeEqual(actual, Buffer.from(hex, 'hex'))) {
+    throw new FetchError(
+      'MALFORMED',
+      `${what}: the body from ${describeUrl(url)} hashes to ${algorithm}:${actual.toString('hex')}, but Docker-Content-Digest says ${header}`
+    );
+  }
+}
+
+/** The Content-Type without parameters, lower-cased. */
+function mediaTypeOf(response: HttpResponse): string | undefined {
+  const value = headerValue(response.headers, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** A manifest media type, not the generic type some servers send for any JSON. */
+function isSpecific(mediaType: string | undefined): mediaType is string {
+  return mediaType !== undefined && mediaType !== 'application/json' && mediaType !== 'text/plain' && mediaType !== 'application/octet-stream';
+}
+
+function errorCodes(response: HttpResponse): string[] {
+  return readErrorBody(parseJson(response.body))?.errors.map((error) => error.code) ?? [];
+}
+
+/** The first message of a docker/distribution errcode body, shortened, if any. */
+function serverMessage(response: HttpResponse): string | undefined {
+  const first = readErrorBody(parseJson(response.body))?.errors[0];
+  if (first === undefined) {
+    return undefined;
+  }
+  return `${first.code}${first.message === undefined ? '' : ` (${first.message.slice(0, 200)})`}`;
+}

@@ -1,0 +1,369 @@
+/**
+ * The audit database: scans, the latest verdict per tag and the history of its
+ * changes, and per GUN what was trusted (rollback floors, pinned roots).
+ * Statements are prepared once; every write method is one transaction, so a
+ * killed process leaves whole batches, never half of one.
+ */
+import type { TagStatus } from '../notary/core/codes.js';
+import type { RoleRecord, RoleVersion, TrustHistory } from '../notary/core/verify-collection.js';
+import type { Db } from './database.js';
+
+export type ScanOutcome = 'complete' | 'partial' | 'failed';
+
+export interface TagVerdictRecord {
+  readonly repository: string;
+  readonly image: string;
+  readonly tag: string;
+  readonly gun: string;
+  readonly digest: string | null;
+  readonly size: number | null;
+  readonly status: TagStatus;
+  readonly role: string | null;
+  readonly reasonCode: string | null;
+  readonly reason: string | null;
+  readonly signedDigest: string | null;
+  readonly trustExpires: string | null;
+}
+
+export interface StoredTag extends TagVerdictRecord {
+  readonly firstSeenAt: string;
+  readonly lastSeenAt: string;
+  readonly statusSince: string;
+  readonly digestSince: string;
+  readonly lastScanId: number;
+}
+
+export interface TrustRoleRecord {
+  readonly gun: string;
+  readonly role: string;
+  readonly version: number;
+  readonly expires: string;
+}
+
+export interface ScanRecord {
+  readonly id: number;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  readonly evaluatedAt: string;
+  readonly outcome: ScanOutcome | 'running' | 'interrupted';
+  readonly summary: Readonly<Record<string, number>> | null;
+  readonly error: string | null;
+  readonly nexusRequests: number;
+  readonly notaryRequests: number;
+}
+
+/** What a verified collection leaves behind for the next scan. */
+export interface TrustUpdate {
+  readonly gun: string;
+  /** Roles with their served bytes' sha256; `root-certificate` is skipped. */
+  readonly roles: readonly RoleRecord[];
+  /** The verified root bytes, pinned on first use and re-pinned after a verified rotation. */
+  readonly root: Uint8Array;
+}
+
+interface TagRow {
+  repository: string;
+  image: string;
+  tag: string;
+  gun: string;
+  digest: string | null;
+  size: number | null;
+  status: TagStatus;
+  role: string | null;
+  reason_code: string | null;
+  reason: string | null;
+  signed_digest: string | null;
+  trust_expires: string | null;
+  first_seen_at: string;
+  last_seen_at: string;
+  status_since: string;
+  digest_since: string;
+  last_scan_id: number;
+}
+
+interface ScanRow {
+  id: number;
+  started_at: string;
+  finished_at: string | null;
+  evaluated_at: string;
+  outcome: ScanRecord['outcome'];
+  summary_json: string | null;
+  error: string | null;
+  nexus_requests: number;
+  notary_requests: number;
+}
+
+function toStoredTag(row: TagRow): StoredTag {
+  return {
+    repository: row.repository,
+    image: row.image,
+    tag: row.tag,
+    gun: row.gun,
+    digest: row.digest,
+    size: row.size,
+    status: row.status,
+    role: row.role,
+    reasonCode: row.reason_code,
+    reason: row.reason,
+    signedDigest: row.signed_digest,
+    trustExpires: row.trust_expires,
+    firstSeenAt: row.first_seen_at,
+    lastSeenAt: row.last_seen_at,
+    statusSince: row.status_since,
+    digestSince: row.digest_since,
+    lastScanId: row.last_scan_id,
+  };
+}
+
+function toScanRecord(row: ScanRow): ScanRecord {
+  return {
+    id: row.id,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    evaluatedAt: row.evaluated_at,
+    outcome: row.outcome,
+    summary: row.summary_json === null ? null : (JSON.parse(row.summary_json) as Record<string, number>),
+    error: row.error,
+    nexusRequests: row.nexus_requests,
+    notaryRequests: row.notary_requests,
+  };
+}
+
+export interface TagQuery {
+  readonly status?: TagStatus | undefined;
+  readonly repository?: string | undefined;
+  readonly limit: number;
+  /** Keyset cursor: the last (repository, image, tag) of the previous page. */
+  readonly after?: { readonly repository: string; readonly image: string; readonly tag: string } | undefined;
+}
+
+export class ScanStore {
+  readonly #db: Db;
+  readonly #statements;
+
+  constructor(db: Db) {
+    this.#db = db;
+    this.#statements = {
+      interrupt: db.prepare(`UPDATE scans SET outcome = 'interrupted', finished_at = ? WHERE outcome = 'running'`),
+      beginScan: db.prepare(`INSERT INTO scans (started_at, evaluated_at, outcome) VALUES (?, ?, 'running')`),
+      finishScan: db.prepare(
+        `UPDATE scans SET finished_at = ?, outcome = ?, summary_json = ?, error = ?, nexus_requests = ?, notary_requests = ? WHERE id = ?`
+      ),
+      getTag: db.prepare(`SELECT * FROM tags WHERE repository = ? AND image = ? AND tag = ?`),
+      upsertTag: db.prepare(`
+        INSERT INTO tags (repository, image, tag, gun, digest, size, status, role, reason_code, reason, signed_digest,
+                          trust_expires, first_seen_at, last_seen_at, status_since, digest_since, last_scan_id)
+        VALUES (@repository, @image, @tag, @gun, @digest, @size, @status, @role, @reason_code, @reason, @signed_digest,
+                @trust_expires, @first_seen_at, @last_seen_at, @status_since, @digest_since, @last_scan_id)
+        ON CONFLICT (repository, image, tag) DO UPDATE SET
+          gun = excluded.gun, digest = excluded.digest, size = excluded.size, status = excluded.status,
+          role = excluded.role, reason_code = excluded.reason_code, reason = excluded.reason,
+          signed_digest = excluded.signed_digest, trust_expires = excluded.trust_expires,
+          last_seen_at = excluded.last_seen_at, status_since = excluded.status_since,
+          digest_since = excluded.digest_since, last_scan_id = excluded.last_scan_id`),
+      addHistory: db.prepare(
+        `INSERT INTO tag_history (repository, image, tag, scan_id, at, event, status, digest, reason_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+      ),
+      staleTags: db.prepare(`SELECT repository, image, tag, status, digest FROM tags WHERE repository = ? AND last_scan_id <> ?`),
+      deleteTag: db.prepare(`DELETE FROM tags WHERE repository = ? AND image = ? AND tag = ?`),
+      roleVersions: db.prepare(`SELECT role, version, sha256 FROM role_versions WHERE gun = ?`),
+      upsertRoleVersion: db.prepare(`
+        INSERT INTO role_versions (gun, role, version, sha256, expires, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (gun, role) DO UPDATE SET version = excluded.version, sha256 = excluded.sha256,
+          expires = excluded.expires, updated_at = excluded.updated_at
+        WHERE excluded.version >= role_versions.version`),
+      pinnedRoot: db.prepare(`SELECT root FROM pinned_roots WHERE gun = ?`),
+      pinRoot: db.prepare(`
+        INSERT INTO pinned_roots (gun, root, version, sha256, pinned_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (gun) DO UPDATE SET root = excluded.root, version = excluded.version, sha256 = excluded.sha256,
+          updated_at = excluded.updated_at WHERE excluded.sha256 <> pinned_roots.sha256`),
+      insertTrustRole: db.prepare(`INSERT INTO trust_roles (gun, role, version, expires, scan_id) VALUES (?, ?, ?, ?, ?)`),
+      deleteTrustRolesOfGun: db.prepare(`DELETE FROM trust_roles WHERE gun = ?`),
+      deleteOrphanTrustRoles: db.prepare(`DELETE FROM trust_roles WHERE gun NOT IN (SELECT gun FROM tags)`),
+      latestFinishedScan: db.prepare(
+        `SELECT * FROM scans WHERE outcome IN ('complete', 'partial') ORDER BY id DESC LIMIT 1`
+      ),
+      recentScans: db.prepare(`SELECT * FROM scans ORDER BY id DESC LIMIT ?`),
+      allTags: db.prepare(`SELECT * FROM tags ORDER BY repository, image, tag`),
+      trustRoles: db.prepare(`SELECT gun, role, version, expires FROM trust_roles ORDER BY gun, role`),
+      tagHistory: db.prepare(`SELECT * FROM tag_history WHERE repository = ? AND image = ? AND tag = ? ORDER BY id`),
+    };
+  }
+
+  /** Marks scans left 'running' by a killed process as interrupted; returns how many. */
+  markInterruptedScans(at: string): number {
+    return this.#statements.interrupt.run(at).changes;
+  }
+
+  beginScan(startedAt: string, evaluatedAt: string): number {
+    return Number(this.#statements.beginScan.run(startedAt, evaluatedAt).lastInsertRowid);
+  }
+
+  /** Rollback floors and the pinned root of one GUN: the input of the verification core. */
+  loadHistory(gun: string): TrustHistory {
+    const roles = new Map<string, RoleVersion>();
+    for (const row of this.#statements.roleVersions.all(gun) as { role: string; version: number; sha256: string }[]) {
+      roles.set(row.role, { version: row.version, sha256: row.sha256 });
+    }
+    const pinned = this.#statements.pinnedRoot.get(gun) as { root: Buffer } | undefined;
+    return { pinnedRoot: pinned?.root, roles };
+  }
+
+  /**
+   * Writes one batch: the verdicts of some tags and what their GUNs' verified
+   * trust data leaves behind. One transaction.
+   */
+  writeBatch(
+    scanId: number,
+    at: string,
+    verdicts: readonly TagVerdictRecord[],
+    trust: readonly TrustUpdate[],
+    /** Per GUN checked this scan, its roles now (empty: no trust data any more). GUNs that failed to fetch keep theirs. */
+    trustRoles: readonly { readonly gun: string; readonly roles: readonly TrustRoleRecord[] }[]
+  ): void {
+    const s = this.#statements;
+    this.#db.transaction(() => {
+      for (const update of trust) {
+        for (const role of update.roles) {
+          if (role.sha256 !== '') {
+            s.upsertRoleVersion.run(update.gun, role.role, role.version, role.sha256, role.expires.toISOString(), at);
+          }
+        }
+        const root = update.roles.find((role) => role.role === 'root');
+        if (root !== undefined) {
+          s.pinRoot.run(update.gun, Buffer.from(update.root), root.version, root.sha256, at, at);
+        }
+      }
+      for (const { gun, roles } of trustRoles) {
+        s.deleteTrustRolesOfGun.run(gun);
+        for (const role of roles) {
+          s.insertTrustRole.run(gun, role.role, role.version, role.expires, scanId);
+        }
+      }
+      for (const verdict of verdicts) {
+        this.#writeVerdict(scanId, at, verdict);
+      }
+    })();
+  }
+
+  #writeVerdict(scanId: number, at: string, verdict: TagVerdictRecord): void {
+    const s = this.#statements;
+    const previous = s.getTag.get(verdict.repository, verdict.image, verdict.tag) as TagRow | undefined;
+    const statusChanged = previous !== undefined && previous.status !== verdict.status;
+    const repushed = previous !== undefined && previous.digest !== verdict.digest;
+    s.upsertTag.run({
+      repository: verdict.repository,
+      image: verdict.image,
+      tag: verdict.tag,
+      gun: verdict.gun,
+      digest: verdict.digest,
+      size: verdict.size,
+      status: verdict.status,
+      role: verdict.role,
+      reason_code: verdict.reasonCode,
+      reason: verdict.reason,
+      signed_digest: verdict.signedDigest,
+      trust_expires: verdict.trustExpires,
+      first_seen_at: previous?.first_seen_at ?? at,
+      last_seen_at: at,
+      status_since: previous === undefined || statusChanged ? at : previous.status_since,
+      digest_since: previous === undefined || repushed ? at : previous.digest_since,
+      last_scan_id: scanId,
+    });
+    const history = (event: 'new' | 'status' | 'repushed'): void => {
+      s.addHistory.run(verdict.repository, verdict.image, verdict.tag, scanId, at, event, verdict.status, verdict.digest, verdict.reasonCode);
+    };
+    if (previous === undefined) {
+      history('new');
+      return;
+    }
+    if (repushed) {
+      history('repushed');
+    }
+    if (statusChanged) {
+      history('status');
+    }
+  }
+
+  /**
+   * Ends a scan. Tags of the fully listed repositories that this scan did not
+   * see are gone from Nexus: they are removed, with a 'deleted' history row.
+   */
+  finishScan(
+    scanId: number,
+    result: {
+      finishedAt: string;
+      outcome: ScanOutcome;
+      summary: Readonly<Record<string, number>>;
+      error: string | null;
+      nexusRequests: number;
+      notaryRequests: number;
+      fullyListedRepositories: readonly string[];
+    }
+  ): number {
+    const s = this.#statements;
+    let deleted = 0;
+    this.#db.transaction(() => {
+      for (const repository of result.fullyListedRepositories) {
+        for (const row of s.staleTags.all(repository, scanId) as Pick<TagRow, 'repository' | 'image' | 'tag' | 'status' | 'digest'>[]) {
+          s.deleteTag.run(row.repository, row.image, row.tag);
+          s.addHistory.run(row.repository, row.image, row.tag, scanId, result.finishedAt, 'deleted', row.status, row.digest, null);
+          deleted++;
+        }
+      }
+      s.deleteOrphanTrustRoles.run();
+      s.finishScan.run(
+        result.finishedAt,
+        result.outcome,
+        JSON.stringify(result.summary),
+        result.error,
+        result.nexusRequests,
+        result.notaryRequests,
+        scanId
+      );
+    })();
+    return deleted;
+  }
+
+  /** The last scan that completed (complete or partial): what metrics and /readyz start from. */
+  latestFinishedScan(): ScanRecord | undefined {
+    const row = this.#statements.latestFinishedScan.get() as ScanRow | undefined;
+    return row === undefined ? undefined : toScanRecord(row);
+  }
+
+  recentScans(limit: number): ScanRecord[] {
+    return (this.#statements.recentScans.all(limit) as ScanRow[]).map(toScanRecord);
+  }
+
+  allTags(): StoredTag[] {
+    return (this.#statements.allTags.all() as TagRow[]).map(toStoredTag);
+  }
+
+  /** Latest verdicts, filtered and paged by keyset (repository, image, tag). */
+  queryTags(query: TagQuery): StoredTag[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.status !== undefined) {
+      where.push('status = ?');
+      params.push(query.status);
+    }
+    if (query.repository !== undefined) {
+      where.push('repository = ?');
+      params.push(query.repository);
+    }
+    if (query.after !== undefined) {
+      where.push('(repository, image, tag) > (?, ?, ?)');
+      params.push(query.after.repository, query.after.image, query.after.tag);
+    }
+    const sql = `SELECT * FROM tags ${where.length === 0 ? '' : 'WHERE ' + where.join(' AND ')} ORDER BY repository, image, tag LIMIT ?`;
+    return (this.#db.prepare(sql).all(...params, query.limit) as TagRow[]).map(toStoredTag);
+  }
+
+  trustRoles(): TrustRoleRecord[] {
+    return this.#statements.trustRoles.all() as TrustRoleRecord[];
+  }
+
+  tagHistory(repository: string, image: string, tag: string): { event: string; status: string | null; digest: string | null; at: string; scan_id: number }[] {
+    return this.#statements.tagHistory.all(repository, image, tag) as { event: string; status: string | null; digest: string | null; at: string; scan_id: number }[];
+  }
+}

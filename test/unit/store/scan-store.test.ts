@@ -1,0 +1,90 @@
+/** The store on a real SQLite database (better-sqlite3 ':memory:') with the real migrations. */
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { beforeEach, describe, it } from 'node:test';
+
+import { openDatabase, type Db } from '../../../src/store/database.js';
+import { applyMigrations } from '../../../src/store/migrate.js';
+import { ScanStore, type TagVerdictRecord } from '../../../src/store/scan-store.js';
+
+const MIGRATIONS = fileURLToPath(new URL('../../../../migrations/', import.meta.url));
+
+function verdict(tag: string, status: TagVerdictRecord['status'], digest = 'sha256:' + 'a'.repeat(64)): TagVerdictRecord {
+  return { repository: 'docker-hosted', image: 'app', tag, gun: 'nexus:5000/app', digest, size: 100, status, role: null, reasonCode: null, reason: null, signedDigest: null, trustExpires: null };
+}
+
+const finish = (store: ScanStore, scanId: number, at: string) =>
+  store.finishScan(scanId, { finishedAt: at, outcome: 'complete', summary: {}, error: null, nexusRequests: 1, notaryRequests: 1, fullyListedRepositories: ['docker-hosted'] });
+
+describe('ScanStore', () => {
+  let db: Db;
+  let store: ScanStore;
+
+  beforeEach(() => {
+    db = openDatabase(':memory:');
+    applyMigrations(db, MIGRATIONS);
+    store = new ScanStore(db);
+  });
+
+  it('applies the migrations once and records the schema version', () => {
+    assert.equal(db.pragma('user_version', { simple: true }), 1);
+    assert.equal(applyMigrations(db, MIGRATIONS), 1);
+  });
+
+  it('keeps when a tag first became unsigned, and records re-pushes and deletions in its history', () => {
+    const first = store.beginScan('2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+    store.writeBatch(first, '2026-01-01T00:00:00Z', [verdict('v1', 'signed'), verdict('v2', 'unsigned')], [], []);
+    finish(store, first, '2026-01-01T00:01:00Z');
+    const second = store.beginScan('2026-01-02T00:00:00Z', '2026-01-02T00:00:00Z');
+    store.writeBatch(second, '2026-01-02T00:00:00Z', [verdict('v1', 'digest_mismatch', 'sha256:' + 'b'.repeat(64)), verdict('v2', 'unsigned')], [], []);
+    finish(store, second, '2026-01-02T00:01:00Z');
+    const third = store.beginScan('2026-01-03T00:00:00Z', '2026-01-03T00:00:00Z');
+    store.writeBatch(third, '2026-01-03T00:00:00Z', [verdict('v2', 'unsigned')], [], []);
+
+    const deleted = finish(store, third, '2026-01-03T00:01:00Z');
+
+    assert.equal(deleted, 1);
+    const tags = store.allTags();
+    assert.deepEqual(tags.map((t) => [t.tag, t.status, t.statusSince, t.firstSeenAt]), [['v2', 'unsigned', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z']]);
+    assert.deepEqual(
+      store.tagHistory('docker-hosted', 'app', 'v1').map((h) => [h.event, h.status]),
+      [['new', 'signed'], ['repushed', 'digest_mismatch'], ['status', 'digest_mismatch'], ['deleted', 'digest_mismatch']]
+    );
+  });
+
+  it('keeps the highest role version as the rollback floor and pins the first root', () => {
+    const scan = store.beginScan('2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+    const roles = (version: number, sha256: string) => [
+      { role: 'root', version: 1, expires: new Date('2036-01-01T00:00:00Z'), sha256: 'r1', length: 10 },
+      { role: 'root-certificate', version: 1, expires: new Date('2036-01-01T00:00:00Z'), sha256: '', length: 0 },
+      { role: 'timestamp', version, expires: new Date('2026-01-15T00:00:00Z'), sha256, length: 10 },
+    ];
+    store.writeBatch(scan, 'now', [], [{ gun: 'g/a', roles: roles(5, 't5'), root: Buffer.from('root-1') }], []);
+    store.writeBatch(scan, 'now', [], [{ gun: 'g/a', roles: roles(3, 't3'), root: Buffer.from('root-1') }], []);
+
+    const history = store.loadHistory('g/a');
+
+    assert.deepEqual(history.roles.get('timestamp'), { version: 5, sha256: 't5' });
+    assert.equal(history.roles.has('root-certificate'), false);
+    assert.equal(Buffer.from(history.pinnedRoot ?? []).toString(), 'root-1');
+  });
+
+  it('marks a scan left running by a killed process as interrupted', () => {
+    store.beginScan('2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+
+    assert.equal(store.markInterruptedScans('2026-01-01T01:00:00Z'), 1);
+    assert.equal(store.recentScans(1)[0]?.outcome, 'interrupted');
+    assert.equal(store.latestFinishedScan(), undefined);
+  });
+
+  it('pages the latest verdicts by keyset and filters by status', () => {
+    const scan = store.beginScan('t', 't');
+    store.writeBatch(scan, 't', ['a', 'b', 'c', 'd'].map((tag) => verdict(tag, tag === 'c' ? 'unsigned' : 'signed')), [], []);
+
+    const first = store.queryTags({ limit: 2 });
+    const second = store.queryTags({ limit: 2, after: first[1] });
+
+    assert.deepEqual([...first, ...second].map((t) => t.tag), ['a', 'b', 'c', 'd']);
+    assert.deepEqual(store.queryTags({ limit: 10, status: 'unsigned' }).map((t) => t.tag), ['c']);
+  });
+});
