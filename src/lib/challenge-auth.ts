@@ -31,8 +31,10 @@ export class ChallengeAuthenticator {
 
   /** Sends `req`, answering one authentication challenge if the server asks. */
   async send(url: URL, req: HttpRequest, scopeHint: string): Promise<HttpResponse> {
+    // Basic answers a whole origin (Nexus forceBasicAuth); Bearer tokens are per scope.
+    const originKey = `${url.origin} (basic)`;
     const cacheKey = `${url.origin} ${scopeHint}`;
-    const cached = this.#authorizations.get(cacheKey);
+    const cached = this.#authorizations.get(originKey) ?? this.#authorizations.get(cacheKey);
     const response = await this.#http.send(url, withAuthorization(req, cached));
     if (response.status !== 401) {
       return response;
@@ -49,7 +51,7 @@ export class ChallengeAuthenticator {
     if (this.#authorizations.size >= MAX_CACHED_AUTHORIZATIONS) {
       this.#authorizations.clear();
     }
-    this.#authorizations.set(cacheKey, authorization);
+    this.#authorizations.set(challenge.scheme === 'basic' ? originKey : cacheKey, authorization);
     return this.#http.send(url, withAuthorization(req, authorization));
   }
 

@@ -2,7 +2,7 @@
  * Reads tags and manifest digests through the Docker Registry HTTP API V2
  * (https://distribution.github.io/distribution/spec/api/), as served by the
  * reference registry and by Nexus. Only GET and HEAD; never the catalog of
- * another repository, never a blob.
+ * anything but manifests, tag lists and the catalog, never a blob.
  *
  * Nexus differs from the reference registry in ways this client tolerates
  * (shared/reference/nexus-registry.md §2): absolute `Link` headers, `Link`
@@ -15,7 +15,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { ChallengeAuthenticator, type Credentials } from '../lib/challenge-auth.js';
 import { FetchError } from '../lib/errors.js';
 import { describeUrl, headerValue, type HttpClient, type HttpResponse } from '../lib/http-client.js';
-import { parseJson, readErrorBody, readManifestMediaType, readTagsList } from './schema.js';
+import { parseJson, readCatalog, readErrorBody, readManifestMediaType, readTagsList } from './schema.js';
 
 export interface ManifestDescriptor {
   /** `sha256:<hex>` of the manifest bytes, what Notary targets sign. */
@@ -50,8 +50,8 @@ export const MANIFEST_MEDIA_TYPES = [
 
 const ACCEPT = MANIFEST_MEDIA_TYPES.join(', ');
 
-/** One tags page: 1000 tags of 128 bytes is ~130 KiB, so this only stops a hostile server. */
-const TAGS_PAGE_LIMIT = 8 * 1024 * 1024;
+/** One tags or catalog page: 1000 names of 255 bytes is ~260 KiB, so this only stops a hostile server. */
+const LIST_PAGE_LIMIT = 8 * 1024 * 1024;
 
 /**
  * OCI distribution-spec "Pushing Manifests": registries SHOULD accept manifests
@@ -126,49 +126,24 @@ export class RegistryClient {
    */
   async listTags(image: string, signal?: AbortSignal): Promise<string[]> {
     assertImage(image);
-    const endpoint = this.#endpoint(image, 'tags/list');
-    const what = `tags of ${image}`;
-    const tags = new Set<string>();
-    const fetched = new Set<string>();
-    let url: URL | undefined = withQuery(endpoint, { n: String(this.#pageSize) });
-    for (let page = 0; url !== undefined; page++) {
-      if (page >= this.#maxPages) {
-        throw new FetchError(
-          'TOO_LARGE',
-          `${what}: more than ${this.#maxPages} pages of ${this.#pageSize} tags at ${describeUrl(endpoint)}; raise maxPages or pageSize`
-        );
-      }
-      fetched.add(url.href);
-      const response = await this.#send(url, 'GET', 'application/json', what, TAGS_PAGE_LIMIT, image, signal);
-      if (response.status === 404 && page === 0 && errorCodes(response).includes('NAME_UNKNOWN')) {
-        return [];
-      }
-      if (response.status !== 200) {
-        const hint = response.status === 404 ? ' without a NAME_UNKNOWN error; is baseUrl a registry V2 base?' : '';
-        throw this.#statusError(what, url, response, hint);
-      }
-      const list = readTagsList(parseJson(response.body));
-      if (list === undefined) {
-        throw new FetchError('MALFORMED', `${what}: ${describeUrl(url)} did not answer a tags list ({"name": …, "tags": […]})`);
-      }
-      for (const tag of list.tags) {
-        tags.add(tag);
-      }
-      const target = nextLinkTarget(response.headers['link']);
-      if (target === undefined) {
-        break;
-      }
-      const next = this.#nextPage(target, url, endpoint, list.lastTag, what);
-      if (fetched.has(next.href)) {
-        throw new FetchError(
-          'REDIRECT',
-          `${what}: the Link header of ${describeUrl(url)} leads back to a page already fetched` +
-            ` (last=${JSON.stringify(next.searchParams.get('last'))}); stopping instead of looping`
-        );
-      }
-      url = next;
-    }
-    return [...tags].sort();
+    return this.#paginate(this.#endpoint(`${image}/tags/list`), `tags of ${image}`, image, signal, (body) => {
+      const list = readTagsList(body);
+      return list === undefined ? undefined : { items: list.tags, last: list.lastTag };
+    });
+  }
+
+  /**
+   * All repository names of the registry (`GET /v2/_catalog`, DIST api.md
+   * "Listing Repositories"), paginated like tags. Nexus serves it per
+   * repository (`/repository/<repo>/v2/_catalog`). Names are returned as sent;
+   * listTags validates each before using it.
+   */
+  async listRepositories(signal?: AbortSignal): Promise<string[]> {
+    // Image names cannot contain ':', so this auth cache key cannot collide with one.
+    return this.#paginate(this.#endpoint('_catalog'), 'catalog', 'registry:catalog', signal, (body) => {
+      const catalog = readCatalog(body);
+      return catalog === undefined ? undefined : { items: catalog.repositories, last: catalog.lastRepository };
+    });
   }
 
   /**
@@ -182,7 +157,7 @@ export class RegistryClient {
     if (!isValidTag(tag)) {
       throw new FetchError('MALFORMED', `${JSON.stringify(tag)} is not a valid tag of ${image} ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})`);
     }
-    const url = this.#endpoint(image, `manifests/${tag}`);
+    const url = this.#endpoint(`${image}/manifests/${tag}`);
     const what = `manifest of ${image}:${tag}`;
 
     const head = await this.#send(url, 'HEAD', ACCEPT, what, MANIFEST_LIMIT, image, signal);
@@ -221,24 +196,81 @@ export class RegistryClient {
     return { digest, size: body.length, mediaType };
   }
 
-  #endpoint(image: string, rest: string): URL {
-    return new URL(`v2/${image}/${rest}`, this.#base);
+  /** `<base>v2/<path>`; `path` is built from validated names only. */
+  #endpoint(path: string): URL {
+    return new URL(`v2/${path}`, this.#base);
   }
 
-  /** One request, answering an auth challenge; the image is the token scope hint. */
-  async #send(url: URL, method: 'GET' | 'HEAD', accept: string, what: string, maxBytes: number, image: string, signal: AbortSignal | undefined): Promise<HttpResponse> {
-    return this.#auth.send(url, { method, headers: { accept }, maxBytes, what, signal }, image);
+  /**
+   * GETs `endpoint?n=<pageSize>` and every page its `Link` headers lead to,
+   * at most maxPages, never the same URL twice. `read` picks the items and
+   * the pagination cursor out of a parsed body (undefined: not that wire type).
+   */
+  async #paginate(
+    endpoint: URL,
+    what: string,
+    scopeHint: string,
+    signal: AbortSignal | undefined,
+    read: (body: unknown) => { readonly items: readonly string[]; readonly last: string | undefined } | undefined
+  ): Promise<string[]> {
+    const items = new Set<string>();
+    const fetched = new Set<string>();
+    let url: URL | undefined = withQuery(endpoint, { n: String(this.#pageSize) });
+    for (let page = 0; url !== undefined; page++) {
+      if (page >= this.#maxPages) {
+        throw new FetchError(
+          'TOO_LARGE',
+          `${what}: more than ${this.#maxPages} pages of ${this.#pageSize} at ${describeUrl(endpoint)}; raise maxPages or pageSize`
+        );
+      }
+      fetched.add(url.href);
+      const response = await this.#send(url, 'GET', 'application/json', what, LIST_PAGE_LIMIT, scopeHint, signal);
+      // DIST api.md "Listing Image Tags": an unknown repository is 404 NAME_UNKNOWN.
+      if (response.status === 404 && page === 0 && errorCodes(response).includes('NAME_UNKNOWN')) {
+        return [];
+      }
+      if (response.status !== 200) {
+        const hint = response.status === 404 ? ' (not a registry NAME_UNKNOWN error; is baseUrl a registry V2 base?)' : '';
+        throw this.#statusError(what, url, response, hint);
+      }
+      const list = read(parseJson(response.body));
+      if (list === undefined) {
+        throw new FetchError('MALFORMED', `${what}: ${describeUrl(url)} did not answer the expected JSON list`);
+      }
+      for (const item of list.items) {
+        items.add(item);
+      }
+      const target = nextLinkTarget(response.headers['link']);
+      if (target === undefined) {
+        break;
+      }
+      const next = this.#nextPage(target, url, endpoint, list.last, what);
+      if (fetched.has(next.href)) {
+        throw new FetchError(
+          'REDIRECT',
+          `${what}: the Link header of ${describeUrl(url)} leads back to a page already fetched` +
+            ` (last=${JSON.stringify(next.searchParams.get('last'))}); stopping instead of looping`
+        );
+      }
+      url = next;
+    }
+    return [...items].sort();
+  }
+
+  /** One request, answering an auth challenge; authorizations are cached per origin and scope hint. */
+  async #send(url: URL, method: 'GET' | 'HEAD', accept: string, what: string, maxBytes: number, scopeHint: string, signal: AbortSignal | undefined): Promise<HttpResponse> {
+    return this.#auth.send(url, { method, headers: { accept }, maxBytes, what, signal }, scopeHint);
   }
 
   /**
    * Where the next page is. The Link target is resolved against the page that
    * sent it (RFC 8288 §3.2) and must stay on our origin and our endpoint. A
-   * target for the same image's tags/list under another path prefix is the
-   * Nexus connector bug (nexus-public#1011: `/repository/<repo>/v2/…` → 400) or
+   * target for the same endpoint (this image's tags/list, or the catalog) under
+   * another path prefix is the Nexus connector bug (nexus-public#1011: `/repository/<repo>/v2/…` → 400) or
    * Artifactory's missing prefix (RTFACT-18971); like Renovate, we then build
    * the next URL ourselves from the Link's `last`, under our base.
    */
-  #nextPage(target: string, current: URL, endpoint: URL, lastTag: string | undefined, what: string): URL {
+  #nextPage(target: string, current: URL, endpoint: URL, lastItem: string | undefined, what: string): URL {
     let next: URL;
     try {
       next = new URL(target, current);
@@ -246,6 +278,8 @@ export class RegistryClient {
       throw new FetchError('MALFORMED', `${what}: the Link header of ${describeUrl(current)} has an invalid target ${JSON.stringify(target.slice(0, 200))}`);
     }
     next.hash = '';
+    next.username = '';
+    next.password = '';
     if (next.origin !== endpoint.origin) {
       throw new FetchError(
         'REDIRECT',
@@ -255,14 +289,14 @@ export class RegistryClient {
     if (next.pathname === endpoint.pathname) {
       return next;
     }
-    const suffix = endpoint.pathname.slice(this.#base.pathname.length - 1); // "/v2/<image>/tags/list"
+    const suffix = endpoint.pathname.slice(this.#base.pathname.length - 1); // "/v2/<image>/tags/list" or "/v2/_catalog"
     if (!next.pathname.endsWith(suffix)) {
       throw new FetchError(
         'REDIRECT',
         `${what}: the Link header of ${describeUrl(current)} points outside ${describeUrl(endpoint)} (to ${describeUrl(next)}); refusing to follow it`
       );
     }
-    const last = next.searchParams.get('last') ?? lastTag;
+    const last = next.searchParams.get('last') ?? lastItem;
     if (last === undefined || last === '') {
       throw new FetchError(
         'REDIRECT',

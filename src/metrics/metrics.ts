@@ -1,0 +1,179 @@
+/**
+ * The contract's metrics (prefix `trust_auditor_`) on a private prom-client
+ * registry. Values come from the last completed scan: the scan hands over an
+ * immutable snapshot, and each scrape renders it in synchronous `collect()`
+ * callbacks that reset and refill their series, so a scrape never does scan
+ * work and a tag that disappeared has no series left (prom-client pitfalls;
+ * Prometheus "Writing exporters": cached values are noted in HELP).
+ */
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+
+import { FETCH_ERROR_CODES, type FetchErrorCode } from '../lib/errors.js';
+import { TAG_STATUSES, type TagStatus } from '../notary/core/codes.js';
+
+export const SOURCES = ['nexus', 'notary'] as const;
+export type Source = (typeof SOURCES)[number];
+
+export interface MetricsSnapshot {
+  /** Per-tag series (all tags, or only findings when the registry is too large for per-tag series). */
+  readonly tags: readonly { readonly repository: string; readonly image: string; readonly tag: string; readonly status: TagStatus }[];
+  /** Tag counts per repository and status, over all tags. */
+  readonly counts: readonly { readonly repository: string; readonly status: TagStatus; readonly count: number }[];
+  readonly expiries: readonly { readonly gun: string; readonly role: string; readonly expiresSeconds: number }[];
+  readonly lastSuccessSeconds: number | undefined;
+  readonly durationSeconds: number;
+  readonly scanUp: boolean;
+  readonly sourceUp: Readonly<Record<Source, boolean>>;
+}
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** Replaces what scrapes show with the result of a completed scan. */
+  publish(snapshot: MetricsSnapshot): void;
+  /** Counts a scan's source failures by reason (closed set: FetchErrorCode). */
+  countSourceErrors(errors: readonly { readonly source: Source; readonly reason: FetchErrorCode }[]): void;
+}
+
+const FROM_LAST_SCAN = 'Values come from the last completed scan, not from the moment of the scrape.';
+
+export function createMetrics(options: { version: string; nodeVersion: string; defaultMetrics: boolean }): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics) {
+    collectDefaultMetrics({ register: registry });
+  }
+  let snapshot: MetricsSnapshot | undefined;
+
+  new Gauge({
+    name: 'trust_auditor_tag_status',
+    help: `1 for each tag with its trust status (signed, unsigned, digest_mismatch, expired, invalid, error). ${FROM_LAST_SCAN}`,
+    labelNames: ['repository', 'image', 'tag', 'status'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const tag of snapshot?.tags ?? []) {
+        this.set({ repository: tag.repository, image: tag.image, tag: tag.tag, status: tag.status }, 1);
+      }
+    },
+  });
+
+  new Gauge({
+    name: 'trust_auditor_tags',
+    help: `Number of tags per repository and trust status. ${FROM_LAST_SCAN}`,
+    labelNames: ['repository', 'status'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const entry of snapshot?.counts ?? []) {
+        this.set({ repository: entry.repository, status: entry.status }, entry.count);
+      }
+    },
+  });
+
+  new Gauge({
+    name: 'trust_auditor_trust_expiry_timestamp_seconds',
+    help: `Unix time at which a role of a GUN's trust data expires (root, targets, snapshot, timestamp, each delegation, and root-certificate: the earliest notAfter of the root certificates). ${FROM_LAST_SCAN}`,
+    labelNames: ['gun', 'role'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const expiry of snapshot?.expiries ?? []) {
+        this.set({ gun: expiry.gun, role: expiry.role }, expiry.expiresSeconds);
+      }
+    },
+  });
+
+  new Gauge({
+    name: 'trust_auditor_scan_last_success_timestamp_seconds',
+    help: 'Unix time at which the last scan that audited every configured repository finished.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      if (snapshot?.lastSuccessSeconds !== undefined) {
+        this.set(snapshot.lastSuccessSeconds);
+      }
+    },
+  });
+
+  new Gauge({
+    name: 'trust_auditor_scan_duration_seconds',
+    help: `How long the last scan took. ${FROM_LAST_SCAN}`,
+    registers: [registry],
+    collect() {
+      this.reset();
+      if (snapshot !== undefined) {
+        this.set(snapshot.durationSeconds);
+      }
+    },
+  });
+
+  new Gauge({
+    name: 'trust_auditor_scan_up',
+    help: '1 if the last scan completed (every source answered), 0 otherwise.',
+    registers: [registry],
+    collect() {
+      this.set(snapshot?.scanUp === true ? 1 : 0);
+    },
+  });
+
+  new Gauge({
+    name: 'trust_auditor_source_up',
+    help: `1 if the source (nexus, notary) answered every request of the last scan, 0 otherwise. ${FROM_LAST_SCAN}`,
+    labelNames: ['source'] as const,
+    registers: [registry],
+    collect() {
+      for (const source of SOURCES) {
+        this.set({ source }, snapshot === undefined ? 0 : snapshot.sourceUp[source] ? 1 : 0);
+      }
+    },
+  });
+
+  const sourceErrors = new Counter({
+    name: 'trust_auditor_source_errors_total',
+    help: `Requests to a source that failed, by reason (${FETCH_ERROR_CODES.join(', ')}).`,
+    labelNames: ['source', 'reason'] as const,
+    registers: [registry],
+  });
+  for (const source of SOURCES) {
+    for (const reason of FETCH_ERROR_CODES) {
+      sourceErrors.inc({ source, reason }, 0);
+    }
+  }
+
+  const buildInfo = new Gauge({
+    name: 'trust_auditor_build_info',
+    help: 'Always 1; labelled with the trust-auditor version and the Node.js version.',
+    labelNames: ['version', 'node_version'] as const,
+    registers: [registry],
+  });
+  buildInfo.set({ version: options.version, node_version: options.nodeVersion }, 1);
+
+  return {
+    registry,
+    publish(next) {
+      snapshot = next;
+    },
+    countSourceErrors(errors) {
+      for (const error of errors) {
+        sourceErrors.inc({ source: error.source, reason: error.reason });
+      }
+    },
+  };
+}
+
+/** Tag counts per repository with every status present (0 included), so dashboards need no `or`. */
+export function countByRepository(tags: readonly { readonly repository: string; readonly status: TagStatus }[], repositories: readonly string[]): MetricsSnapshot['counts'] {
+  const counts = new Map<string, number>();
+  for (const repository of repositories) {
+    for (const status of TAG_STATUSES) {
+      counts.set(`${repository}\u0000${status}`, 0);
+    }
+  }
+  for (const tag of tags) {
+    const key = `${tag.repository}\u0000${tag.status}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([key, count]) => {
+    const [repository, status] = key.split('\u0000') as [string, TagStatus];
+    return { repository, status, count };
+  });
+}
