@@ -25,7 +25,11 @@ import { NexusClient } from './nexus/nexus-client.js';
 import { isValidGun, NotaryFetcher } from './notary/notary-fetcher.js';
 import { RegistryClient } from './registry/registry-client.js';
 import type { RepositorySource } from './scan/ports.js';
+import { AuditService } from './scan/audit-service.js';
 import { runScan, type ScanDependencies } from './scan/scanner.js';
+import { createMetrics } from './metrics/metrics.js';
+import { startCronScheduler } from './scheduler/scheduler.js';
+import { startHttpServer } from './server/http-server.js';
 import { openDatabase, type Db } from './store/database.js';
 import { applyMigrations } from './store/migrate.js';
 import { ScanStore } from './store/scan-store.js';
@@ -227,8 +231,58 @@ async function runCommand(command: Command): Promise<number> {
       }
     }
     case 'serve':
-      throw new UsageError(`${command.name} is not available in this build yet`);
+      return serve(loadConfig(command.configFile));
   }
+}
+
+/** Time a running scan gets to finish after SIGTERM before it is aborted (contract: within 10 s). */
+const SHUTDOWN_GRACE_MS = 5_000;
+
+async function serve(config: Config): Promise<number> {
+  const log = createLogger();
+  const context = createScanContext(config, 'serve', log);
+  const { store } = context.deps;
+  const metrics = createMetrics({ version: VERSION, nodeVersion: process.versions.node, defaultMetrics: true });
+  const service = new AuditService({
+    deps: context.deps,
+    store,
+    metrics,
+    clock: systemClock,
+    log,
+    scanOptions: { repositories: config.nexus?.repositories, registrySample: config.nexus?.registrySample ?? 0 },
+    tagSeries: config.metrics.tagSeries,
+  });
+  service.loadPrevious();
+  let server;
+  try {
+    server = await startHttpServer({ registry: metrics.registry, service, store, version: VERSION }, config.listen.host, config.listen.port);
+  } catch (error) {
+    await context.close();
+    throw new UnavailableError(`cannot listen on ${config.listen.host}:${config.listen.port}: ${describeError(error)}`);
+  }
+  const scheduler = startCronScheduler(config.schedule, () => void service.trigger('schedule'));
+  log.info(
+    { listen: `${config.listen.host}:${server.port}`, schedule: config.schedule, database: config.database, version: VERSION },
+    'trust-auditor serving: /metrics, /healthz, /readyz, /api/v1/tags, /api/v1/scans, /'
+  );
+  service.trigger('startup');
+
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      log.info({ signal }, 'Shutting down');
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      resolve();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  await scheduler.stop();
+  await service.stop(SHUTDOWN_GRACE_MS);
+  await server.close();
+  await context.close();
+  log.info({}, 'Stopped cleanly');
+  return 0;
 }
 
 function notaryFromUrl(value: string | undefined): Config['notary'] {

@@ -31,7 +31,13 @@ export interface ListenAddress {
   readonly port: number;
 }
 
+export interface MetricsConfig {
+  /** 'findings': per-tag series only for tags that are not signed (for registries with very many tags). */
+  readonly tagSeries: 'all' | 'findings';
+}
+
 export interface Config {
+  readonly metrics: MetricsConfig;
   readonly nexus: NexusConfig | undefined;
   readonly notary: NotaryConfig | undefined;
   readonly database: string;

@@ -148,7 +148,19 @@ export function parseConfig(text: string, inputs: ConfigInputs): Result<Config, 
     return value;
   };
 
-  checkKeys(tree, ['nexus', 'notary', 'database', 'schedule', 'listen', 'expiryWarningDays'], '');
+  checkKeys(tree, ['nexus', 'notary', 'database', 'schedule', 'listen', 'expiryWarningDays', 'metrics'], '');
+
+  let tagSeries: 'all' | 'findings' = 'all';
+  const metricsTree = section('metrics');
+  if (metricsTree !== undefined) {
+    checkKeys(metricsTree, ['tagSeries'], 'metrics');
+    const value = metricsTree['tagSeries'];
+    if (value === 'all' || value === 'findings') {
+      tagSeries = value;
+    } else if (value !== undefined && value !== null) {
+      issue('metrics.tagSeries', 'must be "all" (a series per tag) or "findings" (series only for tags that are not signed)');
+    }
+  }
 
   let nexus: NexusConfig | undefined;
   const nexusTree = section('nexus');
@@ -207,7 +219,7 @@ export function parseConfig(text: string, inputs: ConfigInputs): Result<Config, 
   if (issues.length > 0) {
     return err(issues);
   }
-  return ok(Object.freeze({ nexus, notary, database, schedule, listen, expiryWarningDays }));
+  return ok(Object.freeze({ metrics: { tagSeries }, nexus, notary, database, schedule, listen, expiryWarningDays }));
 }
 
 function parseRepositories(

@@ -40,6 +40,11 @@ export function createMetrics(options: { version: string; nodeVersion: string; d
   const registry = new Registry();
   if (options.defaultMetrics) {
     collectDefaultMetrics({ register: registry });
+    // prom-client names these gauges *_total, which promtool rightly flags
+    // ("non-counter metrics should not have _total suffix"); a clean scrape matters more.
+    for (const misnamed of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+      registry.removeSingleMetric(misnamed);
+    }
   }
   let snapshot: MetricsSnapshot | undefined;
 

@@ -228,6 +228,9 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
       }
     }
     const outcome = await outcomeFor(gun);
+    if (signal?.aborted === true) {
+      return; // a shutdown: record nothing half-known (the error verdicts of cancelled fetches)
+    }
     let record: TagReport;
     if (served === undefined) {
       // Without a digest nothing can be compared: unknown, never signed.
@@ -335,6 +338,10 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
     log.error({ scanId, error: fatal }, 'Scan failed');
   } finally {
     clearInterval(timer);
+  }
+  if (signal?.aborted === true) {
+    fatal ??= 'aborted before it completed (shutdown)';
+    pendingVerdicts = [];
   }
   try {
     flush();

@@ -180,6 +180,7 @@ export class ScanStore {
       insertTrustRole: db.prepare(`INSERT INTO trust_roles (gun, role, version, expires, scan_id) VALUES (?, ?, ?, ?, ?)`),
       deleteTrustRolesOfGun: db.prepare(`DELETE FROM trust_roles WHERE gun = ?`),
       deleteOrphanTrustRoles: db.prepare(`DELETE FROM trust_roles WHERE gun NOT IN (SELECT gun FROM tags)`),
+      latestCompleteScan: db.prepare(`SELECT * FROM scans WHERE outcome = 'complete' ORDER BY id DESC LIMIT 1`),
       latestFinishedScan: db.prepare(
         `SELECT * FROM scans WHERE outcome IN ('complete', 'partial') ORDER BY id DESC LIMIT 1`
       ),
@@ -328,6 +329,12 @@ export class ScanStore {
   /** The last scan that completed (complete or partial): what metrics and /readyz start from. */
   latestFinishedScan(): ScanRecord | undefined {
     const row = this.#statements.latestFinishedScan.get() as ScanRow | undefined;
+    return row === undefined ? undefined : toScanRecord(row);
+  }
+
+  /** The last scan in which every source answered. */
+  latestCompleteScan(): ScanRecord | undefined {
+    const row = this.#statements.latestCompleteScan.get() as ScanRow | undefined;
     return row === undefined ? undefined : toScanRecord(row);
   }
 

@@ -1,0 +1,20 @@
+/**
+ * Runs a callback on a cron schedule. node-cron keeps a module-level task
+ * registry, so it stays behind this interface and every task is destroyed on
+ * stop (house style rule 3: no global state leaks out of main.ts's wiring).
+ */
+import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
+
+export interface Scheduler {
+  stop(): Promise<void>;
+}
+
+export function startCronScheduler(expression: string, onTick: () => void): Scheduler {
+  const task: ScheduledTask = cronSchedule(expression, () => onTick(), { name: 'trust-auditor-scan' });
+  return {
+    async stop() {
+      await task.stop();
+      await task.destroy();
+    },
+  };
+}

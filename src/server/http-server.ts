@@ -1,0 +1,190 @@
+/**
+ * The daemon's HTTP endpoints (contract: `serve`): /metrics, /healthz,
+ * /readyz, the /api/v1 scan and tag endpoints, and a read-only status page at
+ * `/`. Nothing here scans or fetches: scrapes and API reads only render what
+ * the last scan left in memory and in SQLite.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
+import type { Registry } from 'prom-client';
+
+import { TAG_STATUSES, type TagStatus } from '../notary/core/codes.js';
+import type { StoredTag, ScanStore } from '../store/scan-store.js';
+import type { AuditService } from '../scan/audit-service.js';
+import { renderStatusPage } from './status-page.js';
+
+export interface HttpServerOptions {
+  readonly registry: Registry;
+  readonly service: AuditService;
+  readonly store: ScanStore;
+  readonly version: string;
+}
+
+export interface RunningServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const MAX_PAGE = 1000;
+const DEFAULT_PAGE = 100;
+
+export async function startHttpServer(options: HttpServerOptions, host: string, port: number): Promise<RunningServer> {
+  const server: Server = createServer((req, res) => {
+    handle(options, req, res).catch((error: unknown) => {
+      if (!res.headersSent) {
+        sendJson(res, 500, { error: 'internal error', detail: (error as Error).message });
+      } else {
+        res.destroy();
+      }
+    });
+  });
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address !== null ? address.port : port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+async function handle(options: HttpServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const method = req.method ?? 'GET';
+  const route = `${method} ${url.pathname}`;
+  switch (route) {
+    case 'GET /metrics':
+    case 'HEAD /metrics': {
+      const body = await options.registry.metrics();
+      res.writeHead(200, { 'content-type': options.registry.contentType });
+      res.end(method === 'HEAD' ? undefined : body);
+      return;
+    }
+    case 'GET /healthz':
+      sendText(res, 200, 'ok\n');
+      return;
+    case 'GET /readyz':
+      if (options.service.ready) {
+        sendText(res, 200, 'ready\n');
+      } else {
+        sendText(res, 503, 'not ready: no scan has completed yet\n');
+      }
+      return;
+    case 'POST /api/v1/scans': {
+      const result = options.service.trigger('api');
+      if (result.accepted) {
+        sendJson(res, 202, { status: 'started' });
+      } else {
+        sendJson(res, 409, { status: 'refused', reason: result.reason === 'running' ? 'a scan is already running' : 'the server is shutting down' });
+      }
+      return;
+    }
+    case 'GET /api/v1/scans': {
+      const limit = pageSize(url.searchParams.get('limit'));
+      if (limit === undefined) {
+        sendJson(res, 400, { error: `limit must be a whole number from 1 to ${MAX_PAGE}` });
+        return;
+      }
+      sendJson(res, 200, { scans: options.store.recentScans(limit), running: options.service.running });
+      return;
+    }
+    case 'GET /api/v1/tags': {
+      const status = url.searchParams.get('status') ?? undefined;
+      if (status !== undefined && !(TAG_STATUSES as readonly string[]).includes(status)) {
+        sendJson(res, 400, { error: `status must be one of ${TAG_STATUSES.join(', ')}` });
+        return;
+      }
+      const limit = pageSize(url.searchParams.get('limit'));
+      const after = decodeCursor(url.searchParams.get('after'));
+      if (limit === undefined || after === null) {
+        sendJson(res, 400, { error: `limit must be 1 to ${MAX_PAGE}; after must be a cursor from a previous page` });
+        return;
+      }
+      const tags = options.store.queryTags({
+        status: status as TagStatus | undefined,
+        repository: url.searchParams.get('repository') ?? undefined,
+        limit: limit + 1,
+        after,
+      });
+      const page = tags.slice(0, limit);
+      const last = page[page.length - 1];
+      sendJson(res, 200, { tags: page.map(publicTag), next: tags.length > limit && last !== undefined ? encodeCursor(last) : null });
+      return;
+    }
+    case 'GET /':
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" });
+      res.end(renderStatusPage({ store: options.store, service: options.service, version: options.version }));
+      return;
+    default: {
+      const known = ['/metrics', '/healthz', '/readyz', '/api/v1/scans', '/api/v1/tags', '/'];
+      sendJson(res, known.includes(url.pathname) ? 405 : 404, { error: known.includes(url.pathname) ? `method ${method} not allowed` : 'not found' });
+    }
+  }
+}
+
+function publicTag(tag: StoredTag): Record<string, unknown> {
+  return {
+    repository: tag.repository,
+    image: tag.image,
+    tag: tag.tag,
+    digest: tag.digest,
+    gun: tag.gun,
+    status: tag.status,
+    role: tag.role,
+    reason: tag.reason,
+    trustExpires: tag.trustExpires,
+    firstSeenAt: tag.firstSeenAt,
+    statusSince: tag.statusSince,
+    digestSince: tag.digestSince,
+    lastScanId: tag.lastScanId,
+  };
+}
+
+function pageSize(value: string | null): number | undefined {
+  if (value === null) {
+    return DEFAULT_PAGE;
+  }
+  const n = Number(value);
+  return Number.isInteger(n) && n >= 1 && n <= MAX_PAGE ? n : undefined;
+}
+
+function encodeCursor(tag: StoredTag): string {
+  return Buffer.from(JSON.stringify([tag.repository, tag.image, tag.tag])).toString('base64url');
+}
+
+/** undefined: no cursor; null: a cursor that is not ours. */
+function decodeCursor(value: string | null): { repository: string; image: string; tag: string } | undefined | null {
+  if (value === null) {
+    return undefined;
+  }
+  try {
+    const parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(parsed) && parsed.length === 3 && parsed.every((part) => typeof part === 'string')) {
+      const [repository, image, tag] = parsed as [string, string, string];
+      return { repository, image, tag };
+    }
+  } catch {
+    // fall through
+  }
+  return null;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body) + '\n');
+}
+
+function sendText(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end(body);
+}

@@ -1,0 +1,216 @@
+/**
+ * `serve` as a user runs it: the daemon against the Nexus test server and the
+ * real notary-server, scraped like Prometheus would, checked by the real
+ * promtool, driven through its API, stopped with SIGTERM mid-scan, and its
+ * status page loaded in a real headless Chromium.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+
+import Database from 'better-sqlite3';
+
+import { MAIN } from '../support/cli.js';
+import { freePort, runStatus, waitUntil } from '../support/processes.js';
+import { startScanWorld, type ScanWorld } from '../support/scan-world.js';
+
+const PREFIX = '127.0.0.1:18079';
+
+interface Daemon {
+  readonly child: ChildProcess;
+  readonly url: string;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+function parseMetrics(text: string): Map<string, number> {
+  const series = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) {
+      continue;
+    }
+    const index = line.lastIndexOf(' ');
+    series.set(line.slice(0, index), Number(line.slice(index + 1)));
+  }
+  return series;
+}
+
+describe('serve', () => {
+  let world: ScanWorld;
+  let config: string;
+  let database: string;
+  let port: number;
+  let daemon: Daemon | undefined;
+
+  const start = async (): Promise<Daemon> => {
+    const child = spawn(process.execPath, [MAIN, 'serve', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const url = `http://127.0.0.1:${port}`;
+    const running: Daemon = { child, url, output: () => output, exited };
+    await waitUntil(async () => (await fetch(`${url}/readyz`)).status === 200, 'serve /readyz', undefined, 30_000).catch((error: unknown) => {
+      child.kill('SIGKILL');
+      throw new Error(`${(error as Error).message}\n${output}`);
+    });
+    return running;
+  };
+
+  const scans = async (): Promise<{ id: number; outcome: string }[]> =>
+    ((await (await fetch(`${daemon?.url}/api/v1/scans`)).json()) as { scans: { id: number; outcome: string }[] }).scans;
+
+  const waitForScanAfter = async (id: number): Promise<void> =>
+    waitUntil(async () => (await scans()).some((scan) => scan.id > id && scan.outcome !== 'running'), 'next scan', undefined, 30_000);
+
+  before(async () => {
+    world = await startScanWorld();
+    world.nexus.addRepository({ name: 'docker-hosted', type: 'hosted' });
+    await world.cli.init(`${PREFIX}/app`);
+    const signed = world.push('docker-hosted', 'app', 'v1');
+    await world.cli.addHash(`${PREFIX}/app`, 'v1', signed.sha256, signed.size);
+    await world.cli.publish(`${PREFIX}/app`);
+    world.push('docker-hosted', 'app', 'v2-unsigned');
+    world.push('docker-hosted', 'app', 'doomed');
+    world.push('docker-hosted', 'other', '<script>alert(1)</script>'.replace(/[^a-z0-9]/g, 'x'));
+    port = await freePort();
+    database = `${world.dir}/serve.db`;
+    config = await world.writeConfig(
+      'serve.yaml',
+      `nexus:\n  url: ${world.nexus.url}\n  repositories:\n    - name: docker-hosted\n      gunPrefix: ${PREFIX}\nnotary:\n  url: ${world.notaryProxy.url}\ndatabase: ${database}\nschedule: "0 0 1 1 *"\nlisten: 127.0.0.1:${port}\n`
+    );
+    daemon = await start();
+  });
+
+  after(async () => {
+    daemon?.child.kill('SIGKILL');
+    await world?.stop();
+  });
+
+  it('exports every contract metric with values matching the verdicts, and promtool finds nothing to lint', async () => {
+    const response = await fetch(`${daemon?.url}/metrics`);
+    const text = await response.text();
+    const series = parseMetrics(text);
+
+    assert.equal(response.status, 200);
+    assert.equal(series.get('trust_auditor_tag_status{repository="docker-hosted",image="app",tag="v1",status="signed"}'), 1);
+    assert.equal(series.get('trust_auditor_tag_status{repository="docker-hosted",image="app",tag="v2-unsigned",status="unsigned"}'), 1);
+    assert.equal(series.get('trust_auditor_tags{repository="docker-hosted",status="signed"}'), 1);
+    assert.equal(series.get('trust_auditor_tags{repository="docker-hosted",status="unsigned"}'), 3);
+    assert.equal(series.get('trust_auditor_tags{repository="docker-hosted",status="invalid"}'), 0);
+    const timestampExpiry = series.get(`trust_auditor_trust_expiry_timestamp_seconds{gun="${PREFIX}/app",role="timestamp"}`) ?? 0;
+    assert.ok(Math.abs(timestampExpiry - (Date.now() / 1000 + 14 * 86400)) < 3600, 'timestamp expires in 14 days');
+    assert.ok(series.has(`trust_auditor_trust_expiry_timestamp_seconds{gun="${PREFIX}/app",role="root-certificate"}`));
+    assert.ok((series.get('trust_auditor_scan_last_success_timestamp_seconds') ?? 0) > Date.now() / 1000 - 300);
+    assert.ok(series.has('trust_auditor_scan_duration_seconds'));
+    assert.equal(series.get('trust_auditor_scan_up'), 1);
+    assert.equal(series.get('trust_auditor_source_up{source="nexus"}'), 1);
+    assert.equal(series.get('trust_auditor_source_up{source="notary"}'), 1);
+    assert.equal(series.get('trust_auditor_source_errors_total{source="notary",reason="HTTP_5XX"}'), 0);
+    assert.ok([...series.keys()].some((key) => key.startsWith('trust_auditor_build_info{version="0.1.0",node_version=')));
+    assert.match(text, /# HELP trust_auditor_tag_status .*last completed scan/);
+    assert.ok(series.has('process_resident_memory_bytes'));
+
+    const checked = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const promtool = spawn('promtool', ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      promtool.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      promtool.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      promtool.on('exit', (code) => resolve({ code, out }));
+      promtool.stdin.end(text);
+    });
+    assert.equal(checked.out.trim(), '', checked.out);
+    assert.equal(checked.code, 0);
+  });
+
+  it('serves the latest verdicts and the scans as JSON, paged and filtered', async () => {
+    const first = (await (await fetch(`${daemon?.url}/api/v1/tags?status=unsigned&limit=2`)).json()) as { tags: { tag: string; status: string }[]; next: string | null };
+    assert.equal(first.tags.length, 2);
+    assert.ok(first.tags.every((tag) => tag.status === 'unsigned'));
+    assert.ok(first.next);
+    const second = (await (await fetch(`${daemon?.url}/api/v1/tags?status=unsigned&limit=2&after=${first.next}`)).json()) as { tags: { tag: string }[]; next: string | null };
+    assert.equal(second.tags.length, 1);
+    assert.equal(second.next, null);
+    assert.equal((await fetch(`${daemon?.url}/api/v1/tags?status=bogus`)).status, 400);
+    assert.equal((await fetch(`${daemon?.url}/nope`)).status, 404);
+    assert.equal((await fetch(`${daemon?.url}/metrics`, { method: 'DELETE' })).status, 405);
+  });
+
+  it('refuses a second scan while one runs (409), and drops the series of a deleted tag after the next scan', async () => {
+    const before = (await scans())[0]?.id ?? 0;
+    world.nexus.deleteTag('docker-hosted', 'app', 'doomed');
+    world.setOverride(async (_path, forward) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      return forward();
+    });
+    try {
+      const accepted = await fetch(`${daemon?.url}/api/v1/scans`, { method: 'POST' });
+      const refused = await fetch(`${daemon?.url}/api/v1/scans`, { method: 'POST' });
+
+      assert.equal(accepted.status, 202);
+      assert.equal(refused.status, 409);
+      await waitForScanAfter(before);
+    } finally {
+      world.setOverride(undefined);
+    }
+    const text = await (await fetch(`${daemon?.url}/metrics`)).text();
+    assert.doesNotMatch(text, /tag="doomed"/);
+    assert.match(text, /tag="v2-unsigned"/);
+    assert.match(daemon?.output() ?? '', /Scan request refused: a scan is already running/);
+  });
+
+  it('shows the findings on the status page in a real browser', async () => {
+    const result = await runStatus('chromium', [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      `--user-data-dir=${world.dir}/chromium-profile`,
+      '--dump-dom',
+      `${daemon?.url}/`,
+    ]);
+
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /<h1>trust-auditor<\/h1>/);
+    assert.match(result.stdout, /<table id="findings">/);
+    assert.match(result.stdout, /<td>v2-unsigned<\/td><td>unsigned<\/td>/);
+    assert.match(result.stdout, /data-status="signed">1</);
+  });
+
+  it('exits 0 within 10 s on SIGTERM during a scan, and the next start sees a consistent database', async () => {
+    const running = daemon as Daemon;
+    world.setOverride(async (_path, forward) => {
+      await new Promise((resolve) => setTimeout(resolve, 30_000));
+      return forward();
+    });
+    try {
+      const accepted = await fetch(`${running.url}/api/v1/scans`, { method: 'POST' });
+      assert.equal(accepted.status, 202);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const started = Date.now();
+
+      running.child.kill('SIGTERM');
+      const code = await running.exited;
+
+      assert.equal(code, 0, running.output());
+      assert.ok(Date.now() - started < 10_000, `stopped in ${Date.now() - started} ms`);
+    } finally {
+      world.setOverride(undefined);
+    }
+    const db = new Database(database, { readonly: true });
+    assert.equal((db.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check, 'ok');
+    const last = db.prepare('SELECT outcome FROM scans ORDER BY id DESC LIMIT 1').get() as { outcome: string };
+    const unsignedLeft = (db.prepare(`SELECT count(*) AS n FROM tags WHERE status = 'unsigned'`).get() as { n: number }).n;
+    db.close();
+    assert.equal(last.outcome, 'failed', 'the aborted scan is recorded as failed');
+    assert.equal(unsignedLeft, 2, 'the aborted scan wrote no half-known verdicts');
+
+    daemon = await start();
+    const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
+    assert.match(metrics, /tag="v2-unsigned"/);
+  });
+});
