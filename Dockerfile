@@ -10,6 +10,7 @@ COPY package.json package-lock.json tsconfig.json ./
 COPY src ./src
 COPY test ./test
 COPY bench ./bench
+COPY demo ./demo
 RUN npm ci && npm prune --omit=dev
 
 FROM node:24-bookworm-slim
