@@ -170,6 +170,12 @@ database: ${database}
     assert.equal(statusOf(report, 'docker-team', 'tool', '2.0').status, 'signed');
     assert.equal(statusOf(report, 'docker-team', 'tool', '2.0').gun, `${TEAM}/tool`);
     assert.equal(report.tags.filter((t) => t.image === 'many' && t.status === 'signed').length, 250);
+    const manyFetches = world.notaryProxy.requests.filter((path) => path.startsWith(`/v2/${HOSTED}/many/`));
+    assert.deepEqual(
+      manyFetches.map((path) => path.replace(/^.*\/_trust\/tuf\//, '').replace(/[0-9a-f]{64}/, 'H')).sort(),
+      ['root.H.json', 'snapshot.H.json', 'targets.H.json', 'timestamp.json'],
+      'one collection fetch for 250 tags, every file but the timestamp by its hash'
+    );
     assert.equal(report.tags.filter((t) => t.image === 'nodata').length, 200);
     const pagedRequests = world.nexus.requests.filter((r) => r.path.includes('repository=docker-paged'));
     assert.equal(pagedRequests.length, 3, '200 components: pages of 100, 100 and an empty one');

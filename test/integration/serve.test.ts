@@ -5,23 +5,16 @@
  * status page loaded in a real headless Chromium.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 
 import Database from 'better-sqlite3';
 
-import { MAIN } from '../support/cli.js';
+import { startDaemon, type Daemon } from '../support/daemon.js';
 import { freePort, runStatus, waitUntil } from '../support/processes.js';
 import { startScanWorld, type ScanWorld } from '../support/scan-world.js';
 
 const PREFIX = '127.0.0.1:18079';
-
-interface Daemon {
-  readonly child: ChildProcess;
-  readonly url: string;
-  output(): string;
-  exited: Promise<number | null>;
-}
 
 function parseMetrics(text: string): Map<string, number> {
   const series = new Map<string, number>();
@@ -42,24 +35,8 @@ describe('serve', () => {
   let port: number;
   let daemon: Daemon | undefined;
 
-  const start = async (): Promise<Daemon> => {
-    const child = spawn(process.execPath, [MAIN, 'serve', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const url = `http://127.0.0.1:${port}`;
-    const running: Daemon = { child, url, output: () => output, exited };
-    await waitUntil(async () => (await fetch(`${url}/readyz`)).status === 200, 'serve /readyz', undefined, 30_000).catch((error: unknown) => {
-      child.kill('SIGKILL');
-      throw new Error(`${(error as Error).message}\n${output}`);
-    });
-    return running;
-  };
-
-  const scans = async (): Promise<{ id: number; outcome: string }[]> =>
-    ((await (await fetch(`${daemon?.url}/api/v1/scans`)).json()) as { scans: { id: number; outcome: string }[] }).scans;
-
+  const start = (): Promise<Daemon> => startDaemon(config, port);
+  const scans = async (): Promise<{ id: number; outcome: string }[]> => (daemon as Daemon).scans();
   const waitForScanAfter = async (id: number): Promise<void> =>
     waitUntil(async () => (await scans()).some((scan) => scan.id > id && scan.outcome !== 'running'), 'next scan', undefined, 30_000);
 
