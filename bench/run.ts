@@ -9,7 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 
-import { judgeTag } from '../src/notary/core/assess.js';
+import { checkedEvidence, judgeTag } from '../src/notary/core/assess.js';
 import { NO_HISTORY, verifyCollection } from '../src/notary/core/verify-collection.js';
 import { makeTempDir } from '../test/support/temp.js';
 import { asCollectionBytes, ed25519Key, generateCollection, generateKeys, targetFor, type TargetSpec } from '../test/support/trust-factory.js';
@@ -56,7 +56,7 @@ try {
       if (!verification.ok) {
         throw new Error(`generated collection failed: ${verification.error.code}`);
       }
-      const evidence = { kind: 'checked', verification } as const;
+      const evidence = checkedEvidence(verification);
       for (const [tag, target] of Object.entries(targets)) {
         if (judgeTag(evidence, tag, { digest: `sha256:${target.sha256Hex}`, size: target.length }, now).status !== 'signed') {
           throw new Error('generated tag not signed');

@@ -1,6 +1,6 @@
 /** `trust-auditor inspect GUN`: one collection, fetched and fully verified. */
 import { describeError, FetchError } from '../lib/errors.js';
-import { assessCollection, type CollectionAssessment, type TrustEvidence } from '../notary/core/assess.js';
+import { assessCollection, checkedEvidence, type CollectionAssessment, type TrustEvidence } from '../notary/core/assess.js';
 import { NO_HISTORY, verifyCollection } from '../notary/core/verify-collection.js';
 import type { NotaryFetcher } from '../notary/notary-fetcher.js';
 import { formatInstant, renderTable } from './format.js';
@@ -35,7 +35,7 @@ export async function gatherEvidence(fetcher: NotaryFetcher, gun: string, now: D
     if (fetched.kind === 'absent') {
       return { kind: 'absent' };
     }
-    return { kind: 'checked', verification: verifyCollection(gun, fetched.bytes, NO_HISTORY, now) };
+    return checkedEvidence(verifyCollection(gun, fetched.bytes, NO_HISTORY, now));
   } catch (error) {
     if (error instanceof FetchError) {
       return { kind: 'unavailable', detail: describeError(error) };
@@ -52,7 +52,7 @@ function renderJson(gun: string, assessment: CollectionAssessment): string {
         status: assessment.status,
         reason: assessment.reason,
         targets: assessment.targets.map(({ tag, digest, length, role }) => ({ tag, digest, length, role })),
-        roles: assessment.roles.map(({ role, version, expires }) => ({ role, version, expires: formatInstant(expires) })),
+        roles: assessment.roles.map(({ role, version, expires }) => ({ role, version, expires: formatInstant(new Date(expires)) })),
       },
       null,
       2
@@ -79,7 +79,7 @@ function renderHuman(gun: string, assessment: CollectionAssessment, now: Date): 
       '\n' +
       renderTable(
         ['ROLE', 'VERSION', 'EXPIRES'],
-        assessment.roles.map((r) => [r.role, String(r.version), formatInstant(r.expires) ?? ''])
+        assessment.roles.map((r) => [r.role, String(r.version), formatInstant(new Date(r.expires)) ?? ''])
       );
   }
   return text;

@@ -8,7 +8,7 @@
 import { FetchError, describeError } from '../lib/errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import { judgeTag, type TrustEvidence } from '../notary/core/assess.js';
+import { checkedEvidence, judgeTag, type TrustEvidence } from '../notary/core/assess.js';
 import { TAG_STATUSES, type TagStatus } from '../notary/core/codes.js';
 import { verifyCollection, type RoleRecord } from '../notary/core/verify-collection.js';
 import type { ScanOutcome, ScanStore, TagVerdictRecord, TrustRoleRecord, TrustUpdate } from '../store/scan-store.js';
@@ -163,7 +163,7 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
       } else {
         log.warn({ gun, code: verification.error.code, role: verification.error.role, detail: verification.error.detail }, 'Trust data rejected');
       }
-      return { evidence: { kind: 'checked', verification }, roles };
+      return { evidence: checkedEvidence(verification), roles };
     } catch (error) {
       if (!(error instanceof FetchError)) {
         throw error;

@@ -25,8 +25,7 @@ function manifest(): { sha256: string; size: number } {
 }
 
 function historyOf(verified: Verified): TrustHistory {
-  assert.equal(verified.evidence.kind, 'checked');
-  const verification = verified.evidence.kind === 'checked' ? verified.evidence.verification : undefined;
+  const verification = verified.verification;
   assert.ok(verification?.ok);
   const roles = new Map(verification.value.roles.filter((r) => r.sha256 !== '').map((r) => [r.role, { version: r.version, sha256: r.sha256 }]));
   assert.ok(verified.fetched?.kind === 'fetched');

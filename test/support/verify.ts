@@ -4,8 +4,9 @@ import { Agent } from 'undici';
 import { FetchError } from '../../src/lib/errors.js';
 import { createHttpClient } from '../../src/lib/http-client.js';
 import type { Credentials } from '../../src/lib/challenge-auth.js';
-import type { TrustEvidence } from '../../src/notary/core/assess.js';
-import { NO_HISTORY, verifyCollection, type TrustHistory } from '../../src/notary/core/verify-collection.js';
+import { checkedEvidence, type TrustEvidence } from '../../src/notary/core/assess.js';
+import { NO_HISTORY, verifyCollection, type CollectionFailure, type TrustHistory, type VerifiedCollection } from '../../src/notary/core/verify-collection.js';
+import type { Result } from '../../src/lib/result.js';
 import { NotaryFetcher, type FetchedCollection, type MetadataLimits } from '../../src/notary/notary-fetcher.js';
 
 export interface VerifyOptions {
@@ -18,6 +19,8 @@ export interface VerifyOptions {
 
 export interface Verified {
   readonly evidence: TrustEvidence;
+  /** The core's verdict, when the collection was fetched. */
+  readonly verification: Result<VerifiedCollection, CollectionFailure> | undefined;
   readonly fetched: FetchedCollection | undefined;
   readonly error: FetchError | undefined;
 }
@@ -37,15 +40,15 @@ export async function fetchAndVerify(url: string, gun: string, options: VerifyOp
       fetched = await fetcher.fetchCollection(gun);
     } catch (error) {
       if (error instanceof FetchError) {
-        return { evidence: { kind: 'unavailable', detail: error.message }, fetched: undefined, error };
+        return { evidence: { kind: 'unavailable', detail: error.message }, verification: undefined, fetched: undefined, error };
       }
       throw error;
     }
     if (fetched.kind === 'absent') {
-      return { evidence: { kind: 'absent' }, fetched, error: undefined };
+      return { evidence: { kind: 'absent' }, verification: undefined, fetched, error: undefined };
     }
     const verification = verifyCollection(gun, fetched.bytes, options.history ?? NO_HISTORY, options.now ?? new Date());
-    return { evidence: { kind: 'checked', verification }, fetched, error: undefined };
+    return { evidence: checkedEvidence(verification), verification, fetched, error: undefined };
   } finally {
     await dispatcher.close();
   }
@@ -53,9 +56,9 @@ export async function fetchAndVerify(url: string, gun: string, options: VerifyOp
 
 /** The failure code of a checked collection, or 'ok'. */
 export function codeOf(verified: Verified): string {
-  if (verified.evidence.kind !== 'checked') {
+  const verification = verified.verification;
+  if (verification === undefined) {
     return verified.evidence.kind;
   }
-  const verification = verified.evidence.verification;
   return verification.ok ? 'ok' : `${verification.error.code}@${verification.error.role}`;
 }

@@ -1,6 +1,6 @@
 /**
- * Turns a verified (or failed) collection into the contract's verdicts at an
- * instant: the collection status for `inspect`, and one tag's status for `scan`.
+ * Turns a collection's summary into the contract's verdicts at an instant: the
+ * collection status for `inspect`, and one tag's status for `scan`.
  * Docker's rule (docker/cli trust.go getTrustedPullTargets): a tag is honoured
  * from `targets/releases` first, else from top-level `targets`; any other
  * delegation does not count for `docker pull`.
@@ -16,8 +16,8 @@ import {
   type TagStatus,
   type TrustFailureCode,
 } from './codes.js';
-import type { FileMeta } from './model.js';
-import type { CollectionFailure, RoleRecord, VerifiedCollection } from './verify-collection.js';
+import { summarize, type SummaryRole, type TrustSummary } from './summary.js';
+import type { CollectionFailure, VerifiedCollection } from './verify-collection.js';
 
 /** What the fetch and verification of one GUN produced. */
 export type TrustEvidence =
@@ -25,7 +25,11 @@ export type TrustEvidence =
   | { readonly kind: 'absent' }
   /** The trust data could not be fetched (network, timeout, 5xx, auth). */
   | { readonly kind: 'unavailable'; readonly detail: string }
-  | { readonly kind: 'checked'; readonly verification: Result<VerifiedCollection, CollectionFailure> };
+  | { readonly kind: 'checked'; readonly summary: TrustSummary };
+
+export function checkedEvidence(verification: Result<VerifiedCollection, CollectionFailure>): TrustEvidence {
+  return { kind: 'checked', summary: summarize(verification) };
+}
 
 export type ReasonCode = TrustFailureCode | TagReasonCode;
 
@@ -43,83 +47,20 @@ function chainOf(role: string): string[] {
   return role === 'targets' ? base : [...base, role];
 }
 
-function expiryOf(collection: VerifiedCollection, roles: readonly string[]): Date | undefined {
-  let earliest: RoleRecord | undefined;
-  for (const record of collection.roles) {
-    if (roles.includes(record.role) && (earliest === undefined || record.expires < earliest.expires)) {
-      earliest = record;
+function earliest(roles: readonly SummaryRole[]): Date | undefined {
+  let result: number | undefined;
+  for (const role of roles) {
+    const expires = Date.parse(role.expires);
+    if (result === undefined || expires < result) {
+      result = expires;
     }
   }
-  return earliest?.expires;
+  return result === undefined ? undefined : new Date(result);
 }
 
 /** Roles expired at `now`: Notary fails when `expires` is before now (signed.IsExpired; no skew). */
-export function expiredRoles(collection: VerifiedCollection, now: Date): string[] {
-  return collection.roles.filter((record) => record.expires.getTime() < now.getTime()).map((r) => r.role);
-}
-
-function digestOf(meta: FileMeta): string {
-  return 'sha256:' + Buffer.from(meta.hashes.get('sha256') as Uint8Array).toString('hex');
-}
-
-function pathAllowed(paths: readonly string[], name: string): boolean {
-  // Notary paths are string prefixes; "" delegates everything (docker adds releases with [""]).
-  return paths.some((path) => name.startsWith(path));
-}
-
-type Resolution =
-  | { readonly kind: 'found'; readonly role: string; readonly meta: FileMeta }
-  | { readonly kind: 'releases-invalid'; readonly code: TrustFailureCode; readonly detail: string }
-  | { readonly kind: 'other-delegations'; readonly roles: readonly string[] }
-  | { readonly kind: 'not-found' };
-
-/** Finds the target docker pull would use for `tag`. An invalid releases role fails closed. */
-function resolveTag(collection: VerifiedCollection, tag: string): Resolution {
-  const releases = collection.delegations.get(RELEASES_ROLE);
-  if (releases?.state === 'invalid') {
-    // docker would silently fall back to `targets` here (notary skips invalid
-    // delegations); an auditor must not (Connaisseur #2151, "stealthy fallback").
-    return { kind: 'releases-invalid', code: releases.failure.code, detail: releases.failure.detail };
-  }
-  if (releases?.state === 'verified' && pathAllowed(releases.paths, tag)) {
-    const meta = releases.targets.get(tag);
-    if (meta !== undefined) {
-      return { kind: 'found', role: RELEASES_ROLE, meta };
-    }
-  }
-  const meta = collection.targets.get(tag);
-  if (meta !== undefined) {
-    return { kind: 'found', role: 'targets', meta };
-  }
-  const others: string[] = [];
-  for (const [name, state] of collection.delegations) {
-    if (state.state === 'verified' && pathAllowed(state.paths, tag) && state.targets.has(tag)) {
-      others.push(name);
-    }
-  }
-  return others.length > 0 ? { kind: 'other-delegations', roles: others } : { kind: 'not-found' };
-}
-
-/** Every target docker pull would honour, sorted by tag. Empty when releases is invalid. */
-export function honouredTargets(collection: VerifiedCollection): HonouredTarget[] {
-  const names = new Set<string>(collection.targets.keys());
-  const releases = collection.delegations.get(RELEASES_ROLE);
-  if (releases?.state === 'invalid') {
-    return [];
-  }
-  if (releases?.state === 'verified') {
-    for (const name of releases.targets.keys()) {
-      names.add(name);
-    }
-  }
-  const result: HonouredTarget[] = [];
-  for (const tag of [...names].sort()) {
-    const resolution = resolveTag(collection, tag);
-    if (resolution.kind === 'found') {
-      result.push({ tag, digest: digestOf(resolution.meta), length: resolution.meta.length, role: resolution.role });
-    }
-  }
-  return result;
+function expired(roles: readonly SummaryRole[], now: Date): string[] {
+  return roles.filter((role) => Date.parse(role.expires) < now.getTime()).map((role) => role.role);
 }
 
 export interface CollectionAssessment {
@@ -127,7 +68,14 @@ export interface CollectionAssessment {
   readonly reasonCode: ReasonCode | null;
   readonly reason: string | null;
   readonly targets: readonly HonouredTarget[];
-  readonly roles: readonly RoleRecord[];
+  readonly roles: readonly SummaryRole[];
+}
+
+/** Every target docker pull would honour, sorted by tag. */
+export function honouredTargets(summary: TrustSummary): HonouredTarget[] {
+  return Object.keys(summary.honoured)
+    .sort()
+    .map((tag) => ({ tag, ...(summary.honoured[tag] as TrustSummary['honoured'][string]) }));
 }
 
 /** The `inspect` verdict: invalid if any role fails (delegations included), then expired, else valid. */
@@ -138,39 +86,33 @@ export function assessCollection(evidence: TrustEvidence, now: Date): Collection
   if (evidence.kind === 'unavailable') {
     return { status: 'error', reasonCode: 'FETCH_FAILED', reason: evidence.detail, targets: [], roles: [] };
   }
-  const verification = evidence.verification;
-  if (!verification.ok) {
-    const failure = verification.error;
-    return {
-      status: 'invalid',
-      reasonCode: failure.code,
-      reason: `${failure.role}: ${failure.detail}`,
-      targets: [],
-      roles: failure.roles,
-    };
+  const summary = evidence.summary;
+  if (summary.failure !== null) {
+    const { code, role, detail } = summary.failure;
+    return { status: 'invalid', reasonCode: code, reason: `${role}: ${detail}`, targets: [], roles: summary.roles };
   }
-  const collection = verification.value;
-  const targets = honouredTargets(collection);
-  for (const state of collection.delegations.values()) {
-    if (state.state === 'invalid') {
-      const { code, role, detail } = state.failure;
-      return { status: 'invalid', reasonCode: code, reason: `${role}: ${detail}`, targets, roles: collection.roles };
-    }
+  const targets = honouredTargets(summary);
+  if (summary.invalidDelegation !== null) {
+    const { code, role, detail } = summary.invalidDelegation;
+    return { status: 'invalid', reasonCode: code, reason: `${role}: ${detail}`, targets, roles: summary.roles };
   }
-  const expired = expiredRoles(collection, now);
-  if (expired.length > 0) {
+  const expiredRoles = expired(summary.roles, now);
+  if (expiredRoles.length > 0) {
     return {
       status: 'expired',
       reasonCode: 'EXPIRED',
-      reason: `expired at ${now.toISOString()}: ${expired.join(', ')}`,
+      reason: `expired at ${now.toISOString()}: ${expiredRoles.join(', ')}`,
       targets,
-      roles: collection.roles,
+      roles: summary.roles,
     };
   }
-  if (targets.length === 0) {
-    return { status: 'valid', reasonCode: null, reason: 'trust data is valid but signs no tag', targets, roles: collection.roles };
-  }
-  return { status: 'valid', reasonCode: null, reason: null, targets, roles: collection.roles };
+  return {
+    status: 'valid',
+    reasonCode: null,
+    reason: targets.length === 0 ? 'trust data is valid but signs no tag' : null,
+    targets,
+    roles: summary.roles,
+  };
 }
 
 /** The manifest Nexus serves for a tag now. */
@@ -213,47 +155,43 @@ export function judgeTag(evidence: TrustEvidence, tag: string, manifest: ServedM
   if (evidence.kind === 'unavailable') {
     return judgement('error', 'FETCH_FAILED', evidence.detail);
   }
-  if (!evidence.verification.ok) {
-    const failure = evidence.verification.error;
-    return judgement('invalid', failure.code, `${failure.role}: ${failure.detail}`);
+  const summary = evidence.summary;
+  if (summary.failure !== null) {
+    return judgement('invalid', summary.failure.code, `${summary.failure.role}: ${summary.failure.detail}`);
   }
-  const collection = evidence.verification.value;
-  const resolution = resolveTag(collection, tag);
-  if (resolution.kind === 'releases-invalid') {
-    return judgement('invalid', resolution.code, `${RELEASES_ROLE}: ${resolution.detail}`);
+  if (summary.releasesInvalid !== null) {
+    // docker would silently fall back to `targets` here (notary skips invalid
+    // delegations); an auditor must not (Connaisseur #2151, "stealthy fallback").
+    return judgement('invalid', summary.releasesInvalid.code, `${RELEASES_ROLE}: ${summary.releasesInvalid.detail}`);
   }
-  const role = resolution.kind === 'found' ? resolution.role : 'targets';
-  const chain = chainOf(role);
-  const trustExpires = expiryOf(collection, chain) ?? null;
-  const expired = expiredRoles(collection, now).filter((name) => chain.includes(name));
-  if (expired.length > 0) {
-    return judgement('expired', 'EXPIRED', `expired at ${now.toISOString()}: ${expired.join(', ')}`, {
-      role: resolution.kind === 'found' ? role : null,
+  const found = Object.prototype.hasOwnProperty.call(summary.honoured, tag) ? summary.honoured[tag] : undefined;
+  const chain = chainOf(found?.role ?? 'targets');
+  const chainRoles = summary.roles.filter((role) => chain.includes(role.role));
+  const trustExpires = earliest(chainRoles) ?? null;
+  const expiredRoles = expired(chainRoles, now);
+  if (expiredRoles.length > 0) {
+    return judgement('expired', 'EXPIRED', `expired at ${now.toISOString()}: ${expiredRoles.join(', ')}`, {
+      role: found?.role ?? null,
       trustExpires,
     });
   }
-  if (resolution.kind === 'other-delegations') {
-    return judgement(
-      'unsigned',
-      'ONLY_IN_OTHER_DELEGATION',
-      `signed only in ${resolution.roles.join(', ')}, which docker pull does not honour (only ${RELEASES_ROLE} and targets)`
-    );
-  }
-  if (resolution.kind === 'not-found') {
+  if (found === undefined) {
+    const others = Object.prototype.hasOwnProperty.call(summary.otherDelegations, tag) ? summary.otherDelegations[tag] : undefined;
+    if (others !== undefined) {
+      return judgement(
+        'unsigned',
+        'ONLY_IN_OTHER_DELEGATION',
+        `signed only in ${others.join(', ')}, which docker pull does not honour (only ${RELEASES_ROLE} and targets)`
+      );
+    }
     return judgement('unsigned', 'NOT_SIGNED', `tag is in neither ${RELEASES_ROLE} nor targets`);
   }
-  const signedDigest = digestOf(resolution.meta);
-  const extra = { role, signedDigest, trustExpires };
-  if (!digestsEqual(signedDigest, manifest.digest)) {
-    return judgement('digest_mismatch', 'SIGNED_DIGEST_DIFFERS', `signed ${signedDigest}, Nexus serves ${manifest.digest}`, extra);
+  const extra = { role: found.role, signedDigest: found.digest, trustExpires };
+  if (!digestsEqual(found.digest, manifest.digest)) {
+    return judgement('digest_mismatch', 'SIGNED_DIGEST_DIFFERS', `signed ${found.digest}, Nexus serves ${manifest.digest}`, extra);
   }
-  if (manifest.size !== undefined && manifest.size !== resolution.meta.length) {
-    return judgement(
-      'digest_mismatch',
-      'SIGNED_LENGTH_DIFFERS',
-      `signed length ${resolution.meta.length}, Nexus serves ${manifest.size} bytes`,
-      extra
-    );
+  if (manifest.size !== undefined && manifest.size !== found.length) {
+    return judgement('digest_mismatch', 'SIGNED_LENGTH_DIFFERS', `signed length ${found.length}, Nexus serves ${manifest.size} bytes`, extra);
   }
   return judgement('signed', null, null, extra);
 }

@@ -1,0 +1,107 @@
+/**
+ * What a verified (or failed) collection means for tags, reduced to plain data:
+ * docker's honoured targets, the tags only other delegations sign, the role
+ * expiries and any failure. It is what a scan needs to judge tags, it is
+ * JSON-serialisable, and it is stored per GUN so that an unchanged collection
+ * (byte-identical timestamp) is judged again without fetching or verifying.
+ */
+import type { Result } from '../../lib/result.js';
+import { RELEASES_ROLE, type TrustFailure, type TrustFailureCode } from './codes.js';
+import type { FileMeta } from './model.js';
+import type { CollectionFailure, VerifiedCollection } from './verify-collection.js';
+
+export interface SummaryRole {
+  readonly role: string;
+  readonly version: number;
+  /** RFC 3339 (UTC, milliseconds). */
+  readonly expires: string;
+  /** sha256 hex of the served bytes ('' for root-certificate). */
+  readonly sha256: string;
+  readonly length: number;
+}
+
+export interface HonouredEntry {
+  /** `sha256:<hex>`. */
+  readonly digest: string;
+  readonly length: number;
+  /** `targets/releases` or `targets`. */
+  readonly role: string;
+}
+
+export interface TrustSummary {
+  /** The collection failed verification: every tag is invalid. */
+  readonly failure: TrustFailure | null;
+  readonly roles: readonly SummaryRole[];
+  /** Tag → what docker pull would get (releases first, then targets). */
+  readonly honoured: Readonly<Record<string, HonouredEntry>>;
+  /** targets/releases exists but failed: its tags fail closed (no fallback to targets). */
+  readonly releasesInvalid: { readonly code: TrustFailureCode; readonly detail: string } | null;
+  /** Tags signed only by delegations docker does not honour → those roles. */
+  readonly otherDelegations: Readonly<Record<string, readonly string[]>>;
+  /** The first delegation that failed verification (the collection is then `invalid` for inspect). */
+  readonly invalidDelegation: TrustFailure | null;
+}
+
+function digestOf(meta: FileMeta): string {
+  return 'sha256:' + Buffer.from(meta.hashes.get('sha256') as Uint8Array).toString('hex');
+}
+
+/** Notary paths are string prefixes; "" delegates everything (docker adds releases with [""]). */
+function pathAllowed(paths: readonly string[], name: string): boolean {
+  return paths.some((path) => name.startsWith(path));
+}
+
+function summaryRoles(roles: VerifiedCollection['roles']): SummaryRole[] {
+  return roles.map((r) => ({ role: r.role, version: r.version, expires: r.expires.toISOString(), sha256: r.sha256, length: r.length }));
+}
+
+export function summarize(verification: Result<VerifiedCollection, CollectionFailure>): TrustSummary {
+  if (!verification.ok) {
+    const { code, role, detail, roles } = verification.error;
+    return {
+      failure: { code, role, detail },
+      roles: summaryRoles(roles),
+      honoured: {},
+      releasesInvalid: null,
+      otherDelegations: {},
+      invalidDelegation: null,
+    };
+  }
+  const collection = verification.value;
+  const honoured: Record<string, HonouredEntry> = Object.create(null) as Record<string, HonouredEntry>;
+  const otherDelegations: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
+  let invalidDelegation: TrustFailure | null = null;
+  let releasesInvalid: TrustSummary['releasesInvalid'] = null;
+  for (const [name, state] of collection.delegations) {
+    if (state.state === 'invalid') {
+      invalidDelegation ??= state.failure;
+      if (name === RELEASES_ROLE) {
+        releasesInvalid = { code: state.failure.code, detail: state.failure.detail };
+      }
+    }
+  }
+  if (releasesInvalid === null) {
+    const releases = collection.delegations.get(RELEASES_ROLE);
+    if (releases?.state === 'verified') {
+      for (const [tag, meta] of releases.targets) {
+        if (pathAllowed(releases.paths, tag)) {
+          honoured[tag] = { digest: digestOf(meta), length: meta.length, role: RELEASES_ROLE };
+        }
+      }
+    }
+    for (const [tag, meta] of collection.targets) {
+      honoured[tag] ??= { digest: digestOf(meta), length: meta.length, role: 'targets' };
+    }
+  }
+  for (const [name, state] of collection.delegations) {
+    if (name === RELEASES_ROLE || state.state !== 'verified') {
+      continue;
+    }
+    for (const tag of state.targets.keys()) {
+      if (honoured[tag] === undefined && !collection.targets.has(tag) && pathAllowed(state.paths, tag)) {
+        (otherDelegations[tag] ??= []).push(name);
+      }
+    }
+  }
+  return { failure: null, roles: summaryRoles(collection.roles), honoured, releasesInvalid, otherDelegations, invalidDelegation };
+}
