@@ -35,6 +35,9 @@ export const DEFAULT_METADATA_LIMITS: MetadataLimits = {
   delegations: 256,
 };
 
+/** Bytes of a role verified before, by role and sha256 (hex), if still held. */
+export type CachedFiles = (role: string, sha256: string) => Uint8Array | undefined;
+
 export type FetchedCollection =
   /** 404 on timestamp.json: the server has no trust data for this GUN. */
   | { readonly kind: 'absent' }
@@ -106,8 +109,11 @@ export class NotaryFetcher {
     return roots;
   }
 
-  /** Everything the given timestamp leads to. */
-  async fetchRest(gun: string, timestamp: Uint8Array, signal?: AbortSignal): Promise<FetchedCollection> {
+  /**
+   * Everything the given timestamp leads to. `cached(role, sha256)` may supply
+   * bytes verified before under the same hash: those files are not fetched again.
+   */
+  async fetchRest(gun: string, timestamp: Uint8Array, signal?: AbortSignal, cached?: CachedFiles): Promise<FetchedCollection> {
     const empty: Uint8Array = new Uint8Array(0);
     const snapshotLocation = locateSnapshot(timestamp);
     if (snapshotLocation === undefined) {
@@ -115,7 +121,7 @@ export class NotaryFetcher {
       const root = await this.#fetchByName(gun, 'root', undefined, signal);
       return { kind: 'fetched', timestamp, bytes: { root, timestamp, snapshot: empty, targets: empty, delegations: new Map() } };
     }
-    const snapshot = await this.#fetchByName(gun, 'snapshot', snapshotLocation, signal);
+    const snapshot = cached?.('snapshot', snapshotLocation.sha256) ?? (await this.#fetchByName(gun, 'snapshot', snapshotLocation, signal));
     const roles = locateRoles(snapshot);
     if (roles === undefined) {
       const root = await this.#fetchByName(gun, 'root', undefined, signal);
@@ -130,8 +136,13 @@ export class NotaryFetcher {
     }
     const wanted = ['root', 'targets', ...delegationNames];
     const files = await mapLimit(wanted, this.#concurrency, async (role) => {
+      const location = roles.get(role);
+      const known = location === undefined ? undefined : cached?.(role, location.sha256);
+      if (known !== undefined) {
+        return [role, known] as const;
+      }
       const optional = role.startsWith('targets/');
-      const bytes = await this.#fetchByName(gun, role, roles.get(role), signal, optional);
+      const bytes = await this.#fetchByName(gun, role, location, signal, optional);
       return [role, bytes] as const;
     });
     const delegations = new Map<string, Uint8Array>();

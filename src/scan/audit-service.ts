@@ -5,7 +5,6 @@
  * a repository that could not be listed this time.
  */
 import type { Clock } from '../lib/clock.js';
-import type { FetchErrorCode } from '../lib/errors.js';
 import { describeError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { countByRepository, type Metrics, type MetricsSnapshot } from '../metrics/metrics.js';
@@ -110,11 +109,9 @@ export class AuditService {
   async #scan(signal: AbortSignal): Promise<void> {
     const { deps, scanOptions, metrics, store, log } = this.#options;
     try {
-      const result = await runScan(deps, { ...scanOptions, signal });
+      const result = await runScan(deps, { ...scanOptions, signal, report: 'none' });
       this.#lastResult = result;
-      metrics.countSourceErrors(
-        result.sourceErrors.map((error) => ({ source: error.source === 'notary' ? 'notary' : 'nexus', reason: error.reason as FetchErrorCode }))
-      );
+      metrics.countSourceErrors(result.sourceErrors);
       const record = store.recentScans(1)[0];
       if (record !== undefined && record.outcome !== 'failed') {
         this.#publish(record, result);

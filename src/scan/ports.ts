@@ -1,7 +1,7 @@
 /** What the scan needs from each source; the real clients satisfy these. */
 import type { ManifestDescriptor } from '../registry/registry-client.js';
 import type { ComponentPage, NexusRepository } from '../nexus/schema.js';
-import type { FetchedCollection } from '../notary/notary-fetcher.js';
+import type { CachedFiles, FetchedCollection } from '../notary/notary-fetcher.js';
 
 export interface RepositorySource {
   readonly requests: number;
@@ -13,7 +13,9 @@ export interface RepositorySource {
 
 export interface TrustSource {
   readonly requests: number;
-  fetchCollection(gun: string, signal?: AbortSignal): Promise<FetchedCollection>;
+  /** The current timestamp.json; undefined when the server has no trust data for the GUN (404). */
+  fetchTimestamp(gun: string, signal?: AbortSignal): Promise<Uint8Array | undefined>;
+  fetchRest(gun: string, timestamp: Uint8Array, signal?: AbortSignal, cached?: CachedFiles): Promise<FetchedCollection>;
   fetchRootVersions(gun: string, from: number, to: number, signal?: AbortSignal): Promise<Uint8Array[]>;
 }
 

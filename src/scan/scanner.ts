@@ -1,17 +1,36 @@
 /**
  * One audit of everything configured: Nexus is listed page by page, each
  * image's trust collection is fetched and verified once however many tags it
- * has, every tag gets a verdict, and the results are written in batches. The
- * whole scan judges expiry at one instant (tuf-js "record fixed update start
- * time"), so one report never mixes two clocks.
+ * has, every tag gets a verdict, and changes are written in batches. The whole
+ * scan judges expiry at one instant (tuf-js "record fixed update start time"),
+ * so one report never mixes two clocks.
+ *
+ * Rescans are incremental (notary-tuf.md §5 "Efficient polling"): when an
+ * image's timestamp.json is byte-identical to the one its stored summary came
+ * from, nothing else is fetched or verified (expiry is still judged anew);
+ * when it changed, only the files whose hashes changed are fetched. Verdicts
+ * that did not change are not rewritten.
  */
-import { FetchError, describeError } from '../lib/errors.js';
+import { createHash } from 'node:crypto';
+
 import type { Clock } from '../lib/clock.js';
+import { describeError, FetchError, type FetchErrorCode } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import { checkedEvidence, judgeTag, type TrustEvidence } from '../notary/core/assess.js';
+import { judgeTag, type TrustEvidence } from '../notary/core/assess.js';
 import { TAG_STATUSES, type TagStatus } from '../notary/core/codes.js';
-import { verifyCollection, type RoleRecord } from '../notary/core/verify-collection.js';
-import type { ScanOutcome, ScanStore, TagVerdictRecord, TrustRoleRecord, TrustUpdate } from '../store/scan-store.js';
+import { summarize, type SummaryRole, type TrustSummary } from '../notary/core/summary.js';
+import { verifyCollection, type TrustCollectionBytes } from '../notary/core/verify-collection.js';
+import {
+  verdictFingerprint,
+  type GunStateUpdate,
+  type IndexedTag,
+  type ScanOutcome,
+  type ScanStore,
+  type TagVerdictRecord,
+  type TrustRoleRecord,
+  type TrustUpdate,
+  type VerdictWrite,
+} from '../store/scan-store.js';
 import { isCosignArtifactTag } from './cosign.js';
 import type { ManifestSource, RepositorySource, TrustSource } from './ports.js';
 
@@ -40,27 +59,21 @@ export interface ScanOptions {
   /** Trust collections fetched at once. */
   readonly concurrency?: number;
   readonly signal?: AbortSignal | undefined;
-  /** Verdicts per database transaction. */
+  /** Changed verdicts per database transaction. */
   readonly batchSize?: number;
   readonly progressIntervalMs?: number;
+  /** Which tags the result lists: 'all' (the JSON report), or 'none' (the daemon reads the database). */
+  readonly report?: 'all' | 'none';
 }
 
-export interface TagReport {
-  readonly repository: string;
-  readonly image: string;
-  readonly tag: string;
-  readonly digest: string | null;
-  readonly size: number | null;
-  readonly gun: string;
-  readonly status: TagStatus;
-  readonly role: string | null;
-  readonly reasonCode: string | null;
-  readonly reason: string | null;
-  readonly signedDigest: string | null;
-  readonly trustExpires: string | null;
-}
+export type TagReport = TagVerdictRecord;
 
 export type ScanSummary = Record<TagStatus | 'skipped', number>;
+
+export interface SourceError {
+  readonly source: 'nexus' | 'notary';
+  readonly reason: FetchErrorCode;
+}
 
 export interface ScanResult {
   readonly scanId: number;
@@ -69,21 +82,32 @@ export interface ScanResult {
   readonly evaluatedAt: Date;
   readonly outcome: ScanOutcome;
   readonly summary: ScanSummary;
+  /** Every tag (report 'all'), sorted by repository, image, tag; empty otherwise. */
   readonly tags: readonly TagReport[];
+  /** Roles of every GUN checked (report 'all'). */
   readonly trust: readonly TrustRoleRecord[];
   /** A repository could not be listed (or Nexus not reached): the audit is incomplete. */
   readonly nexusFailed: boolean;
   readonly problems: readonly string[];
   readonly nexusRequests: number;
   readonly notaryRequests: number;
+  readonly tagsJudged: number;
+  readonly verdictsWritten: number;
   readonly deletedTags: number;
-  /** Per source, the failures of this scan by reason code (for metrics). */
-  readonly sourceErrors: readonly { readonly source: 'nexus' | 'notary' | 'registry'; readonly reason: string }[];
+  /** Images whose timestamp was unchanged, so nothing else was fetched or verified. */
+  readonly unchangedImages: number;
+  /** The failures of this scan by source and reason (for metrics). */
+  readonly sourceErrors: readonly SourceError[];
 }
 
 interface GunOutcome {
   readonly evidence: TrustEvidence;
-  readonly roles: readonly RoleRecord[] | undefined;
+}
+
+const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+function trustRolesOf(gun: string, roles: readonly SummaryRole[]): TrustRoleRecord[] {
+  return roles.map((role) => ({ gun, role: role.role, version: role.version, expires: role.expires }));
 }
 
 /** Runs one scan; never throws for source failures (they become `error` verdicts and problems). */
@@ -92,8 +116,9 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
   const startedAt = clock.now();
   const evaluatedAt = options.evaluateAt ?? startedAt;
   const signal = options.signal;
-  const concurrency = options.concurrency ?? 8;
-  const batchSize = options.batchSize ?? 500;
+  const concurrency = options.concurrency ?? 16;
+  const batchSize = options.batchSize ?? 1000;
+  const listAll = (options.report ?? 'all') === 'all';
   const scanId = store.beginScan(startedAt.toISOString(), evaluatedAt.toISOString());
   const nexusRequestsBefore = nexus.requests;
   const notaryRequestsBefore = notary.requests;
@@ -102,27 +127,38 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
   const reports: TagReport[] = [];
   const trustRoles: TrustRoleRecord[] = [];
   const problems: string[] = [];
-  const sourceErrors: { source: 'nexus' | 'notary' | 'registry'; reason: string }[] = [];
+  const sourceErrors: SourceError[] = [];
   const fullyListed: string[] = [];
+  const counters = { judged: 0, written: 0, deleted: 0, unchanged: 0 };
   let nexusFailed = false;
   let registrySampleLeft = options.registrySample;
 
-  // Batches waiting for the next transaction.
-  let pendingVerdicts: TagVerdictRecord[] = [];
-  let pendingTrust: TrustUpdate[] = [];
-  let pendingRoles: { gun: string; roles: TrustRoleRecord[] }[] = [];
+  // What waits for the next transaction.
+  let pending = {
+    verdicts: [] as VerdictWrite[],
+    trust: [] as TrustUpdate[],
+    trustRoles: [] as { gun: string; roles: TrustRoleRecord[] }[],
+    gunStates: [] as GunStateUpdate[],
+    clearedGuns: [] as string[],
+  };
   const flush = (): void => {
-    if (pendingVerdicts.length === 0 && pendingTrust.length === 0 && pendingRoles.length === 0) {
+    const p = pending;
+    if (p.verdicts.length + p.trust.length + p.trustRoles.length + p.gunStates.length + p.clearedGuns.length === 0) {
       return;
     }
-    store.writeBatch(scanId, clock.now().toISOString(), pendingVerdicts, pendingTrust, pendingRoles);
-    pendingVerdicts = [];
-    pendingTrust = [];
-    pendingRoles = [];
+    pending = { verdicts: [], trust: [], trustRoles: [], gunStates: [], clearedGuns: [] };
+    store.writeBatch(scanId, clock.now().toISOString(), p);
+    counters.written += p.verdicts.length;
   };
 
-  // One trust fetch per GUN, however many tags (and pages) it spans; bounded concurrency.
-  const gunOutcomes = new Map<string, Promise<GunOutcome>>();
+  const sourceFailure = (source: SourceError['source'], error: FetchError): void => {
+    sourceErrors.push({ source, reason: error.code });
+    if (problems.length < 1000) {
+      problems.push(`${source}: ${error.message}`);
+    }
+  };
+
+  // Bounded concurrency for trust fetches.
   let running = 0;
   const waiting: (() => void)[] = [];
   const acquire = async (): Promise<void> => {
@@ -141,59 +177,77 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
     }
   };
 
-  const checkGun = async (gun: string): Promise<GunOutcome> => {
-    await acquire();
-    try {
-      const fetched = await notary.fetchCollection(gun, signal);
-      if (fetched.kind === 'absent') {
-        pendingRoles.push({ gun, roles: [] });
-        return { evidence: { kind: 'absent' }, roles: undefined };
-      }
-      const history = store.loadHistory(gun);
-      let verification = verifyCollection(gun, fetched.bytes, history, evaluatedAt);
-      if (!verification.ok && verification.error.code === 'ROOT_ROTATION_INVALID' && history.pinnedRoot !== undefined) {
-        verification = await retryRotation(gun, fetched.bytes, history, verification);
-      }
-      const roles = verification.ok ? verification.value.roles : verification.error.roles;
-      const roleRecords = roles.map((role) => ({ gun, role: role.role, version: role.version, expires: role.expires.toISOString() }));
-      trustRoles.push(...roleRecords);
-      pendingRoles.push({ gun, roles: roleRecords });
-      if (verification.ok) {
-        pendingTrust.push({ gun, roles: verification.value.roles, root: fetched.bytes.root });
-      } else {
-        log.warn({ gun, code: verification.error.code, role: verification.error.role, detail: verification.error.detail }, 'Trust data rejected');
-      }
-      return { evidence: checkedEvidence(verification), roles };
-    } catch (error) {
-      if (!(error instanceof FetchError)) {
-        throw error;
-      }
-      sourceErrors.push({ source: 'notary', reason: error.code });
-      problems.push(`notary: ${error.message}`);
-      log.warn({ gun, code: error.code, error: error.message }, 'Trust data could not be fetched');
-      return { evidence: { kind: 'unavailable', detail: error.message }, roles: undefined };
-    } finally {
-      release();
+  /** Verifies fetched bytes; walks `<N>.root.json` when the root rotated by more than one version. */
+  const verify = async (gun: string, bytes: TrustCollectionBytes): Promise<ReturnType<typeof verifyCollection>> => {
+    const history = store.loadHistory(gun);
+    const verification = verifyCollection(gun, bytes, history, evaluatedAt);
+    if (verification.ok || verification.error.code !== 'ROOT_ROTATION_INVALID' || history.pinnedRoot === undefined) {
+      return verification;
     }
-  };
-
-  /** A root rotated by more than one version: walk `<N>.root.json` from the pinned one. */
-  const retryRotation = async (
-    gun: string,
-    bytes: Parameters<typeof verifyCollection>[1],
-    history: ReturnType<ScanStore['loadHistory']>,
-    failed: ReturnType<typeof verifyCollection>
-  ): Promise<ReturnType<typeof verifyCollection>> => {
     const pinnedVersion = history.roles.get('root')?.version;
-    const currentVersion = failed.ok ? undefined : failed.error.roles.find((r) => r.role === 'root')?.version;
-    const newest = currentVersion ?? parseRootVersion(bytes.root);
+    const newest = verification.error.roles.find((r) => r.role === 'root')?.version ?? parseRootVersion(bytes.root);
     if (pinnedVersion === undefined || newest === undefined || newest - pinnedVersion < 2 || newest - pinnedVersion > 256) {
-      return failed;
+      return verification;
     }
     const intermediateRoots = await notary.fetchRootVersions(gun, pinnedVersion + 1, newest - 1, signal);
     return verifyCollection(gun, bytes, { ...history, intermediateRoots }, evaluatedAt);
   };
 
+  const checkGun = async (gun: string): Promise<GunOutcome> => {
+    await acquire();
+    try {
+      const timestamp = await notary.fetchTimestamp(gun, signal);
+      if (timestamp === undefined) {
+        pending.clearedGuns.push(gun);
+        pending.trustRoles.push({ gun, roles: [] });
+        return { evidence: { kind: 'absent' } };
+      }
+      const timestampSha256 = sha256Hex(timestamp);
+      const known = store.gunState(gun);
+      let trustSummary: TrustSummary;
+      if (known !== undefined && known.timestampSha256 === timestampSha256) {
+        // Byte-identical timestamp: the snapshot, and so every file, is the one verified before.
+        counters.unchanged++;
+        trustSummary = known.summary;
+      } else {
+        const fetched = await notary.fetchRest(gun, timestamp, signal, (role, sha256) => store.roleFile(gun, role, sha256));
+        if (fetched.kind === 'absent') {
+          pending.clearedGuns.push(gun);
+          return { evidence: { kind: 'absent' } };
+        }
+        const verification = await verify(gun, fetched.bytes);
+        trustSummary = summarize(verification);
+        const files = new Map<string, Uint8Array>([
+          ['root', fetched.bytes.root],
+          ['snapshot', fetched.bytes.snapshot],
+          ['targets', fetched.bytes.targets],
+          ...fetched.bytes.delegations,
+        ]);
+        pending.gunStates.push({ gun, timestampSha256, summary: trustSummary, files: verification.ok ? files : undefined });
+        pending.trustRoles.push({ gun, roles: trustRolesOf(gun, trustSummary.roles) });
+        if (verification.ok) {
+          pending.trust.push({ gun, roles: verification.value.roles, root: fetched.bytes.root });
+        } else {
+          log.warn({ gun, code: verification.error.code, role: verification.error.role, detail: verification.error.detail }, 'Trust data rejected');
+        }
+      }
+      if (listAll) {
+        trustRoles.push(...trustRolesOf(gun, trustSummary.roles));
+      }
+      return { evidence: { kind: 'checked', summary: trustSummary } };
+    } catch (error) {
+      if (!(error instanceof FetchError)) {
+        throw error;
+      }
+      sourceFailure('notary', error);
+      log.warn({ gun, code: error.code, error: error.message }, 'Trust data could not be fetched');
+      return { evidence: { kind: 'unavailable', detail: error.message } };
+    } finally {
+      release();
+    }
+  };
+
+  const gunOutcomes = new Map<string, Promise<GunOutcome>>();
   const outcomeFor = (gun: string): Promise<GunOutcome> => {
     let outcome = gunOutcomes.get(gun);
     if (outcome === undefined) {
@@ -203,44 +257,62 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
     return outcome;
   };
 
-  const judge = async (repository: RepositoryTarget, image: string, tag: string, digest: string | undefined, size: number | undefined): Promise<void> => {
-    const gun = `${repository.gunPrefix}/${image}`;
+  const servedManifest = async (
+    repository: RepositoryTarget,
+    image: string,
+    tag: string,
+    digest: string | undefined,
+    size: number | undefined
+  ): Promise<{ digest: string; size: number | undefined } | undefined> => {
     let served = digest === undefined ? undefined : { digest, size };
     const sampled = served !== undefined && registrySampleLeft > 0;
     if (sampled) {
       registrySampleLeft--;
     }
-    if (served === undefined || sampled) {
-      try {
-        const descriptor = await deps.registryFor(repository.name).getManifestDescriptor(image, tag, signal);
-        if (descriptor !== undefined) {
-          if (served !== undefined && descriptor.digest !== served.digest) {
-            log.warn({ repository: repository.name, image, tag, rest: served.digest, registry: descriptor.digest }, 'Nexus REST and registry API disagree on the digest; using the registry');
-          }
-          served = { digest: descriptor.digest, size: descriptor.size };
-        }
-      } catch (error) {
-        if (!(error instanceof FetchError)) {
-          throw error;
-        }
-        sourceErrors.push({ source: 'registry', reason: error.code });
-        problems.push(`registry: ${error.message}`);
-      }
+    if (served !== undefined && !sampled) {
+      return served;
     }
+    try {
+      const descriptor = await deps.registryFor(repository.name).getManifestDescriptor(image, tag, signal);
+      if (descriptor !== undefined) {
+        if (served !== undefined && descriptor.digest !== served.digest) {
+          log.warn({ repository: repository.name, image, tag, rest: served.digest, registry: descriptor.digest }, 'Nexus REST and registry API disagree on the digest; using the registry');
+        }
+        served = { digest: descriptor.digest, size: descriptor.size };
+      }
+    } catch (error) {
+      if (!(error instanceof FetchError)) {
+        throw error;
+      }
+      sourceFailure('nexus', error);
+    }
+    return served;
+  };
+
+  const judge = async (
+    repository: RepositoryTarget,
+    index: Map<string, IndexedTag>,
+    image: string,
+    tag: string,
+    digest: string | undefined,
+    size: number | undefined
+  ): Promise<void> => {
+    const gun = `${repository.gunPrefix}/${image}`;
+    const served = await servedManifest(repository, image, tag, digest, size);
     const outcome = await outcomeFor(gun);
     if (signal?.aborted === true) {
       return; // a shutdown: record nothing half-known (the error verdicts of cancelled fetches)
     }
-    let record: TagReport;
+    let record: TagVerdictRecord;
     if (served === undefined) {
       // Without a digest nothing can be compared: unknown, never signed.
       record = {
         repository: repository.name,
         image,
         tag,
+        gun,
         digest: null,
         size: null,
-        gun,
         status: 'error',
         role: null,
         reasonCode: 'FETCH_FAILED',
@@ -254,9 +326,9 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
         repository: repository.name,
         image,
         tag,
+        gun,
         digest: served.digest,
         size: served.size ?? null,
-        gun,
         status: judgement.status,
         role: judgement.role,
         reasonCode: judgement.reasonCode,
@@ -265,11 +337,19 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
         trustExpires: judgement.trustExpires?.toISOString() ?? null,
       };
     }
+    counters.judged++;
     summary[record.status]++;
-    reports.push(record);
-    pendingVerdicts.push(record);
-    if (pendingVerdicts.length >= batchSize) {
-      flush();
+    if (listAll) {
+      reports.push(record);
+    }
+    const key = `${image}\u0000${tag}`;
+    const previous = index.get(key);
+    index.delete(key); // what is left at the end of the listing is gone from Nexus
+    if (previous === undefined || previous.fingerprint !== verdictFingerprint(record)) {
+      pending.verdicts.push({ verdict: record, previous });
+      if (pending.verdicts.length >= batchSize) {
+        flush();
+      }
     }
   };
 
@@ -281,9 +361,9 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
         scanId,
         repositories: `${progress.repositoriesDone}/${progress.repositoriesTotal}`,
         tagsListed: progress.tagsListed,
-        tagsJudged: reports.length,
+        tagsJudged: counters.judged,
         imagesChecked: gunOutcomes.size,
-        tagsPerSecond: seconds > 0 ? Math.round(reports.length / seconds) : 0,
+        tagsPerSecond: seconds > 0 ? Math.round(counters.judged / seconds) : 0,
       },
       'Scan progress'
     );
@@ -300,6 +380,7 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
       progress.repositoriesTotal = repositories.length;
       log.info({ scanId, repositories: repositories.map((r) => r.name), evaluatedAt: evaluatedAt.toISOString() }, 'Scan started');
       for (const repository of repositories) {
+        const index = store.loadTagIndex(repository.name);
         const judged: Promise<void>[] = [];
         try {
           for await (const page of nexus.listTags(repository.name, signal)) {
@@ -307,29 +388,33 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
               progress.tagsListed++;
               if (isCosignArtifactTag(entry.tag)) {
                 summary.skipped++;
+                index.delete(`${entry.image}\u0000${entry.tag}`);
                 continue;
               }
-              judged.push(judge(repository, entry.image, entry.tag, entry.digest, entry.size));
+              judged.push(judge(repository, index, entry.image, entry.tag, entry.digest, entry.size));
             }
             // Keep memory flat: do not list far ahead of the verification.
-            if (judged.length > concurrency * 200) {
+            if (judged.length > concurrency * 100) {
               await Promise.all(judged.splice(0));
             }
           }
           await Promise.all(judged);
-          fullyListed.push(repository.name);
+          flush();
+          if (signal?.aborted !== true) {
+            store.finishRepository(scanId, clock.now().toISOString(), repository.name, index);
+            counters.deleted += index.size;
+            fullyListed.push(repository.name);
+          }
         } catch (error) {
           await Promise.allSettled(judged);
           if (!(error instanceof FetchError)) {
             throw error;
           }
           nexusFailed = true;
-          sourceErrors.push({ source: 'nexus', reason: error.code });
-          problems.push(`nexus: ${error.message}`);
+          sourceFailure('nexus', error);
           log.error({ repository: repository.name, code: error.code, error: error.message }, 'Repository could not be listed; its tags were not audited');
         }
         progress.repositoriesDone++;
-        flush();
       }
     }
   } catch (error) {
@@ -341,7 +426,7 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
   }
   if (signal?.aborted === true) {
     fatal ??= 'aborted before it completed (shutdown)';
-    pendingVerdicts = [];
+    pending.verdicts = [];
   }
   try {
     flush();
@@ -350,22 +435,32 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
   }
 
   const finishedAt = clock.now();
-  const notaryFailed = sourceErrors.some((e) => e.source === 'notary' || e.source === 'registry');
-  const outcome: ScanOutcome = fatal !== undefined || (nexusFailed && fullyListed.length === 0) ? 'failed' : nexusFailed || notaryFailed || signal?.aborted === true ? 'partial' : 'complete';
+  const outcome: ScanOutcome =
+    fatal !== undefined || (nexusFailed && fullyListed.length === 0) ? 'failed' : sourceErrors.length > 0 ? 'partial' : 'complete';
   const nexusRequests = nexus.requests - nexusRequestsBefore;
   const notaryRequests = notary.requests - notaryRequestsBefore;
-  const deletedTags = store.finishScan(scanId, {
+  store.finishScan(scanId, {
     finishedAt: finishedAt.toISOString(),
     outcome,
     summary,
     error: fatal ?? null,
     nexusRequests,
     notaryRequests,
-    fullyListedRepositories: outcome === 'failed' ? [] : fullyListed,
   });
   const seconds = (finishedAt.getTime() - startedAt.getTime()) / 1000;
   log.info(
-    { scanId, outcome, ...summary, seconds, nexusRequests, notaryRequests, deletedTags, tagsPerSecond: seconds > 0 ? Math.round(reports.length / seconds) : reports.length },
+    {
+      scanId,
+      outcome,
+      ...summary,
+      seconds,
+      nexusRequests,
+      notaryRequests,
+      unchangedImages: counters.unchanged,
+      verdictsWritten: counters.written,
+      deletedTags: counters.deleted,
+      tagsPerSecond: seconds > 0 ? Math.round(counters.judged / seconds) : counters.judged,
+    },
     'Scan finished'
   );
   reports.sort((a, b) => compare(a.repository, b.repository) || compare(a.image, b.image) || compare(a.tag, b.tag));
@@ -383,7 +478,10 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
     problems,
     nexusRequests,
     notaryRequests,
-    deletedTags,
+    tagsJudged: counters.judged,
+    verdictsWritten: counters.written,
+    deletedTags: counters.deleted,
+    unchangedImages: counters.unchanged,
     sourceErrors,
   };
 }
@@ -411,7 +509,7 @@ async function resolveRepositories(
   configured: readonly RepositoryTarget[] | undefined,
   signal: AbortSignal | undefined,
   problems: string[],
-  sourceErrors: { source: 'nexus' | 'notary' | 'registry'; reason: string }[]
+  sourceErrors: SourceError[]
 ): Promise<RepositoryTarget[] | undefined> {
   if (configured !== undefined) {
     return [...configured];
@@ -442,4 +540,3 @@ async function resolveRepositories(
     return undefined;
   }
 }
-

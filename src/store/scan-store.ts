@@ -5,6 +5,9 @@
  * killed process leaves whole batches, never half of one.
  */
 import type { TagStatus } from '../notary/core/codes.js';
+import type { TrustSummary } from '../notary/core/summary.js';
+import { createHash } from 'node:crypto';
+
 import type { RoleRecord, RoleVersion, TrustHistory } from '../notary/core/verify-collection.js';
 import type { Db } from './database.js';
 
@@ -59,6 +62,43 @@ export interface TrustUpdate {
   readonly roles: readonly RoleRecord[];
   /** The verified root bytes, pinned on first use and re-pinned after a verified rotation. */
   readonly root: Uint8Array;
+}
+
+/** Per GUN: the summary a timestamp led to, and the role files behind it (incremental rescans). */
+export interface GunStateUpdate {
+  readonly gun: string;
+  readonly timestampSha256: string;
+  readonly summary: TrustSummary;
+  /** Role → bytes of the verified files; absent when nothing was refetched. */
+  readonly files: ReadonlyMap<string, Uint8Array> | undefined;
+}
+
+/** A tag's verdict as the previous scan left it, for change detection. */
+export interface IndexedTag {
+  readonly status: TagStatus;
+  readonly digest: string | null;
+  readonly fingerprint: string;
+}
+
+/** One verdict with what was there before (undefined: a new tag). */
+export interface VerdictWrite {
+  readonly verdict: TagVerdictRecord;
+  readonly previous: IndexedTag | undefined;
+}
+
+export interface Batch {
+  readonly verdicts: readonly VerdictWrite[];
+  readonly trust: readonly TrustUpdate[];
+  /** Per GUN checked this scan, its roles now (empty: no trust data any more). GUNs that failed to fetch keep theirs. */
+  readonly trustRoles: readonly { readonly gun: string; readonly roles: readonly TrustRoleRecord[] }[];
+  readonly gunStates: readonly GunStateUpdate[];
+  /** GUNs that have no trust data any more. */
+  readonly clearedGuns: readonly string[];
+}
+
+/** What decides whether a verdict changed: everything the report and metrics show. */
+export function verdictFingerprint(verdict: TagVerdictRecord): string {
+  return [verdict.gun, verdict.digest, verdict.size, verdict.status, verdict.role, verdict.reasonCode, verdict.reason, verdict.signedDigest, verdict.trustExpires].join('\u0000');
 }
 
 interface TagRow {
@@ -149,22 +189,34 @@ export class ScanStore {
       finishScan: db.prepare(
         `UPDATE scans SET finished_at = ?, outcome = ?, summary_json = ?, error = ?, nexus_requests = ?, notary_requests = ? WHERE id = ?`
       ),
-      getTag: db.prepare(`SELECT * FROM tags WHERE repository = ? AND image = ? AND tag = ?`),
+      tagIndex: db.prepare(
+        `SELECT image, tag, gun, digest, size, status, role, reason_code, reason, signed_digest, trust_expires FROM tags WHERE repository = ?`
+      ),
       upsertTag: db.prepare(`
         INSERT INTO tags (repository, image, tag, gun, digest, size, status, role, reason_code, reason, signed_digest,
                           trust_expires, first_seen_at, last_seen_at, status_since, digest_since, last_scan_id)
         VALUES (@repository, @image, @tag, @gun, @digest, @size, @status, @role, @reason_code, @reason, @signed_digest,
-                @trust_expires, @first_seen_at, @last_seen_at, @status_since, @digest_since, @last_scan_id)
+                @trust_expires, @at, @at, @at, @at, @last_scan_id)
         ON CONFLICT (repository, image, tag) DO UPDATE SET
           gun = excluded.gun, digest = excluded.digest, size = excluded.size, status = excluded.status,
           role = excluded.role, reason_code = excluded.reason_code, reason = excluded.reason,
           signed_digest = excluded.signed_digest, trust_expires = excluded.trust_expires,
-          last_seen_at = excluded.last_seen_at, status_since = excluded.status_since,
-          digest_since = excluded.digest_since, last_scan_id = excluded.last_scan_id`),
+          last_seen_at = excluded.last_seen_at, last_scan_id = excluded.last_scan_id,
+          status_since = CASE WHEN tags.status IS excluded.status THEN tags.status_since ELSE excluded.status_since END,
+          digest_since = CASE WHEN tags.digest IS excluded.digest THEN tags.digest_since ELSE excluded.digest_since END`),
+      touchRepository: db.prepare(`UPDATE tags SET last_seen_at = ?, last_scan_id = ? WHERE repository = ?`),
+      gunState: db.prepare(`SELECT timestamp_sha256, summary_json FROM gun_state WHERE gun = ?`),
+      upsertGunState: db.prepare(`
+        INSERT INTO gun_state (gun, timestamp_sha256, summary_json, checked_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT (gun) DO UPDATE SET timestamp_sha256 = excluded.timestamp_sha256, summary_json = excluded.summary_json,
+          checked_at = excluded.checked_at`),
+      deleteGunState: db.prepare(`DELETE FROM gun_state WHERE gun = ?`),
+      roleFile: db.prepare(`SELECT bytes FROM role_files WHERE gun = ? AND role = ? AND sha256 = ?`),
+      deleteRoleFiles: db.prepare(`DELETE FROM role_files WHERE gun = ?`),
+      insertRoleFile: db.prepare(`INSERT INTO role_files (gun, role, sha256, bytes) VALUES (?, ?, ?, ?)`),
       addHistory: db.prepare(
         `INSERT INTO tag_history (repository, image, tag, scan_id, at, event, status, digest, reason_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
       ),
-      staleTags: db.prepare(`SELECT repository, image, tag, status, digest FROM tags WHERE repository = ? AND last_scan_id <> ?`),
       deleteTag: db.prepare(`DELETE FROM tags WHERE repository = ? AND image = ? AND tag = ?`),
       roleVersions: db.prepare(`SELECT role, version, sha256 FROM role_versions WHERE gun = ?`),
       upsertRoleVersion: db.prepare(`
@@ -211,20 +263,14 @@ export class ScanStore {
   }
 
   /**
-   * Writes one batch: the verdicts of some tags and what their GUNs' verified
-   * trust data leaves behind. One transaction.
+   * Writes one batch: verdicts that changed, and what the batch's GUNs leave
+   * behind (rollback floors, pinned roots, their roles and incremental state).
+   * One transaction.
    */
-  writeBatch(
-    scanId: number,
-    at: string,
-    verdicts: readonly TagVerdictRecord[],
-    trust: readonly TrustUpdate[],
-    /** Per GUN checked this scan, its roles now (empty: no trust data any more). GUNs that failed to fetch keep theirs. */
-    trustRoles: readonly { readonly gun: string; readonly roles: readonly TrustRoleRecord[] }[]
-  ): void {
+  writeBatch(scanId: number, at: string, batch: Batch): void {
     const s = this.#statements;
     this.#db.transaction(() => {
-      for (const update of trust) {
+      for (const update of batch.trust) {
         for (const role of update.roles) {
           if (role.sha256 !== '') {
             s.upsertRoleVersion.run(update.gun, role.role, role.version, role.sha256, role.expires.toISOString(), at);
@@ -235,23 +281,33 @@ export class ScanStore {
           s.pinRoot.run(update.gun, Buffer.from(update.root), root.version, root.sha256, at, at);
         }
       }
-      for (const { gun, roles } of trustRoles) {
+      for (const { gun, roles } of batch.trustRoles) {
         s.deleteTrustRolesOfGun.run(gun);
         for (const role of roles) {
           s.insertTrustRole.run(gun, role.role, role.version, role.expires, scanId);
         }
       }
-      for (const verdict of verdicts) {
-        this.#writeVerdict(scanId, at, verdict);
+      for (const state of batch.gunStates) {
+        s.upsertGunState.run(state.gun, state.timestampSha256, JSON.stringify(state.summary), at);
+        if (state.files !== undefined) {
+          s.deleteRoleFiles.run(state.gun);
+          for (const [role, bytes] of state.files) {
+            s.insertRoleFile.run(state.gun, role, createHash('sha256').update(bytes).digest('hex'), Buffer.from(bytes));
+          }
+        }
+      }
+      for (const gun of batch.clearedGuns) {
+        s.deleteGunState.run(gun);
+        s.deleteRoleFiles.run(gun);
+      }
+      for (const write of batch.verdicts) {
+        this.#writeVerdict(scanId, at, write);
       }
     })();
   }
 
-  #writeVerdict(scanId: number, at: string, verdict: TagVerdictRecord): void {
+  #writeVerdict(scanId: number, at: string, { verdict, previous }: VerdictWrite): void {
     const s = this.#statements;
-    const previous = s.getTag.get(verdict.repository, verdict.image, verdict.tag) as TagRow | undefined;
-    const statusChanged = previous !== undefined && previous.status !== verdict.status;
-    const repushed = previous !== undefined && previous.digest !== verdict.digest;
     s.upsertTag.run({
       repository: verdict.repository,
       image: verdict.image,
@@ -265,10 +321,7 @@ export class ScanStore {
       reason: verdict.reason,
       signed_digest: verdict.signedDigest,
       trust_expires: verdict.trustExpires,
-      first_seen_at: previous?.first_seen_at ?? at,
-      last_seen_at: at,
-      status_since: previous === undefined || statusChanged ? at : previous.status_since,
-      digest_since: previous === undefined || repushed ? at : previous.digest_since,
+      at,
       last_scan_id: scanId,
     });
     const history = (event: 'new' | 'status' | 'repushed'): void => {
@@ -278,18 +331,66 @@ export class ScanStore {
       history('new');
       return;
     }
-    if (repushed) {
+    if (previous.digest !== verdict.digest) {
       history('repushed');
     }
-    if (statusChanged) {
+    if (previous.status !== verdict.status) {
       history('status');
     }
   }
 
+  /** The verdicts the previous scans left for a repository, keyed `image\u0000tag`. */
+  loadTagIndex(repository: string): Map<string, IndexedTag> {
+    const index = new Map<string, IndexedTag>();
+    for (const row of this.#statements.tagIndex.iterate(repository) as IterableIterator<TagRow>) {
+      const verdict: TagVerdictRecord = {
+        repository,
+        image: row.image,
+        tag: row.tag,
+        gun: row.gun,
+        digest: row.digest,
+        size: row.size,
+        status: row.status,
+        role: row.role,
+        reasonCode: row.reason_code,
+        reason: row.reason,
+        signedDigest: row.signed_digest,
+        trustExpires: row.trust_expires,
+      };
+      index.set(`${row.image}\u0000${row.tag}`, { status: row.status, digest: row.digest, fingerprint: verdictFingerprint(verdict) });
+    }
+    return index;
+  }
+
   /**
-   * Ends a scan. Tags of the fully listed repositories that this scan did not
-   * see are gone from Nexus: they are removed, with a 'deleted' history row.
+   * Closes a repository that was listed completely: the tags it no longer has
+   * are deleted (with a 'deleted' history row), the others marked seen.
    */
+  finishRepository(scanId: number, at: string, repository: string, gone: ReadonlyMap<string, IndexedTag>): void {
+    const s = this.#statements;
+    this.#db.transaction(() => {
+      for (const [key, tag] of gone) {
+        const [image, name] = key.split('\u0000') as [string, string];
+        s.deleteTag.run(repository, image, name);
+        s.addHistory.run(repository, image, name, scanId, at, 'deleted', tag.status, tag.digest, null);
+      }
+      s.touchRepository.run(at, scanId, repository);
+    })();
+  }
+
+  /** The incremental state of a GUN: the timestamp its summary came from. */
+  gunState(gun: string): { timestampSha256: string; summary: TrustSummary } | undefined {
+    const row = this.#statements.gunState.get(gun) as { timestamp_sha256: string; summary_json: string } | undefined;
+    return row === undefined ? undefined : { timestampSha256: row.timestamp_sha256, summary: JSON.parse(row.summary_json) as TrustSummary };
+  }
+
+  /** Bytes of a role file verified before, if its hash is still the one wanted. */
+  roleFile(gun: string, role: string, sha256: string): Uint8Array | undefined {
+    const row = this.#statements.roleFile.get(gun, role, sha256) as { bytes: Buffer } | undefined;
+    return row?.bytes;
+  }
+
+  /** Ends a scan; trust roles of GUNs that no tag uses any more are dropped. */
   finishScan(
     scanId: number,
     result: {
@@ -299,19 +400,10 @@ export class ScanStore {
       error: string | null;
       nexusRequests: number;
       notaryRequests: number;
-      fullyListedRepositories: readonly string[];
     }
-  ): number {
+  ): void {
     const s = this.#statements;
-    let deleted = 0;
     this.#db.transaction(() => {
-      for (const repository of result.fullyListedRepositories) {
-        for (const row of s.staleTags.all(repository, scanId) as Pick<TagRow, 'repository' | 'image' | 'tag' | 'status' | 'digest'>[]) {
-          s.deleteTag.run(row.repository, row.image, row.tag);
-          s.addHistory.run(row.repository, row.image, row.tag, scanId, result.finishedAt, 'deleted', row.status, row.digest, null);
-          deleted++;
-        }
-      }
       s.deleteOrphanTrustRoles.run();
       s.finishScan.run(
         result.finishedAt,
@@ -323,7 +415,6 @@ export class ScanStore {
         scanId
       );
     })();
-    return deleted;
   }
 
   /** The last scan that completed (complete or partial): what metrics and /readyz start from. */

@@ -5,7 +5,7 @@ import { beforeEach, describe, it } from 'node:test';
 
 import { openDatabase, type Db } from '../../../src/store/database.js';
 import { applyMigrations } from '../../../src/store/migrate.js';
-import { ScanStore, type TagVerdictRecord } from '../../../src/store/scan-store.js';
+import { ScanStore, type Batch, type TagVerdictRecord } from '../../../src/store/scan-store.js';
 
 const MIGRATIONS = fileURLToPath(new URL('../../../../migrations/', import.meta.url));
 
@@ -14,7 +14,22 @@ function verdict(tag: string, status: TagVerdictRecord['status'], digest = 'sha2
 }
 
 const finish = (store: ScanStore, scanId: number, at: string) =>
-  store.finishScan(scanId, { finishedAt: at, outcome: 'complete', summary: {}, error: null, nexusRequests: 1, notaryRequests: 1, fullyListedRepositories: ['docker-hosted'] });
+  store.finishScan(scanId, { finishedAt: at, outcome: 'complete', summary: {}, error: null, nexusRequests: 1, notaryRequests: 1 });
+
+const batch = (parts: Partial<Batch>): Batch => ({ verdicts: [], trust: [], trustRoles: [], gunStates: [], clearedGuns: [], ...parts });
+
+/** What a scan does per repository: write changed verdicts against the index, then close the repository. */
+function scanRepository(store: ScanStore, scanId: number, at: string, verdicts: TagVerdictRecord[]): void {
+  const index = store.loadTagIndex('docker-hosted');
+  const writes = verdicts.map((verdict) => {
+    const key = `${verdict.image}\u0000${verdict.tag}`;
+    const previous = index.get(key);
+    index.delete(key);
+    return { verdict, previous };
+  });
+  store.writeBatch(scanId, at, batch({ verdicts: writes }));
+  store.finishRepository(scanId, at, 'docker-hosted', index);
+}
 
 describe('ScanStore', () => {
   let db: Db;
@@ -27,25 +42,26 @@ describe('ScanStore', () => {
   });
 
   it('applies the migrations once and records the schema version', () => {
-    assert.equal(db.pragma('user_version', { simple: true }), 1);
-    assert.equal(applyMigrations(db, MIGRATIONS), 1);
+    assert.equal(db.pragma('user_version', { simple: true }), 2);
+    assert.equal(applyMigrations(db, MIGRATIONS), 2);
   });
 
   it('keeps when a tag first became unsigned, and records re-pushes and deletions in its history', () => {
     const first = store.beginScan('2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
-    store.writeBatch(first, '2026-01-01T00:00:00Z', [verdict('v1', 'signed'), verdict('v2', 'unsigned')], [], []);
+    scanRepository(store, first, '2026-01-01T00:00:00Z', [verdict('v1', 'signed'), verdict('v2', 'unsigned')]);
     finish(store, first, '2026-01-01T00:01:00Z');
     const second = store.beginScan('2026-01-02T00:00:00Z', '2026-01-02T00:00:00Z');
-    store.writeBatch(second, '2026-01-02T00:00:00Z', [verdict('v1', 'digest_mismatch', 'sha256:' + 'b'.repeat(64)), verdict('v2', 'unsigned')], [], []);
+    scanRepository(store, second, '2026-01-02T00:00:00Z', [verdict('v1', 'digest_mismatch', 'sha256:' + 'b'.repeat(64)), verdict('v2', 'unsigned')]);
     finish(store, second, '2026-01-02T00:01:00Z');
     const third = store.beginScan('2026-01-03T00:00:00Z', '2026-01-03T00:00:00Z');
-    store.writeBatch(third, '2026-01-03T00:00:00Z', [verdict('v2', 'unsigned')], [], []);
 
-    const deleted = finish(store, third, '2026-01-03T00:01:00Z');
+    scanRepository(store, third, '2026-01-03T00:00:00Z', [verdict('v2', 'unsigned')]);
+    finish(store, third, '2026-01-03T00:01:00Z');
 
-    assert.equal(deleted, 1);
     const tags = store.allTags();
-    assert.deepEqual(tags.map((t) => [t.tag, t.status, t.statusSince, t.firstSeenAt]), [['v2', 'unsigned', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z']]);
+    assert.deepEqual(tags.map((t) => [t.tag, t.status, t.statusSince, t.firstSeenAt, t.lastSeenAt, t.lastScanId]), [
+      ['v2', 'unsigned', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', '2026-01-03T00:00:00Z', third],
+    ]);
     assert.deepEqual(
       store.tagHistory('docker-hosted', 'app', 'v1').map((h) => [h.event, h.status]),
       [['new', 'signed'], ['repushed', 'digest_mismatch'], ['status', 'digest_mismatch'], ['deleted', 'digest_mismatch']]
@@ -59,8 +75,8 @@ describe('ScanStore', () => {
       { role: 'root-certificate', version: 1, expires: new Date('2036-01-01T00:00:00Z'), sha256: '', length: 0 },
       { role: 'timestamp', version, expires: new Date('2026-01-15T00:00:00Z'), sha256, length: 10 },
     ];
-    store.writeBatch(scan, 'now', [], [{ gun: 'g/a', roles: roles(5, 't5'), root: Buffer.from('root-1') }], []);
-    store.writeBatch(scan, 'now', [], [{ gun: 'g/a', roles: roles(3, 't3'), root: Buffer.from('root-1') }], []);
+    store.writeBatch(scan, 'now', batch({ trust: [{ gun: 'g/a', roles: roles(5, 't5'), root: Buffer.from('root-1') }] }));
+    store.writeBatch(scan, 'now', batch({ trust: [{ gun: 'g/a', roles: roles(3, 't3'), root: Buffer.from('root-1') }] }));
 
     const history = store.loadHistory('g/a');
 
@@ -79,7 +95,7 @@ describe('ScanStore', () => {
 
   it('pages the latest verdicts by keyset and filters by status', () => {
     const scan = store.beginScan('t', 't');
-    store.writeBatch(scan, 't', ['a', 'b', 'c', 'd'].map((tag) => verdict(tag, tag === 'c' ? 'unsigned' : 'signed')), [], []);
+    scanRepository(store, scan, 't', ['a', 'b', 'c', 'd'].map((tag) => verdict(tag, tag === 'c' ? 'unsigned' : 'signed')));
 
     const first = store.queryTags({ limit: 2 });
     const second = store.queryTags({ limit: 2, after: first[1] });
