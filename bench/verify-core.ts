@@ -1,6 +1,6 @@
 /**
- * npm run bench: figures for the verification core (issue 6 adds the full
- * registry-scale scan). Prints progress on stderr and one JSON line on stdout.
+ * npm run bench:core: figures for the verification core alone (no I/O).
+ * Prints progress on stderr and one JSON line on stdout.
  *
  *   --collections N   distinct generated collections to verify (default 200)
  *   --tags M          tags per collection (default 10)

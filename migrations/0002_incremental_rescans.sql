@@ -17,3 +17,7 @@ CREATE TABLE role_files (
   bytes   BLOB NOT NULL,
   PRIMARY KEY (gun, role)
 ) WITHOUT ROWID;
+
+-- What decides whether a verdict changed (ScanStore verdictFingerprint): a
+-- rescan compares it and writes nothing for an unchanged tag.
+ALTER TABLE tags ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';

@@ -27,6 +27,7 @@ import { RegistryClient } from './registry/registry-client.js';
 import type { RepositorySource } from './scan/ports.js';
 import { AuditService } from './scan/audit-service.js';
 import { runScan, type ScanDependencies } from './scan/scanner.js';
+import { createWorkerVerifier } from './scan/verifier.js';
 import { createMetrics } from './metrics/metrics.js';
 import { startCronScheduler } from './scheduler/scheduler.js';
 import { startHttpServer } from './server/http-server.js';
@@ -37,7 +38,7 @@ import { VERSION } from './version.js';
 
 const EXIT_USAGE = 2;
 const EXIT_UNAVAILABLE = 3;
-const REQUEST_TIMEOUT_MS = 30_000;
+const INSPECT_TIMEOUT_MS = 30_000;
 const USER_AGENT = `trust-auditor/${VERSION} node/${process.versions.node}`;
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
 
@@ -121,8 +122,9 @@ function createScanContext(config: Config, command: string, log: Logger): ScanCo
   const nexusDispatcher = createDispatcher(nexusConfig.caFile, 'nexus.caFile');
   const notaryDispatcher = createDispatcher(notaryConfig.caFile, 'notary.caFile');
   const { db, store } = openStore(config.database, log);
-  const nexusHttp: HttpClient = createHttpClient({ dispatcher: nexusDispatcher, userAgent: USER_AGENT, timeoutMs: REQUEST_TIMEOUT_MS });
-  const notaryHttp: HttpClient = createHttpClient({ dispatcher: notaryDispatcher, userAgent: USER_AGENT, timeoutMs: REQUEST_TIMEOUT_MS });
+  const timeoutMs = config.requestTimeoutSeconds * 1000;
+  const nexusHttp: HttpClient = createHttpClient({ dispatcher: nexusDispatcher, userAgent: USER_AGENT, timeoutMs });
+  const notaryHttp: HttpClient = createHttpClient({ dispatcher: notaryDispatcher, userAgent: USER_AGENT, timeoutMs });
   const nexusCredentials = credentialsOf(nexusConfig);
   const nexus = new NexusClient({
     baseUrl: nexusConfig.url,
@@ -153,11 +155,12 @@ function createScanContext(config: Config, command: string, log: Logger): ScanCo
     listTags: (repository, signal) => nexus.listTags(repository, signal),
   };
   const notary = new NotaryFetcher({ baseUrl: notaryConfig.url, http: notaryHttp, credentials: credentialsOf(notaryConfig) });
+  const verifier = createWorkerVerifier();
   return {
-    deps: { nexus: nexusSource, notary, registryFor, store, clock: systemClock, log },
+    deps: { nexus: nexusSource, notary, registryFor, store, clock: systemClock, log, verifier },
     db,
     async close() {
-      await Promise.all([nexusDispatcher.close(), notaryDispatcher.close()]);
+      await Promise.all([nexusDispatcher.close(), notaryDispatcher.close(), verifier.close()]);
       db.close();
     },
   };
@@ -183,16 +186,14 @@ async function runCommand(command: Command): Promise<number> {
       if (!isValidGun(command.gun)) {
         throw new UsageError(`${JSON.stringify(command.gun)} is not a GUN: expected registry-host[:port]/repository`);
       }
-      const notary =
-        command.configFile !== undefined
-          ? loadConfig(command.configFile).notary
-          : notaryFromUrl(command.notaryUrl ?? process.env['DOCKER_CONTENT_TRUST_SERVER']);
+      const config = command.configFile === undefined ? undefined : loadConfig(command.configFile);
+      const notary = config !== undefined ? config.notary : notaryFromUrl(command.notaryUrl ?? process.env['DOCKER_CONTENT_TRUST_SERVER']);
       if (notary === undefined) {
         throw new UsageError('no Notary server: pass --notary URL, --config FILE with notary.url, or set DOCKER_CONTENT_TRUST_SERVER');
       }
       const dispatcher = createDispatcher(notary.caFile, 'notary.caFile');
       try {
-        const http = createHttpClient({ dispatcher, userAgent: USER_AGENT, timeoutMs: REQUEST_TIMEOUT_MS });
+        const http = createHttpClient({ dispatcher, userAgent: USER_AGENT, timeoutMs: config === undefined ? INSPECT_TIMEOUT_MS : config.requestTimeoutSeconds * 1000 });
         const credentials =
           notary.username === undefined ? undefined : { username: notary.username, password: notary.password ?? '' };
         const fetcher = new NotaryFetcher({ baseUrl: notary.url, http, credentials });
@@ -221,6 +222,7 @@ async function runCommand(command: Command): Promise<number> {
           registrySample: config.nexus?.registrySample ?? 0,
           evaluateAt: command.at,
           signal: abort.signal,
+          report: command.json ? 'all' : 'findings',
         });
         process.stdout.write(command.json ? renderScanJson(result) : renderScanHuman(result));
         return scanExitStatus(result);
@@ -253,9 +255,20 @@ async function serve(config: Config): Promise<number> {
     tagSeries: config.metrics.tagSeries,
   });
   service.loadPrevious();
+  const { web } = config;
+  let tls: { cert: string; key: string } | undefined;
+  if (web.tlsCertFile !== undefined && web.tlsKeyFile !== undefined) {
+    try {
+      tls = { cert: readFileSync(web.tlsCertFile, 'utf8'), key: readFileSync(web.tlsKeyFile, 'utf8') };
+    } catch (error) {
+      await context.close();
+      throw new UsageError(`web.tlsCertFile / web.tlsKeyFile: ${describeError(error)}`);
+    }
+  }
+  const auth = web.username === undefined || web.password === undefined ? undefined : { username: web.username, password: web.password };
   let server;
   try {
-    server = await startHttpServer({ registry: metrics.registry, service, store, version: VERSION }, config.listen.host, config.listen.port);
+    server = await startHttpServer({ registry: metrics.registry, service, store, version: VERSION, auth, tls }, config.listen.host, config.listen.port);
   } catch (error) {
     await context.close();
     throw new UnavailableError(`cannot listen on ${config.listen.host}:${config.listen.port}: ${describeError(error)}`);

@@ -9,7 +9,7 @@ export function scanExitStatus(result: ScanResult): number {
   if (result.outcome === 'failed' || result.nexusFailed) {
     return SCAN_EXIT.incomplete;
   }
-  const findings = result.tags.some((tag) => tag.status !== 'signed');
+  const findings = result.tagsJudged !== result.summary.signed;
   return findings || result.outcome !== 'complete' ? SCAN_EXIT.findings : SCAN_EXIT.ok;
 }
 
@@ -51,9 +51,9 @@ const LIST_ALL_UP_TO = 200;
 export function renderScanHuman(result: ScanResult): string {
   const s = result.summary;
   let text =
-    `Scan ${result.scanId}: ${result.outcome}, ${result.tags.length} tags in ${((result.finishedAt.getTime() - result.startedAt.getTime()) / 1000).toFixed(1)} s, expiry evaluated at ${formatInstant(result.evaluatedAt) ?? ''}\n` +
+    `Scan ${result.scanId}: ${result.outcome}, ${result.tagsJudged} tags in ${((result.finishedAt.getTime() - result.startedAt.getTime()) / 1000).toFixed(1)} s, expiry evaluated at ${formatInstant(result.evaluatedAt) ?? ''}\n` +
     `signed ${s.signed}  unsigned ${s.unsigned}  digest_mismatch ${s.digest_mismatch}  expired ${s.expired}  invalid ${s.invalid}  error ${s.error}  skipped ${s.skipped}\n`;
-  const shown = result.tags.length <= LIST_ALL_UP_TO ? result.tags : result.tags.filter((tag) => tag.status !== 'signed');
+  const shown = result.tagsJudged <= LIST_ALL_UP_TO ? result.tags : result.tags.filter((tag) => tag.status !== 'signed');
   if (shown.length > 0) {
     text +=
       '\n' +
@@ -70,8 +70,8 @@ export function renderScanHuman(result: ScanResult): string {
         ])
       );
   }
-  if (shown.length < result.tags.length) {
-    text += `(${result.tags.length - shown.length} signed tags not listed; use --json for every tag)\n`;
+  if (shown.length < result.tagsJudged) {
+    text += `(${result.tagsJudged - shown.length} signed tags not listed; use --json for every tag)\n`;
   }
   if (result.problems.length > 0) {
     text += '\nProblems:\n' + [...new Set(result.problems)].slice(0, 20).map((p) => `  ${p}`).join('\n') + '\n';

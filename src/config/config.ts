@@ -36,8 +36,21 @@ export interface MetricsConfig {
   readonly tagSeries: 'all' | 'findings';
 }
 
+/** Protection of the daemon's own HTTP endpoints (like the Prometheus exporter-toolkit web config). */
+export interface WebConfig {
+  /** Basic auth for every endpoint but /healthz and /readyz, when set. */
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+  /** Serve HTTPS with this certificate and key, when both are set. */
+  readonly tlsCertFile: string | undefined;
+  readonly tlsKeyFile: string | undefined;
+}
+
 export interface Config {
   readonly metrics: MetricsConfig;
+  readonly web: WebConfig;
+  /** Time allowed for one request to Nexus or Notary, connection to last byte. */
+  readonly requestTimeoutSeconds: number;
   readonly nexus: NexusConfig | undefined;
   readonly notary: NotaryConfig | undefined;
   readonly database: string;
@@ -50,3 +63,4 @@ export const DEFAULT_DATABASE = './trust-auditor.db';
 export const DEFAULT_SCHEDULE = '*/15 * * * *';
 export const DEFAULT_LISTEN: ListenAddress = { host: '0.0.0.0', port: 9817 };
 export const DEFAULT_EXPIRY_WARNING_DAYS = 7;
+export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 30;

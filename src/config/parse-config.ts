@@ -11,6 +11,7 @@ import {
   DEFAULT_DATABASE,
   DEFAULT_EXPIRY_WARNING_DAYS,
   DEFAULT_LISTEN,
+  DEFAULT_REQUEST_TIMEOUT_SECONDS,
   DEFAULT_SCHEDULE,
   type Config,
   type ListenAddress,
@@ -148,7 +149,32 @@ export function parseConfig(text: string, inputs: ConfigInputs): Result<Config, 
     return value;
   };
 
-  checkKeys(tree, ['nexus', 'notary', 'database', 'schedule', 'listen', 'expiryWarningDays', 'metrics'], '');
+  checkKeys(tree, ['nexus', 'notary', 'database', 'schedule', 'listen', 'expiryWarningDays', 'metrics', 'web', 'requestTimeoutSeconds'], '');
+
+  const webTree = section('web') ?? {};
+  checkKeys(webTree, ['username', 'password', 'passwordFile', 'tlsCertFile', 'tlsKeyFile'], 'web');
+  const web = {
+    username: optionalString(webTree, 'username', 'web'),
+    password: password(webTree, 'web'),
+    tlsCertFile: optionalString(webTree, 'tlsCertFile', 'web'),
+    tlsKeyFile: optionalString(webTree, 'tlsKeyFile', 'web'),
+  };
+  if ((web.username === undefined) !== (web.password === undefined)) {
+    issue('web.username', 'web.username and web.password (or passwordFile) go together');
+  }
+  if ((web.tlsCertFile === undefined) !== (web.tlsKeyFile === undefined)) {
+    issue('web.tlsCertFile', 'web.tlsCertFile and web.tlsKeyFile go together');
+  }
+
+  let requestTimeoutSeconds = DEFAULT_REQUEST_TIMEOUT_SECONDS;
+  const timeout = tree['requestTimeoutSeconds'];
+  if (timeout !== undefined && timeout !== null) {
+    if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0.1 || timeout > 600) {
+      issue('requestTimeoutSeconds', 'must be a number of seconds from 0.1 to 600');
+    } else {
+      requestTimeoutSeconds = timeout;
+    }
+  }
 
   let tagSeries: 'all' | 'findings' = 'all';
   const metricsTree = section('metrics');
@@ -219,7 +245,7 @@ export function parseConfig(text: string, inputs: ConfigInputs): Result<Config, 
   if (issues.length > 0) {
     return err(issues);
   }
-  return ok(Object.freeze({ metrics: { tagSeries }, nexus, notary, database, schedule, listen, expiryWarningDays }));
+  return ok(Object.freeze({ metrics: { tagSeries }, web, requestTimeoutSeconds, nexus, notary, database, schedule, listen, expiryWarningDays }));
 }
 
 function parseRepositories(

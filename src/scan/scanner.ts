@@ -18,8 +18,8 @@ import { describeError, FetchError, type FetchErrorCode } from '../lib/errors.js
 import type { Logger } from '../lib/logger.js';
 import { judgeTag, type TrustEvidence } from '../notary/core/assess.js';
 import { TAG_STATUSES, type TagStatus } from '../notary/core/codes.js';
-import { summarize, type SummaryRole, type TrustSummary } from '../notary/core/summary.js';
-import { verifyCollection, type TrustCollectionBytes } from '../notary/core/verify-collection.js';
+import type { SummaryRole, TrustSummary } from '../notary/core/summary.js';
+import type { TrustCollectionBytes } from '../notary/core/verify-collection.js';
 import {
   verdictFingerprint,
   type GunStateUpdate,
@@ -33,6 +33,7 @@ import {
 } from '../store/scan-store.js';
 import { isCosignArtifactTag } from './cosign.js';
 import type { ManifestSource, RepositorySource, TrustSource } from './ports.js';
+import { inlineVerifier, type CollectionVerifier, type VerificationOutcome } from './verifier.js';
 
 export interface RepositoryTarget {
   readonly name: string;
@@ -47,6 +48,8 @@ export interface ScanDependencies {
   readonly store: ScanStore;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Where collections are verified (default: in this thread). */
+  readonly verifier?: CollectionVerifier;
 }
 
 export interface ScanOptions {
@@ -62,8 +65,12 @@ export interface ScanOptions {
   /** Changed verdicts per database transaction. */
   readonly batchSize?: number;
   readonly progressIntervalMs?: number;
-  /** Which tags the result lists: 'all' (the JSON report), or 'none' (the daemon reads the database). */
-  readonly report?: 'all' | 'none';
+  /**
+   * Which tags the result lists: 'all' (the JSON report); 'findings' (every tag
+   * while there are at most 200, then only those not signed: the human table);
+   * 'none' (the daemon reads the database).
+   */
+  readonly report?: 'all' | 'findings' | 'none';
 }
 
 export type TagReport = TagVerdictRecord;
@@ -118,7 +125,9 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
   const signal = options.signal;
   const concurrency = options.concurrency ?? 16;
   const batchSize = options.batchSize ?? 1000;
-  const listAll = (options.report ?? 'all') === 'all';
+  const reportMode = options.report ?? 'all';
+  const listAll = reportMode === 'all';
+  const SMALL_REGISTRY = 200;
   const scanId = store.beginScan(startedAt.toISOString(), evaluatedAt.toISOString());
   const nexusRequestsBefore = nexus.requests;
   const notaryRequestsBefore = notary.requests;
@@ -177,20 +186,22 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
     }
   };
 
+  const verifier = deps.verifier ?? inlineVerifier;
+
   /** Verifies fetched bytes; walks `<N>.root.json` when the root rotated by more than one version. */
-  const verify = async (gun: string, bytes: TrustCollectionBytes): Promise<ReturnType<typeof verifyCollection>> => {
+  const verify = async (gun: string, bytes: TrustCollectionBytes): Promise<VerificationOutcome> => {
     const history = store.loadHistory(gun);
-    const verification = verifyCollection(gun, bytes, history, evaluatedAt);
-    if (verification.ok || verification.error.code !== 'ROOT_ROTATION_INVALID' || history.pinnedRoot === undefined) {
-      return verification;
+    const outcome = await verifier.verify(gun, bytes, history, evaluatedAt);
+    if (outcome.failure?.code !== 'ROOT_ROTATION_INVALID' || history.pinnedRoot === undefined) {
+      return outcome;
     }
     const pinnedVersion = history.roles.get('root')?.version;
-    const newest = verification.error.roles.find((r) => r.role === 'root')?.version ?? parseRootVersion(bytes.root);
+    const newest = outcome.summary.roles.find((r) => r.role === 'root')?.version ?? parseRootVersion(bytes.root);
     if (pinnedVersion === undefined || newest === undefined || newest - pinnedVersion < 2 || newest - pinnedVersion > 256) {
-      return verification;
+      return outcome;
     }
     const intermediateRoots = await notary.fetchRootVersions(gun, pinnedVersion + 1, newest - 1, signal);
-    return verifyCollection(gun, bytes, { ...history, intermediateRoots }, evaluatedAt);
+    return verifier.verify(gun, bytes, { ...history, intermediateRoots }, evaluatedAt);
   };
 
   const checkGun = async (gun: string): Promise<GunOutcome> => {
@@ -216,19 +227,19 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
           return { evidence: { kind: 'absent' } };
         }
         const verification = await verify(gun, fetched.bytes);
-        trustSummary = summarize(verification);
+        trustSummary = verification.summary;
         const files = new Map<string, Uint8Array>([
           ['root', fetched.bytes.root],
           ['snapshot', fetched.bytes.snapshot],
           ['targets', fetched.bytes.targets],
           ...fetched.bytes.delegations,
         ]);
-        pending.gunStates.push({ gun, timestampSha256, summary: trustSummary, files: verification.ok ? files : undefined });
+        pending.gunStates.push({ gun, timestampSha256, summary: trustSummary, files: verification.roles === undefined ? undefined : files });
         pending.trustRoles.push({ gun, roles: trustRolesOf(gun, trustSummary.roles) });
-        if (verification.ok) {
-          pending.trust.push({ gun, roles: verification.value.roles, root: fetched.bytes.root });
-        } else {
-          log.warn({ gun, code: verification.error.code, role: verification.error.role, detail: verification.error.detail }, 'Trust data rejected');
+        if (verification.roles !== undefined) {
+          pending.trust.push({ gun, roles: verification.roles, root: fetched.bytes.root });
+        } else if (verification.failure !== undefined) {
+          log.warn({ gun, code: verification.failure.code, role: verification.failure.role, detail: verification.failure.detail }, 'Trust data rejected');
         }
       }
       if (listAll) {
@@ -339,7 +350,7 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
     }
     counters.judged++;
     summary[record.status]++;
-    if (listAll) {
+    if (listAll || (reportMode === 'findings' && (record.status !== 'signed' || counters.judged <= SMALL_REGISTRY))) {
       reports.push(record);
     }
     const key = `${image}\u0000${tag}`;
@@ -413,6 +424,10 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
           nexusFailed = true;
           sourceFailure('nexus', error);
           log.error({ repository: repository.name, code: error.code, error: error.message }, 'Repository could not be listed; its tags were not audited');
+          if (signal?.aborted !== true) {
+            flush();
+            store.markRepositoryUnknown(scanId, clock.now().toISOString(), repository.name, index, `FETCH_FAILED: the repository could not be listed: ${error.message}`);
+          }
         }
         progress.repositoriesDone++;
       }

@@ -4,7 +4,9 @@
  * `/`. Nothing here scans or fetches: scrapes and API reads only render what
  * the last scan left in memory and in SQLite.
  */
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 
 import type { Registry } from 'prom-client';
 
@@ -18,6 +20,10 @@ export interface HttpServerOptions {
   readonly service: AuditService;
   readonly store: ScanStore;
   readonly version: string;
+  /** Basic auth for everything but the probes (/healthz, /readyz), when set. */
+  readonly auth?: { readonly username: string; readonly password: string } | undefined;
+  /** Serve HTTPS with this PEM certificate chain and key, when set. */
+  readonly tls?: { readonly cert: string; readonly key: string } | undefined;
 }
 
 export interface RunningServer {
@@ -29,7 +35,14 @@ const MAX_PAGE = 1000;
 const DEFAULT_PAGE = 100;
 
 export async function startHttpServer(options: HttpServerOptions, host: string, port: number): Promise<RunningServer> {
-  const server: Server = createServer((req, res) => {
+  const expected = options.auth === undefined ? undefined : Buffer.from('Basic ' + Buffer.from(`${options.auth.username}:${options.auth.password}`).toString('base64'));
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (expected !== undefined && path !== '/healthz' && path !== '/readyz' && !authorized(req.headers.authorization, expected)) {
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="trust-auditor"', 'content-type': 'application/json' });
+      res.end('{"error":"authentication required"}\n');
+      return;
+    }
     handle(options, req, res).catch((error: unknown) => {
       if (!res.headersSent) {
         sendJson(res, 500, { error: 'internal error', detail: (error as Error).message });
@@ -37,7 +50,8 @@ export async function startHttpServer(options: HttpServerOptions, host: string, 
         res.destroy();
       }
     });
-  });
+  };
+  const server: Server = options.tls === undefined ? createServer(listener) : createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, listener);
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
   await new Promise<void>((resolve, reject) => {
@@ -130,6 +144,11 @@ async function handle(options: HttpServerOptions, req: IncomingMessage, res: Ser
       sendJson(res, known.includes(url.pathname) ? 405 : 404, { error: known.includes(url.pathname) ? `method ${method} not allowed` : 'not found' });
     }
   }
+}
+
+function authorized(header: string | undefined, expected: Buffer): boolean {
+  const given = Buffer.from(header ?? '');
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 function publicTag(tag: StoredTag): Record<string, unknown> {

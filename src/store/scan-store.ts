@@ -96,9 +96,14 @@ export interface Batch {
   readonly clearedGuns: readonly string[];
 }
 
-/** What decides whether a verdict changed: everything the report and metrics show. */
+/**
+ * What decides whether a verdict changed: everything the report and metrics
+ * show, hashed (a rescan keeps one per tag in memory, so it stays small).
+ */
 export function verdictFingerprint(verdict: TagVerdictRecord): string {
-  return [verdict.gun, verdict.digest, verdict.size, verdict.status, verdict.role, verdict.reasonCode, verdict.reason, verdict.signedDigest, verdict.trustExpires].join('\u0000');
+  return createHash('sha1')
+    .update([verdict.gun, verdict.digest, verdict.size, verdict.status, verdict.role, verdict.reasonCode, verdict.reason, verdict.signedDigest, verdict.trustExpires].join('\u0000'))
+    .digest('base64');
 }
 
 interface TagRow {
@@ -189,22 +194,25 @@ export class ScanStore {
       finishScan: db.prepare(
         `UPDATE scans SET finished_at = ?, outcome = ?, summary_json = ?, error = ?, nexus_requests = ?, notary_requests = ? WHERE id = ?`
       ),
-      tagIndex: db.prepare(
-        `SELECT image, tag, gun, digest, size, status, role, reason_code, reason, signed_digest, trust_expires FROM tags WHERE repository = ?`
-      ),
+      tagIndex: db.prepare(`SELECT image, tag, status, digest, fingerprint FROM tags WHERE repository = ?`),
       upsertTag: db.prepare(`
         INSERT INTO tags (repository, image, tag, gun, digest, size, status, role, reason_code, reason, signed_digest,
-                          trust_expires, first_seen_at, last_seen_at, status_since, digest_since, last_scan_id)
+                          trust_expires, first_seen_at, last_seen_at, status_since, digest_since, last_scan_id, fingerprint)
         VALUES (@repository, @image, @tag, @gun, @digest, @size, @status, @role, @reason_code, @reason, @signed_digest,
-                @trust_expires, @at, @at, @at, @at, @last_scan_id)
+                @trust_expires, @at, @at, @at, @at, @last_scan_id, @fingerprint)
         ON CONFLICT (repository, image, tag) DO UPDATE SET
           gun = excluded.gun, digest = excluded.digest, size = excluded.size, status = excluded.status,
           role = excluded.role, reason_code = excluded.reason_code, reason = excluded.reason,
           signed_digest = excluded.signed_digest, trust_expires = excluded.trust_expires,
-          last_seen_at = excluded.last_seen_at, last_scan_id = excluded.last_scan_id,
+          last_seen_at = excluded.last_seen_at, last_scan_id = excluded.last_scan_id, fingerprint = excluded.fingerprint,
           status_since = CASE WHEN tags.status IS excluded.status THEN tags.status_since ELSE excluded.status_since END,
           digest_since = CASE WHEN tags.digest IS excluded.digest THEN tags.digest_since ELSE excluded.digest_since END`),
       touchRepository: db.prepare(`UPDATE tags SET last_seen_at = ?, last_scan_id = ? WHERE repository = ?`),
+      markUnknown: db.prepare(`
+        UPDATE tags SET status = 'error', reason_code = 'FETCH_FAILED', reason = @reason, role = NULL, signed_digest = NULL,
+          trust_expires = NULL, last_scan_id = @scan_id, fingerprint = '',
+          status_since = CASE WHEN status = 'error' THEN status_since ELSE @at END
+        WHERE repository = @repository AND image = @image AND tag = @tag`),
       gunState: db.prepare(`SELECT timestamp_sha256, summary_json FROM gun_state WHERE gun = ?`),
       upsertGunState: db.prepare(`
         INSERT INTO gun_state (gun, timestamp_sha256, summary_json, checked_at) VALUES (?, ?, ?, ?)
@@ -323,6 +331,7 @@ export class ScanStore {
       trust_expires: verdict.trustExpires,
       at,
       last_scan_id: scanId,
+      fingerprint: verdictFingerprint(verdict),
     });
     const history = (event: 'new' | 'status' | 'repushed'): void => {
       s.addHistory.run(verdict.repository, verdict.image, verdict.tag, scanId, at, event, verdict.status, verdict.digest, verdict.reasonCode);
@@ -342,22 +351,8 @@ export class ScanStore {
   /** The verdicts the previous scans left for a repository, keyed `image\u0000tag`. */
   loadTagIndex(repository: string): Map<string, IndexedTag> {
     const index = new Map<string, IndexedTag>();
-    for (const row of this.#statements.tagIndex.iterate(repository) as IterableIterator<TagRow>) {
-      const verdict: TagVerdictRecord = {
-        repository,
-        image: row.image,
-        tag: row.tag,
-        gun: row.gun,
-        digest: row.digest,
-        size: row.size,
-        status: row.status,
-        role: row.role,
-        reasonCode: row.reason_code,
-        reason: row.reason,
-        signedDigest: row.signed_digest,
-        trustExpires: row.trust_expires,
-      };
-      index.set(`${row.image}\u0000${row.tag}`, { status: row.status, digest: row.digest, fingerprint: verdictFingerprint(verdict) });
+    for (const row of this.#statements.tagIndex.iterate(repository) as IterableIterator<{ image: string; tag: string; status: TagStatus; digest: string | null; fingerprint: string }>) {
+      index.set(`${row.image}\u0000${row.tag}`, { status: row.status, digest: row.digest, fingerprint: row.fingerprint });
     }
     return index;
   }
@@ -375,6 +370,23 @@ export class ScanStore {
         s.addHistory.run(repository, image, name, scanId, at, 'deleted', tag.status, tag.digest, null);
       }
       s.touchRepository.run(at, scanId, repository);
+    })();
+  }
+
+  /**
+   * A repository could not be listed: the tags it had that this scan did not
+   * judge are unknown now, so they become `error`, never stay `signed`.
+   */
+  markRepositoryUnknown(scanId: number, at: string, repository: string, unjudged: ReadonlyMap<string, IndexedTag>, reason: string): void {
+    const s = this.#statements;
+    this.#db.transaction(() => {
+      for (const [key, tag] of unjudged) {
+        const [image, name] = key.split('\u0000') as [string, string];
+        s.markUnknown.run({ reason, scan_id: scanId, at, repository, image, tag: name });
+        if (tag.status !== 'error') {
+          s.addHistory.run(repository, image, name, scanId, at, 'status', 'error', tag.digest, 'FETCH_FAILED');
+        }
+      }
     })();
   }
 
@@ -415,6 +427,8 @@ export class ScanStore {
         scanId
       );
     })();
+    // Fold the write-ahead log back into the database once per scan, so it does not grow with the registry.
+    this.#db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   /** The last scan that completed (complete or partial): what metrics and /readyz start from. */

@@ -403,6 +403,7 @@ class NexusContent {
   }
 
   addRepository(definition: FakeRepositoryDefinition): void {
+    this.touch();
     if (this.repositories.has(definition.name)) {
       throw new Error(`fake Nexus: repository ${definition.name} already exists`);
     }
@@ -435,6 +436,7 @@ class NexusContent {
   }
 
   putTag(repository: string, image: string, tag: string, manifest: FakeManifest | undefined): { digest: string; size: number } {
+    this.touch();
     const repo = this.#pushTarget(repository, image, tag);
     const stored = storeManifest(manifest ?? makeManifest(`${repository}/${image}:${tag}`));
     // A push uploads the blobs first; each becomes a component-less asset of the repository.
@@ -470,6 +472,7 @@ class NexusContent {
   }
 
   deleteTag(repository: string, image: string, tag: string): void {
+    this.touch();
     const repo = this.repositories.get(repository);
     if (repo?.components.delete(`${image}:${tag}`) !== true) {
       throw new Error(`fake Nexus: ${repository}/${image}:${tag} does not exist`);
@@ -498,11 +501,44 @@ class NexusContent {
     );
   }
 
-  /** Components visible through a repository in creation (component_id) order; groups merge their members (§1.4). */
+  /**
+   * Components visible through a repository in creation (component_id) order; groups merge their members (§1.4).
+   * Memoised until the next push or delete, so that paging a registry of 100k tags stays linear (bench).
+   */
   componentsInCreationOrder(repo: RepositoryRecord): ListedComponent[] {
-    return this.leafMembers(repo)
+    const cached = this.#ordered.get(repo.name);
+    if (cached !== undefined && cached.generation === this.#generation) {
+      return cached.components;
+    }
+    const components = this.leafMembers(repo)
       .flatMap((owner) => [...owner.components.values()].map((component) => ({ owner, component })))
       .sort((a, b) => a.component.internalId - b.component.internalId);
+    this.#ordered.set(repo.name, { generation: this.#generation, components });
+    return components;
+  }
+
+  /** The components after `after` (keyset pagination `component_id > #{token}`), by binary search. */
+  componentsAfter(repo: RepositoryRecord, after: number, limit: number): ListedComponent[] {
+    const all = this.componentsInCreationOrder(repo);
+    let low = 0;
+    let high = all.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((all[middle] as ListedComponent).component.internalId > after) {
+        high = middle;
+      } else {
+        low = middle + 1;
+      }
+    }
+    return all.slice(low, low + limit);
+  }
+
+  /** Bumped on every change of content; invalidates the memoised orderings. */
+  #generation = 0;
+  readonly #ordered = new Map<string, { generation: number; components: ListedComponent[] }>();
+
+  touch(): void {
+    this.#generation++;
   }
 
   tagsOf(repo: RepositoryRecord, image: string): string[] {
@@ -1023,9 +1059,7 @@ class FakeNexusServer implements FakeNexus {
       return;
     }
     const pageSize = PAGE_SIZE[this.#flavour];
-    const page = this.#content.componentsInCreationOrder(repo)
-      .filter(({ component }) => component.internalId > after)
-      .slice(0, pageSize);
+    const page = this.#content.componentsAfter(repo, after, pageSize);
     const last = page[page.length - 1];
     this.#restJson(ex, 200, {
       items: page.map((listed) => this.#componentXO(ex, repo, listed)),

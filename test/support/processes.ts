@@ -92,6 +92,8 @@ export async function run(command: string, args: readonly string[], options: { c
         reject(new Error(`${command} ${args.join(' ')} failed: ${error.message}\n${stdout}\n${stderr}`));
       }
     });
+    // A child that exits without reading its input must not turn into an EPIPE on our side.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(options.input ?? '');
   });
 }
@@ -103,6 +105,7 @@ export async function runStatus(command: string, args: readonly string[], option
       const code = error === null ? 0 : typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : 1;
       resolve({ code, stdout, stderr });
     });
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end();
   });
 }

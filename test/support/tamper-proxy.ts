@@ -18,6 +18,8 @@ export type Tamper = (path: string, forward: () => Promise<ProxiedResponse>) => 
 
 export interface TamperProxy {
   readonly url: string;
+  /** With requireToken: make the token endpoint answer this status (undefined: work normally). */
+  setTokenFailure(status: number | undefined): void;
   /** Paths requested so far. */
   readonly requests: string[];
   setTamper(tamper: Tamper | undefined): void;
@@ -38,12 +40,18 @@ export async function startTamperProxy(upstream: string, options: TamperProxyOpt
   let tamper: Tamper = PASS_THROUGH;
   const requests: string[] = [];
   const token = `token-${Math.random().toString(36).slice(2)}`;
+  let tokenFailure: number | undefined;
   let selfUrl = '';
   const server: Server = createServer((req, res) => {
     const path = req.url ?? '/';
     requests.push(path);
     const required = options.requireToken;
     if (required !== undefined) {
+      if (path.startsWith('/token') && tokenFailure !== undefined) {
+        res.writeHead(tokenFailure, { 'content-type': 'application/json' });
+        res.end('{"details":"token service failure"}');
+        return;
+      }
       if (path.startsWith('/token')) {
         const expected = 'Basic ' + Buffer.from(`${required.username}:${required.password}`).toString('base64');
         const scope = new URL(path, 'http://x').searchParams.get('scope') ?? '';
@@ -97,6 +105,9 @@ export async function startTamperProxy(upstream: string, options: TamperProxyOpt
     requests,
     setTamper(next) {
       tamper = next ?? PASS_THROUGH;
+    },
+    setTokenFailure(status) {
+      tokenFailure = status;
     },
     stop: () =>
       new Promise<void>((resolve) => {

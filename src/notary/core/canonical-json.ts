@@ -38,14 +38,25 @@ function canonicalString(value: JsonValue): string {
   if (Array.isArray(value)) {
     return '[' + value.map(canonicalString).join(',') + ']';
   }
-  const entries = Object.keys(value).map((key) => ({ key, bytes: Buffer.from(key, 'utf8') }));
-  entries.sort((a, b) => Buffer.compare(a.bytes, b.bytes));
-  const members = entries.map(
-    ({ key }) => quote(key) + ':' + canonicalString((value as { [k: string]: JsonValue })[key] as JsonValue)
-  );
-  return '{' + members.join(',') + '}';
+  const object = value as { [k: string]: JsonValue };
+  const keys = Object.keys(object);
+  // For ASCII keys, UTF-16 order is UTF-8 byte order; only other keys need the byte comparison.
+  if (keys.every((key) => ASCII.test(key))) {
+    keys.sort();
+  } else {
+    keys.sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
+  }
+  let out = '{';
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    out += (i === 0 ? '' : ',') + quote(key) + ':' + canonicalString(object[key] as JsonValue);
+  }
+  return out + '}';
 }
 
+const ASCII = /^[\x00-\x7f]*$/;
+const NEEDS_ESCAPE = /[\\"]/;
+
 function quote(text: string): string {
-  return '"' + text.replace(/[\\"]/g, (char) => '\\' + char) + '"';
+  return NEEDS_ESCAPE.test(text) ? '"' + text.replace(/[\\"]/g, (char) => '\\' + char) + '"' : '"' + text + '"';
 }
