@@ -63,7 +63,9 @@ async function scanInChild(config: string, dir: string, label: string): Promise<
   const rssFile = join(dir, `rss-${label}`);
   // BENCH_PROFILE_DIR=dir writes a CPU profile of each scan process there.
   const profile = process.env['BENCH_PROFILE_DIR'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE_DIR']}`];
-  const child = spawn(process.execPath, [...profile, '--import', RSS_PROBE, MAIN, 'scan', '--config', config], {
+  // BENCH_CHILD_FLAGS passes Node flags to the scan processes only (e.g. --max-old-space-size=128).
+  const flags = (process.env['BENCH_CHILD_FLAGS'] ?? '').split(' ').filter((flag) => flag !== '');
+  const child = spawn(process.execPath, [...profile, ...flags, '--import', RSS_PROBE, MAIN, 'scan', '--config', config], {
     env: { ...process.env, BENCH_RSS_FILE: rssFile },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -228,8 +228,8 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
         }
         const verification = await verify(gun, fetched.bytes);
         trustSummary = verification.summary;
+        // root is kept as the pinned root (ScanStore.roleFile reads it from there).
         const files = new Map<string, Uint8Array>([
-          ['root', fetched.bytes.root],
           ['snapshot', fetched.bytes.snapshot],
           ['targets', fetched.bytes.targets],
           ...fetched.bytes.delegations,

@@ -220,6 +220,7 @@ export class ScanStore {
           checked_at = excluded.checked_at`),
       deleteGunState: db.prepare(`DELETE FROM gun_state WHERE gun = ?`),
       roleFile: db.prepare(`SELECT bytes FROM role_files WHERE gun = ? AND role = ? AND sha256 = ?`),
+      pinnedRootBySha: db.prepare(`SELECT root AS bytes FROM pinned_roots WHERE gun = ? AND sha256 = ?`),
       deleteRoleFiles: db.prepare(`DELETE FROM role_files WHERE gun = ?`),
       insertRoleFile: db.prepare(`INSERT INTO role_files (gun, role, sha256, bytes) VALUES (?, ?, ?, ?)`),
       addHistory: db.prepare(
@@ -398,7 +399,10 @@ export class ScanStore {
 
   /** Bytes of a role file verified before, if its hash is still the one wanted. */
   roleFile(gun: string, role: string, sha256: string): Uint8Array | undefined {
-    const row = this.#statements.roleFile.get(gun, role, sha256) as { bytes: Buffer } | undefined;
+    // The root is not kept twice: the pinned root is the verified current one.
+    const row = (role === 'root' ? this.#statements.pinnedRootBySha.get(gun, sha256) : this.#statements.roleFile.get(gun, role, sha256)) as
+      | { bytes: Buffer }
+      | undefined;
     return row?.bytes;
   }
 
