@@ -1,12 +1,4 @@
-/** Plain-text tables and time formatting shared by the human outputs. */
-
-/** RFC 3339 in UTC to the second, as in the contract's examples (`2026-12-10T21:46:18Z`). */
-export function formatInstant(date: Date | null | undefined): string | null {
-  if (date === null || date === undefined || Number.isNaN(date.getTime())) {
-    return null;
-  }
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
+/** Plain-text tables for the human outputs. */
 
 export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = headers.map((header, column) =>

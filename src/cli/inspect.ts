@@ -3,7 +3,8 @@ import { describeError, FetchError } from '../lib/errors.js';
 import { assessCollection, checkedEvidence, type CollectionAssessment, type TrustEvidence } from '../notary/core/assess.js';
 import { NO_HISTORY, verifyCollection } from '../notary/core/verify-collection.js';
 import type { NotaryFetcher } from '../notary/notary-fetcher.js';
-import { formatInstant, renderTable } from './format.js';
+import { formatInstant } from '../lib/instant.js';
+import { renderTable } from './format.js';
 
 export interface InspectOptions {
   readonly gun: string;

@@ -1,6 +1,8 @@
 /** The `scan` outputs: the contract's JSON report and the human table, and the exit status. */
 import type { ScanResult } from '../scan/scanner.js';
-import { formatInstant, renderTable } from './format.js';
+import { contractTag } from '../scan/tag-json.js';
+import { formatInstant } from '../lib/instant.js';
+import { renderTable } from './format.js';
 
 export const SCAN_EXIT = { ok: 0, findings: 1, usage: 2, incomplete: 3 } as const;
 
@@ -24,17 +26,7 @@ export function renderScanJson(result: ScanResult): string {
       outcome: result.outcome,
     },
     summary: result.summary,
-    tags: result.tags.map((tag) => ({
-      repository: tag.repository,
-      image: tag.image,
-      tag: tag.tag,
-      digest: tag.digest,
-      gun: tag.gun,
-      status: tag.status,
-      role: tag.role,
-      reason: tag.reason,
-      trustExpires: formatInstant(tag.trustExpires === null ? null : new Date(tag.trustExpires)),
-    })),
+    tags: result.tags.map(contractTag),
     trust: result.trust.map((role) => ({
       gun: role.gun,
       role: role.role,

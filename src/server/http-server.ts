@@ -13,6 +13,7 @@ import type { Registry } from 'prom-client';
 import { TAG_STATUSES, type TagStatus } from '../notary/core/codes.js';
 import type { StoredTag, ScanStore } from '../store/scan-store.js';
 import type { AuditService } from '../scan/audit-service.js';
+import { contractTag } from '../scan/tag-json.js';
 import { renderStatusPage } from './status-page.js';
 
 export interface HttpServerOptions {
@@ -151,17 +152,10 @@ function authorized(header: string | undefined, expected: Buffer): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+/** The contract's tag fields, plus the history the database keeps. */
 function publicTag(tag: StoredTag): Record<string, unknown> {
   return {
-    repository: tag.repository,
-    image: tag.image,
-    tag: tag.tag,
-    digest: tag.digest,
-    gun: tag.gun,
-    status: tag.status,
-    role: tag.role,
-    reason: tag.reason,
-    trustExpires: tag.trustExpires,
+    ...contractTag(tag),
     firstSeenAt: tag.firstSeenAt,
     statusSince: tag.statusSince,
     digestSince: tag.digestSince,

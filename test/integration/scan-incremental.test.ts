@@ -9,16 +9,10 @@ import { after, before, describe, it } from 'node:test';
 
 import { Agent } from 'undici';
 
-import { systemClock } from '../../src/lib/clock.js';
-import { createHttpClient } from '../../src/lib/http-client.js';
-import { silentLogger } from '../../src/lib/logger.js';
-import { NexusClient } from '../../src/nexus/nexus-client.js';
-import { NotaryFetcher } from '../../src/notary/notary-fetcher.js';
-import { RegistryClient } from '../../src/registry/registry-client.js';
 import { runScan, type ScanResult } from '../../src/scan/scanner.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { applyMigrations } from '../../src/store/migrate.js';
-import { ScanStore } from '../../src/store/scan-store.js';
+import { scanDependencies } from '../support/scan-deps.js';
 import { startScanWorld, type ScanWorld } from '../support/scan-world.js';
 
 const MIGRATIONS = fileURLToPath(new URL('../../../migrations/', import.meta.url));
@@ -51,21 +45,13 @@ describe('incremental rescans', () => {
     await world?.stop();
   });
 
-  const scan = async (): Promise<{ result: ScanResult; paths: string[] }> => {
-    const http = createHttpClient({ dispatcher, userAgent: 'test', timeoutMs: 10_000 });
-    const nexus = new NexusClient({ baseUrl: new URL(world.nexus.url), http });
+  const scan = async (evaluateAt?: Date): Promise<{ result: ScanResult; paths: string[] }> => {
     const before = world.notaryProxy.requests.length;
-    const result = await runScan(
-      {
-        nexus,
-        notary: new NotaryFetcher({ baseUrl: new URL(world.notaryProxy.url), http }),
-        registryFor: (repository) => new RegistryClient({ baseUrl: nexus.registryBase(repository), http }),
-        store: new ScanStore(db),
-        clock: systemClock,
-        log: silentLogger,
-      },
-      { repositories: [{ name: 'docker-hosted', gunPrefix: PREFIX }], registrySample: 0 }
-    );
+    const result = await runScan(scanDependencies(world, db, dispatcher), {
+      repositories: [{ name: 'docker-hosted', gunPrefix: PREFIX }],
+      registrySample: 0,
+      evaluateAt,
+    });
     return { result, paths: world.notaryProxy.requests.slice(before).map((path) => path.replace(/^.*\/_trust\/tuf\//, '').replace(/[0-9a-f]{64}/, 'H')) };
   };
 
@@ -105,23 +91,7 @@ describe('incremental rescans', () => {
   });
 
   it('still judges expiry anew when nothing was fetched', async () => {
-    const { result } = await (async () => {
-      const http = createHttpClient({ dispatcher, userAgent: 'test', timeoutMs: 10_000 });
-      const nexus = new NexusClient({ baseUrl: new URL(world.nexus.url), http });
-      return {
-        result: await runScan(
-          {
-            nexus,
-            notary: new NotaryFetcher({ baseUrl: new URL(world.notaryProxy.url), http }),
-            registryFor: (repository) => new RegistryClient({ baseUrl: nexus.registryBase(repository), http }),
-            store: new ScanStore(db),
-            clock: systemClock,
-            log: silentLogger,
-          },
-          { repositories: [{ name: 'docker-hosted', gunPrefix: PREFIX }], registrySample: 0, evaluateAt: new Date(Date.now() + 20 * 86_400_000) }
-        ),
-      };
-    })();
+    const { result } = await scan(new Date(Date.now() + 20 * 86_400_000));
 
     assert.equal(result.unchangedImages, IMAGES.length);
     assert.equal(result.summary.expired, 7);

@@ -5,16 +5,11 @@ import { after, before, describe, it } from 'node:test';
 
 import { Agent } from 'undici';
 
-import { systemClock } from '../../src/lib/clock.js';
-import { createHttpClient } from '../../src/lib/http-client.js';
 import type { Logger } from '../../src/lib/logger.js';
-import { NexusClient } from '../../src/nexus/nexus-client.js';
-import { NotaryFetcher } from '../../src/notary/notary-fetcher.js';
-import { RegistryClient } from '../../src/registry/registry-client.js';
 import { runScan } from '../../src/scan/scanner.js';
 import { openDatabase } from '../../src/store/database.js';
 import { applyMigrations } from '../../src/store/migrate.js';
-import { ScanStore } from '../../src/store/scan-store.js';
+import { scanDependencies } from '../support/scan-deps.js';
 import { startScanWorld, type ScanWorld } from '../support/scan-world.js';
 
 const MIGRATIONS = fileURLToPath(new URL('../../../migrations/', import.meta.url));
@@ -40,26 +35,15 @@ describe('runScan progress', () => {
     const lines: { msg: string; fields: Record<string, unknown> }[] = [];
     const record = (fields: Record<string, unknown>, msg: string): void => void lines.push({ msg, fields });
     const log: Logger = { debug: record, info: record, warn: record, error: record };
-    const http = createHttpClient({ dispatcher, userAgent: 'test', timeoutMs: 10_000 });
     const db = openDatabase(':memory:');
     applyMigrations(db, MIGRATIONS);
-    const nexus = new NexusClient({ baseUrl: new URL(world.nexus.url), http });
     world.setOverride(async (_path, forward) => {
       await new Promise((resolve) => setTimeout(resolve, 150));
       return forward();
     });
     try {
-      const result = await runScan(
-        {
-          nexus,
-          notary: new NotaryFetcher({ baseUrl: new URL(world.notaryProxy.url), http }),
-          registryFor: (repository) => new RegistryClient({ baseUrl: nexus.registryBase(repository), http }),
-          store: new ScanStore(db),
-          clock: systemClock,
-          log,
-        },
-        { repositories: [{ name: 'docker-hosted', gunPrefix: '127.0.0.1:18079' }], registrySample: 0, concurrency: 2, progressIntervalMs: 100 }
-      );
+      const result = await runScan(scanDependencies(world, db, dispatcher, log), {
+        repositories: [{ name: 'docker-hosted', gunPrefix: '127.0.0.1:18079' }], registrySample: 0, concurrency: 2, progressIntervalMs: 100 });
 
       assert.equal(result.outcome, 'complete');
       assert.equal(result.tags.length, 12);
