@@ -24,7 +24,6 @@ import { parseArgs } from 'node:util';
 import { NotaryCli } from '../test/support/notary-cli.js';
 import { startNotaryServer } from '../test/support/notary-server.js';
 import { makeManifest, startNexusServer, type FakeNexus } from '../test/support/nexus-server.js';
-import { run } from '../test/support/processes.js';
 import { startStaticNotary } from '../test/support/static-notary.js';
 import { makeTempDir } from '../test/support/temp.js';
 import { ecdsaKey, fastEd25519Key, generateCollection, rootCertificateKey, type TargetSpec } from '../test/support/trust-factory.js';
@@ -115,6 +114,16 @@ function writeConfig(dir: string, name: string, nexus: FakeNexus, notaryUrl: str
   ).then(() => file);
 }
 
+/** Lists every component page of a repository, as any crawler must: the token of each page leads to the next. */
+async function listAllPages(nexus: FakeNexus, repository: string): Promise<void> {
+  let token: string | null = null;
+  do {
+    const query: string = token === null ? '' : `&continuationToken=${token}`;
+    const page = (await (await fetch(`${nexus.url}/service/rest/v1/components?repository=${repository}${query}`)).json()) as { continuationToken: string | null };
+    token = page.continuationToken;
+  } while (token !== null);
+}
+
 async function databaseBytes(path: string): Promise<number> {
   let total = 0;
   for (const suffix of ['', '-wal', '-shm']) {
@@ -160,12 +169,7 @@ try {
 
   // The floor any crawler pays against this fixture: listing every page once, nothing else.
   const listingStart = performance.now();
-  let pageToken: string | null = null;
-  do {
-    const query: string = pageToken === null ? '' : `&continuationToken=${pageToken}`;
-    const page = (await (await fetch(`${nexus.url}/service/rest/v1/components?repository=docker-bench${query}`)).json()) as { continuationToken: string | null };
-    pageToken = page.continuationToken;
-  } while (pageToken !== null);
+  await listAllPages(nexus, 'docker-bench');
   const fixtureListingSeconds = Math.round((performance.now() - listingStart) / 10) / 100;
   log(`the Nexus test server alone serves the whole listing in ${fixtureListingSeconds} s`);
 
@@ -205,12 +209,7 @@ try {
     }
     // The script a user would write: list the components, then `notary list` every image.
     const scripted = performance.now();
-    let token: string | null = null;
-    do {
-      const query: string = token === null ? '' : `&continuationToken=${token}`;
-      const page = (await (await fetch(`${nexus.url}/service/rest/v1/components?repository=docker-sample${query}`)).json()) as { continuationToken: string | null };
-      token = page.continuationToken;
-    } while (token !== null);
+    await listAllPages(nexus, 'docker-sample');
     const lister = new NotaryCli({ trustDir: join(temp.path, 'lister'), serverUrl: server.url, workDir: join(temp.path, 'work') });
     const listStart = performance.now();
     for (const gun of guns) {
@@ -260,5 +259,4 @@ try {
     await stop().catch(() => undefined);
   }
   await temp.remove();
-  void run;
 }
