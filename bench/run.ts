@@ -255,8 +255,14 @@ try {
   };
   process.stdout.write(JSON.stringify(figures) + '\n');
 } finally {
-  for (const stop of stops.reverse()) {
-    await stop().catch(() => undefined);
+  // A fixture that does not stop within 10 s must not keep the bench from ending.
+  const withDeadline = (work: Promise<unknown>, what: string): Promise<unknown> =>
+    Promise.race([
+      work.catch(() => undefined),
+      new Promise((resolve) => setTimeout(resolve, 10_000).unref()).then(() => log(`${what} did not stop within 10 s`)),
+    ]);
+  for (const [index, stop] of stops.reverse().entries()) {
+    await withDeadline(stop(), `fixture ${index}`);
   }
-  await temp.remove();
+  await withDeadline(temp.remove(), 'removing the temporary directory');
 }
