@@ -23,7 +23,7 @@ export function renderStatusPage(options: { store: ScanStore; service: AuditServ
     .map(
       (tag) =>
         `<tr class="${escapeHtml(tag.status)}"><td>${escapeHtml(tag.repository)}</td><td>${escapeHtml(tag.image)}</td><td>${escapeHtml(tag.tag)}</td>` +
-        `<td>${escapeHtml(tag.status)}</td><td>${escapeHtml(tag.reason ?? '')}</td><td>${escapeHtml(tag.statusSince)}</td></tr>`
+        `<td>${escapeHtml(tag.status)}</td><td class="reason">${escapeHtml(tag.reason ?? '')}</td><td>${escapeHtml(tag.statusSince.replace(/\.\d{3}Z$/, 'Z'))}</td></tr>`
     )
     .join('\n');
   const scanLine =
@@ -38,7 +38,8 @@ export function renderStatusPage(options: { store: ScanStore; service: AuditServ
 <style>
 body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
 table { border-collapse: collapse; margin-top: 1rem; }
-th, td { border: 1px solid #ccc; padding: 0.3rem 0.6rem; text-align: left; font-size: 0.9rem; }
+th, td { border: 1px solid #ccc; padding: 0.3rem 0.6rem; text-align: left; font-size: 0.9rem; white-space: nowrap; vertical-align: top; }
+td.reason { white-space: normal; overflow-wrap: anywhere; max-width: 40rem; }
 th { background: #f3f3f3; }
 .counts span { display: inline-block; margin-right: 1.2rem; }
 tr.invalid td, tr.digest_mismatch td, tr.expired td { background: #fde8e8; }
