@@ -17,7 +17,7 @@ import type { Clock } from '../lib/clock.js';
 import { describeError, FetchError, type FetchErrorCode } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { judgeTag, type TrustEvidence } from '../notary/core/assess.js';
-import { TAG_STATUSES, type TagStatus } from '../notary/core/codes.js';
+import type { TagStatus } from '../notary/core/codes.js';
 import type { SummaryRole, TrustSummary } from '../notary/core/summary.js';
 import type { TrustCollectionBytes } from '../notary/core/verify-collection.js';
 import {
@@ -132,7 +132,10 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
   const nexusRequestsBefore = nexus.requests;
   const notaryRequestsBefore = notary.requests;
 
-  const summary = Object.fromEntries([...TAG_STATUSES, 'skipped'].map((key) => [key, 0])) as ScanSummary;
+  // In the contract's order (JSON report `summary`).
+  const summary = Object.fromEntries(
+    ['signed', 'unsigned', 'digest_mismatch', 'expired', 'invalid', 'error', 'skipped'].map((key) => [key, 0])
+  ) as ScanSummary;
   const reports: TagReport[] = [];
   const trustRoles: TrustRoleRecord[] = [];
   const problems: string[] = [];
