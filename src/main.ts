@@ -194,9 +194,7 @@ async function runCommand(command: Command): Promise<number> {
       const dispatcher = createDispatcher(notary.caFile, 'notary.caFile');
       try {
         const http = createHttpClient({ dispatcher, userAgent: USER_AGENT, timeoutMs: config === undefined ? INSPECT_TIMEOUT_MS : config.requestTimeoutSeconds * 1000 });
-        const credentials =
-          notary.username === undefined ? undefined : { username: notary.username, password: notary.password ?? '' };
-        const fetcher = new NotaryFetcher({ baseUrl: notary.url, http, credentials });
+        const fetcher = new NotaryFetcher({ baseUrl: notary.url, http, credentials: credentialsOf(notary) });
         return await runInspect({
           gun: command.gun,
           json: command.json,

@@ -129,7 +129,6 @@ export class AuditService {
     const tags = store.allTags();
     const repositories = [...new Set(tags.map((tag) => tag.repository))];
     const complete = store.latestCompleteScan();
-    const sourceErrors = result?.sourceErrors ?? [];
     return {
       tags: tagSeries === 'all' ? tags : tags.filter((tag) => tag.status !== 'signed'),
       counts: countByRepository(tags, repositories),
@@ -137,10 +136,8 @@ export class AuditService {
       lastSuccessSeconds: complete?.finishedAt === null || complete === undefined ? undefined : Date.parse(complete.finishedAt) / 1000,
       durationSeconds: scan.finishedAt === null ? 0 : (Date.parse(scan.finishedAt) - Date.parse(scan.startedAt)) / 1000,
       scanUp: scan.outcome === 'complete',
-      sourceUp: {
-        nexus: result === undefined ? scan.outcome === 'complete' : !sourceErrors.some((e) => e.source !== 'notary'),
-        notary: result === undefined ? scan.outcome === 'complete' : !sourceErrors.some((e) => e.source === 'notary'),
-      },
+      // Loaded from the database, the sources' health is only known through the outcome.
+      sourceUp: result === undefined ? { nexus: scan.outcome === 'complete', notary: scan.outcome === 'complete' } : sourcesUp(result),
     };
   }
 
@@ -160,10 +157,15 @@ export class AuditService {
       lastSuccessSeconds: base?.lastSuccessSeconds,
       durationSeconds: (result.finishedAt.getTime() - result.startedAt.getTime()) / 1000,
       scanUp: false,
-      sourceUp: {
-        nexus: !result.sourceErrors.some((e) => e.source !== 'notary'),
-        notary: !result.sourceErrors.some((e) => e.source === 'notary'),
-      },
+      sourceUp: sourcesUp(result),
     });
   }
+}
+
+/** A source is up when none of the scan's requests to it failed. */
+function sourcesUp(result: ScanResult): MetricsSnapshot['sourceUp'] {
+  return {
+    nexus: !result.sourceErrors.some((error) => error.source === 'nexus'),
+    notary: !result.sourceErrors.some((error) => error.source === 'notary'),
+  };
 }

@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 
 import { runCli } from '../support/cli.js';
+import { parseMetrics } from '../support/assertions.js';
 import { startDaemon, type Daemon } from '../support/daemon.js';
 import { startFaultProxy, type Fault, type FaultProxy } from '../support/fault-proxy.js';
 import { makeServerCertificate } from '../support/openssl.js';
@@ -80,13 +81,7 @@ describe('faults while serving', () => {
   const state = async (): Promise<{ tags: Tag[]; outcome: string; metrics: Map<string, number> }> => {
     const tags = ((await (await fetch(`${daemon.url}/api/v1/tags?limit=1000`)).json()) as { tags: Tag[] }).tags;
     const outcome = (await daemon.scans())[0]?.outcome ?? '';
-    const metrics = new Map<string, number>();
-    for (const line of (await (await fetch(`${daemon.url}/metrics`)).text()).split('\n')) {
-      if (line.startsWith('trust_auditor_source')) {
-        const index = line.lastIndexOf(' ');
-        metrics.set(line.slice(0, index), Number(line.slice(index + 1)));
-      }
-    }
+    const metrics = parseMetrics(await (await fetch(`${daemon.url}/metrics`)).text());
     return { tags, outcome, metrics };
   };
 

@@ -5,8 +5,8 @@ import { after, before, describe, it } from 'node:test';
 
 import { Agent } from 'undici';
 
-import { FetchError } from '../../src/lib/errors.js';
 import { createHttpClient, type HttpClient } from '../../src/lib/http-client.js';
+import { fetchFailure } from '../support/assertions.js';
 import { freePort } from '../support/processes.js';
 
 async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; url: string }> {
@@ -14,16 +14,6 @@ async function listen(handler: (req: IncomingMessage, res: ServerResponse) => vo
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   return { server, url: `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}` };
-}
-
-async function failure(promise: Promise<unknown>): Promise<FetchError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof FetchError, String(error));
-    return error;
-  }
-  assert.fail('expected a FetchError');
 }
 
 describe('createHttpClient', () => {
@@ -86,13 +76,13 @@ describe('createHttpClient', () => {
   });
 
   it('refuses a declared body over the limit without reading it', async () => {
-    const error = await failure(http.send(new URL('/big', origin.url), { maxBytes: 1024, what: 'big' }));
+    const error = await fetchFailure(http.send(new URL('/big', origin.url), { maxBytes: 1024, what: 'big' }));
 
     assert.equal(error.code, 'TOO_LARGE');
   });
 
   it('stops a streamed body at the limit', async () => {
-    const error = await failure(http.send(new URL('/chunked', origin.url), { maxBytes: 1500, what: 'chunked' }));
+    const error = await fetchFailure(http.send(new URL('/chunked', origin.url), { maxBytes: 1500, what: 'chunked' }));
 
     assert.equal(error.code, 'TOO_LARGE');
   });
@@ -118,13 +108,13 @@ describe('createHttpClient', () => {
   });
 
   it('gives up on redirect loops', async () => {
-    const error = await failure(http.send(new URL('/loop', origin.url), { maxBytes: 100, what: 'loop' }));
+    const error = await fetchFailure(http.send(new URL('/loop', origin.url), { maxBytes: 100, what: 'loop' }));
 
     assert.equal(error.code, 'REDIRECT');
   });
 
   it('times out a body that drips slower than the timeout allows', async () => {
-    const error = await failure(http.send(new URL('/drip', origin.url), { maxBytes: 1000, what: 'drip' }));
+    const error = await fetchFailure(http.send(new URL('/drip', origin.url), { maxBytes: 1000, what: 'drip' }));
 
     assert.equal(error.code, 'TIMEOUT');
     assert.match(error.message, /within 1000 ms/);
@@ -133,7 +123,7 @@ describe('createHttpClient', () => {
   it('reports a refused connection', async () => {
     const port = await freePort();
 
-    const error = await failure(http.send(new URL(`http://127.0.0.1:${port}/`), { maxBytes: 100, what: 'refused' }));
+    const error = await fetchFailure(http.send(new URL(`http://127.0.0.1:${port}/`), { maxBytes: 100, what: 'refused' }));
 
     assert.equal(error.code, 'CONNECTION');
   });

@@ -10,7 +10,6 @@ import { after, before, describe, it } from 'node:test';
 
 import { Agent } from 'undici';
 
-import { FetchError } from '../../src/lib/errors.js';
 import { createHttpClient, type HttpClient } from '../../src/lib/http-client.js';
 import { RegistryClient, nextLinkTarget } from '../../src/registry/registry-client.js';
 import { readTagsList } from '../../src/registry/schema.js';
@@ -25,17 +24,8 @@ import {
   type DockerRegistry,
   type LayoutEntry,
 } from '../support/docker-registry.js';
+import { fetchFailure } from '../support/assertions.js';
 import { makeTempDir } from '../support/temp.js';
-
-async function failure(promise: Promise<unknown>): Promise<FetchError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof FetchError, String(error));
-    return error;
-  }
-  assert.fail('expected a FetchError');
-}
 
 function sha256(bytes: Buffer): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
@@ -128,7 +118,7 @@ describe('RegistryClient against the real docker-registry', () => {
 
   it('fails with TOO_LARGE when the real pagination needs more pages than maxPages', async () => {
     const registryClient = client({ pageSize: 1, maxPages: 1 });
-    const error = await failure(registryClient.listRepositories());
+    const error = await fetchFailure(registryClient.listRepositories());
     assert.equal(error.code, 'TOO_LARGE');
     assert.match(error.message, /catalog: more than 1 pages/);
     assert.equal(registryClient.requests, 1);
@@ -176,12 +166,12 @@ describe('RegistryClient against the real docker-registry', () => {
   it('rejects image names and tags outside the reference grammar before sending anything', async () => {
     const registryClient = client();
     for (const image of ['Team/App', '../etc', 'team//app', 'team/app/', 'a/../b', 'app?x=1', 'app#x', '-app', 'a'.repeat(256), '']) {
-      const error = await failure(registryClient.listTags(image));
+      const error = await fetchFailure(registryClient.listTags(image));
       assert.equal(error.code, 'MALFORMED', image);
       assert.match(error.message, /not a valid image name/);
     }
     for (const tag of ['.hidden', '-x', 'a/b', 'a:b', '', 'x'.repeat(129), 'sha256:abc', '..']) {
-      const error = await failure(registryClient.getManifestDescriptor('team/app', tag));
+      const error = await fetchFailure(registryClient.getManifestDescriptor('team/app', tag));
       assert.equal(error.code, 'MALFORMED', tag);
     }
     assert.equal(registryClient.requests, 0);
@@ -221,18 +211,18 @@ describe('RegistryClient against the real docker-registry with htpasswd Basic au
 
   it('fails with AUTH, naming the image and never the password, on wrong credentials', async () => {
     const registryClient = new RegistryClient({ baseUrl: registry.url, http, credentials: { username: 'auditor', password: 'wrong' } });
-    const error = await failure(registryClient.listTags('private/app'));
+    const error = await fetchFailure(registryClient.listTags('private/app'));
     assert.equal(error.code, 'AUTH');
     assert.equal(error.status, 401);
     assert.match(error.message, /tags of private\/app/);
     assert.match(error.message, /credentials were refused/);
     assert.doesNotMatch(error.message, /wrong|correct horse/);
-    const manifest = await failure(registryClient.getManifestDescriptor('private/app', 'v1'));
+    const manifest = await fetchFailure(registryClient.getManifestDescriptor('private/app', 'v1'));
     assert.equal(manifest.code, 'AUTH');
   });
 
   it('fails with AUTH without credentials', async () => {
-    const error = await failure(new RegistryClient({ baseUrl: registry.url, http }).listTags('private/app'));
+    const error = await fetchFailure(new RegistryClient({ baseUrl: registry.url, http }).listTags('private/app'));
     assert.equal(error.code, 'AUTH');
     assert.match(error.message, /no credentials are configured/);
   });
@@ -403,14 +393,14 @@ describe('RegistryClient Link and manifest edge cases (local server)', () => {
   };
 
   it('refuses an absolute Link to another origin', async () => {
-    const { result: error, hits: seen } = await hitsDuring(() => failure(client().listTags('cross')));
+    const { result: error, hits: seen } = await hitsDuring(() => fetchFailure(client().listTags('cross')));
     assert.equal(error.code, 'REDIRECT');
     assert.match(error.message, /tags of cross: .*another origin \(http:\/\/localhost:\d+\/v2\/cross\/tags\/list\)/);
     assert.equal(seen.length, 1);
   });
 
   it('refuses a Link to another endpoint on the same origin', async () => {
-    const error = await failure(client().listTags('sideways'));
+    const error = await fetchFailure(client().listTags('sideways'));
     assert.equal(error.code, 'REDIRECT');
     assert.match(error.message, /points outside/);
   });
@@ -432,7 +422,7 @@ describe('RegistryClient Link and manifest edge cases (local server)', () => {
 
   it('stops with an error, never loops, when the Link repeats a page', async () => {
     const registryClient = client({ maxPages: 1000 });
-    const error = await failure(registryClient.listTags('loop'));
+    const error = await fetchFailure(registryClient.listTags('loop'));
     assert.equal(error.code, 'REDIRECT');
     assert.match(error.message, /already fetched/);
     assert.equal(registryClient.requests, 2);
@@ -440,18 +430,18 @@ describe('RegistryClient Link and manifest edge cases (local server)', () => {
 
   it('fails with TOO_LARGE after maxPages when every page links to a new one', async () => {
     const registryClient = client({ maxPages: 5 });
-    const error = await failure(registryClient.listTags('endless'));
+    const error = await fetchFailure(registryClient.listTags('endless'));
     assert.equal(error.code, 'TOO_LARGE');
     assert.match(error.message, /tags of endless: more than 5 pages of 3/);
     assert.equal(registryClient.requests, 5);
   });
 
   it('maps bad bodies and statuses to FetchError codes', async () => {
-    assert.equal((await failure(client().listTags('garbage'))).code, 'MALFORMED');
-    const noErrcode = await failure(client().listTags('no-errcode'));
+    assert.equal((await fetchFailure(client().listTags('garbage'))).code, 'MALFORMED');
+    const noErrcode = await fetchFailure(client().listTags('no-errcode'));
     assert.equal(noErrcode.code, 'HTTP_4XX');
     assert.match(noErrcode.message, /is baseUrl a registry V2 base/);
-    const broken = await failure(client().listTags('broken'));
+    const broken = await fetchFailure(client().listTags('broken'));
     assert.equal(broken.code, 'HTTP_5XX');
     assert.match(broken.message, /tags of broken: http:\/\/127\.0\.0\.1:\d+\/v2\/broken\/tags\/list answered HTTP 503: UNAVAILABLE/);
   });
@@ -484,14 +474,14 @@ describe('RegistryClient Link and manifest edge cases (local server)', () => {
   });
 
   it('fails when the body does not match Docker-Content-Digest', async () => {
-    const error = await failure(client().getManifestDescriptor('headless', 'lying'));
+    const error = await fetchFailure(client().getManifestDescriptor('headless', 'lying'));
     assert.equal(error.code, 'MALFORMED');
     assert.match(error.message, /manifest of headless:lying: .*hashes to sha256:[0-9a-f]{64}, but Docker-Content-Digest says sha256:/);
   });
 
   it('undefined for MANIFEST_UNKNOWN; an error for a 404 that is not from a registry', async () => {
     assert.equal(await client().getManifestDescriptor('headless', 'gone'), undefined);
-    const error = await failure(client().getManifestDescriptor('headless', 'wrong-base'));
+    const error = await fetchFailure(client().getManifestDescriptor('headless', 'wrong-base'));
     assert.equal(error.code, 'HTTP_4XX');
   });
 });

@@ -10,23 +10,12 @@ import { after, before, describe, it } from 'node:test';
 
 import Database from 'better-sqlite3';
 
+import { parseMetrics } from '../support/assertions.js';
 import { startDaemon, type Daemon } from '../support/daemon.js';
 import { freePort, runStatus, waitUntil } from '../support/processes.js';
 import { startScanWorld, type ScanWorld } from '../support/scan-world.js';
 
 const PREFIX = '127.0.0.1:18079';
-
-function parseMetrics(text: string): Map<string, number> {
-  const series = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) {
-      continue;
-    }
-    const index = line.lastIndexOf(' ');
-    series.set(line.slice(0, index), Number(line.slice(index + 1)));
-  }
-  return series;
-}
 
 describe('serve', () => {
   let world: ScanWorld;
