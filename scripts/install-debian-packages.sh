@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite and the demo run against: the real
 # notary-server, notary-signer and notary client, the reference Docker registry,
-# skopeo, Prometheus (promtool) and Alertmanager, openssl and Chromium.
+# skopeo, Prometheus (promtool) and Alertmanager, openssl, Chromium, and
+# faketime (the unit tests also run with the clock years ahead).
 # Fails, rather than skipping tests, when any of them cannot be installed.
 set -euo pipefail
 
-packages=(notary docker-registry skopeo prometheus prometheus-alertmanager openssl ca-certificates chromium)
-binaries=(notary notary-server notary-signer docker-registry skopeo prometheus promtool prometheus-alertmanager amtool openssl chromium)
+packages=(notary docker-registry skopeo prometheus prometheus-alertmanager openssl ca-certificates chromium faketime)
+binaries=(notary notary-server notary-signer docker-registry skopeo prometheus promtool prometheus-alertmanager amtool openssl chromium faketime)
 
 missing=()
 for binary in "${binaries[@]}"; do

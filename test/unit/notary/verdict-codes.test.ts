@@ -29,7 +29,12 @@ import {
 } from '../../support/trust-factory.js';
 
 const GUN = 'registry.example:5000/team/app';
-const NOW = new Date('2026-11-26T12:00:00Z');
+/**
+ * One clock reading for the whole file: the root certificates that openssl makes
+ * below are valid from the real current time, so a fixed date here would turn
+ * every test red once the calendar passes it (or under faketime).
+ */
+const NOW = new Date(Math.floor(Date.now() / 1000) * 1000);
 const DAY = 86_400_000;
 const V1 = targetFor('manifest-v1');
 const SERVED_V1 = { digest: `sha256:${V1.sha256Hex}`, size: V1.length };
