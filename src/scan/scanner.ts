@@ -18,7 +18,7 @@ import { describeError, FetchError, type FetchErrorCode } from '../lib/errors.js
 import type { Logger } from '../lib/logger.js';
 import { judgeTag, type TrustEvidence } from '../notary/core/assess.js';
 import type { TagStatus } from '../notary/core/codes.js';
-import type { SummaryRole, TrustSummary } from '../notary/core/summary.js';
+import { SUMMARY_REVISION, type SummaryRole, type TrustSummary } from '../notary/core/summary.js';
 import type { TrustCollectionBytes } from '../notary/core/verify-collection.js';
 import {
   verdictFingerprint,
@@ -219,7 +219,7 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
       const timestampSha256 = sha256Hex(timestamp);
       const known = store.gunState(gun);
       let trustSummary: TrustSummary;
-      if (known !== undefined && known.timestampSha256 === timestampSha256) {
+      if (known !== undefined && known.timestampSha256 === timestampSha256 && known.summary.revision === SUMMARY_REVISION) {
         // Byte-identical timestamp: the snapshot, and so every file, is the one verified before.
         counters.unchanged++;
         trustSummary = known.summary;
@@ -231,6 +231,9 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
         }
         const verification = await verify(gun, fetched.bytes);
         trustSummary = verification.summary;
+        for (const warning of trustSummary.warnings) {
+          log.warn({ gun, warning }, 'Trust data verified with a warning');
+        }
         // root is kept as the pinned root (ScanStore.roleFile reads it from there).
         const files = new Map<string, Uint8Array>([
           ['snapshot', fetched.bytes.snapshot],
@@ -249,10 +252,16 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
         trustRoles.push(...trustRolesOf(gun, trustSummary.roles));
       }
       return { evidence: { kind: 'checked', summary: trustSummary } };
-    } catch (error) {
-      if (!(error instanceof FetchError)) {
-        throw error;
+    } catch (thrown) {
+      if (signal?.aborted === true) {
+        throw thrown;
       }
+      // One GUN's bytes may only ever turn that GUN's tags to `error`: whatever
+      // they made fail here (the verifier, a worker), the scan goes on, partial.
+      const error =
+        thrown instanceof FetchError
+          ? thrown
+          : new FetchError('MALFORMED', `trust data of ${gun} could not be processed: ${describeError(thrown)}`, { cause: thrown });
       sourceFailure('notary', error);
       log.warn({ gun, code: error.code, error: error.message }, 'Trust data could not be fetched');
       return { evidence: { kind: 'unavailable', detail: error.message } };

@@ -19,6 +19,9 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** Go docker/go canonical/json: sorted keys (UTF-8 byte order), minimal escaping, integers only. */
 export function canonicalJson(value: Json): string {
+  if (value instanceof PreCanonical) {
+    return value.text;
+  }
   if (value === null || typeof value === 'boolean') {
     return String(value);
   }
@@ -40,6 +43,23 @@ export function canonicalJson(value: Json): string {
   }
   const keys = Object.keys(value).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   return `{${keys.map((key) => `${canonicalJson(key)}:${canonicalJson(value[key] as Json)}`).join(',')}}`;
+}
+
+/**
+ * A value whose canonical text is given as is: for values too deep for the
+ * recursive writer above (custom fields nested thousands of levels).
+ * Place it with `asJson`.
+ */
+export class PreCanonical {
+  readonly text: string;
+
+  constructor(text: string) {
+    this.text = text;
+  }
+
+  asJson(): Json {
+    return this as unknown as Json;
+  }
 }
 
 export interface SigningKey {
@@ -144,6 +164,8 @@ export interface DelegationSpec {
   readonly expires?: Date;
   /** Keys that sign the delegation file (default: its keys). */
   readonly signers?: readonly SigningKey[];
+  /** Declared by its parent but never published: no file, not in the snapshot. */
+  readonly unpublished?: boolean;
 }
 
 export type RoleName = 'root' | 'targets' | 'snapshot' | 'timestamp';
@@ -246,21 +268,31 @@ export async function generateCollection(spec: CollectionSpec): Promise<Generate
   spec.editSigned?.root?.(rootSigned);
   files.set('root', await signEnvelope(rootSigned, spec.signers?.root ?? keys.root));
 
-  const delegationKeys: { [id: string]: Json } = {};
-  const delegationRoles: Json[] = [];
-  for (const delegation of spec.delegations ?? []) {
-    for (const key of delegation.keys) {
-      delegationKeys[key.id] = keyEntry(key);
+  // A delegation's parent is the role its name extends (`targets/a/b` → `targets/a`).
+  const parentOf = (name: string): string => name.slice(0, name.lastIndexOf('/'));
+  const delegationsOf = (parent: string): { [key: string]: Json } => {
+    const delegationKeys: { [id: string]: Json } = {};
+    const delegationRoles: Json[] = [];
+    for (const delegation of (spec.delegations ?? []).filter((d) => parentOf(d.name) === parent)) {
+      for (const key of delegation.keys) {
+        delegationKeys[key.id] = keyEntry(key);
+      }
+      delegationRoles.push({
+        keyids: delegation.keys.map((k) => k.id),
+        name: delegation.name,
+        paths: [...(delegation.paths ?? [''])],
+        threshold: delegation.threshold ?? 1,
+      });
     }
-    delegationRoles.push({
-      keyids: delegation.keys.map((k) => k.id),
-      name: delegation.name,
-      paths: [...(delegation.paths ?? [''])],
-      threshold: delegation.threshold ?? 1,
-    });
+    return { keys: delegationKeys, roles: delegationRoles };
+  };
+  for (const delegation of spec.delegations ?? []) {
+    if (delegation.unpublished === true) {
+      continue;
+    }
     const signed: { [key: string]: Json } = {
       _type: 'Targets',
-      delegations: { keys: {}, roles: [] },
+      delegations: delegationsOf(delegation.name),
       expires: goTime(delegation.expires ?? new Date(now + 1095 * DAY)),
       targets: targetsObject(delegation.targets),
       version: delegation.version ?? 1,
@@ -269,7 +301,7 @@ export async function generateCollection(spec: CollectionSpec): Promise<Generate
   }
   const targetsSigned: { [key: string]: Json } = {
     _type: 'Targets',
-    delegations: { keys: delegationKeys, roles: delegationRoles },
+    delegations: delegationsOf('targets'),
     expires: expires('targets', 1095),
     targets: targetsObject(spec.targets),
     version: version('targets', 1),

@@ -106,10 +106,11 @@ export function assessCollection(evidence: TrustEvidence, now: Date): Collection
       roles: summary.roles,
     };
   }
+  const notes = [...(targets.length === 0 ? ['trust data is valid but signs no tag'] : []), ...summary.warnings];
   return {
     status: 'valid',
     reasonCode: null,
-    reason: targets.length === 0 ? 'trust data is valid but signs no tag' : null,
+    reason: notes.length === 0 ? null : notes.join('; '),
     targets,
     roles: summary.roles,
   };
@@ -193,7 +194,7 @@ export function judgeTag(evidence: TrustEvidence, tag: string, manifest: ServedM
   if (manifest.size !== undefined && manifest.size !== found.length) {
     return judgement('digest_mismatch', 'SIGNED_LENGTH_DIFFERS', `signed length ${found.length}, Nexus serves ${manifest.size} bytes`, extra);
   }
-  return judgement('signed', null, null, extra);
+  return judgement('signed', null, summary.warnings.length === 0 ? null : summary.warnings.join('; '), extra);
 }
 
 function digestsEqual(a: string, b: string): boolean {

@@ -9,49 +9,90 @@
  * - numbers must be integers: Go decodes them to float64 and the canonical
  *   encoder rejects non-integral values (patch 0003). We also reject anything
  *   beyond 2^53, where a double stops being exact.
+ *
+ * Written as a loop over an explicit stack, not recursion: a signed file may
+ * carry custom fields nested thousands deep (json.ts bounds the depth), and
+ * the call stack of a worker thread must not be what decides the verdict.
  */
 import type { JsonValue } from './json.js';
 
 export class CanonicalJsonError extends Error {}
 
-export function canonicalize(value: JsonValue): Uint8Array {
-  return Buffer.from(canonicalString(value), 'utf8');
+/** One container being written: its remaining members, in output order. */
+interface Frame {
+  readonly close: string;
+  readonly members: readonly JsonValue[];
+  /** For objects, the sorted keys matching `members`. */
+  readonly keys: readonly string[] | undefined;
+  next: number;
 }
 
-function canonicalString(value: JsonValue): string {
+export function canonicalize(value: JsonValue): Uint8Array {
+  const parts: string[] = [];
+  const stack: Frame[] = [];
+  let pending: JsonValue | undefined = value;
+  for (;;) {
+    if (pending !== undefined) {
+      const frame = write(pending, parts);
+      if (frame !== undefined) {
+        stack.push(frame);
+      }
+      pending = undefined;
+    }
+    const frame = stack[stack.length - 1];
+    if (frame === undefined) {
+      return Buffer.from(parts.join(''), 'utf8');
+    }
+    if (frame.next === frame.members.length) {
+      parts.push(frame.close);
+      stack.pop();
+      continue;
+    }
+    if (frame.next > 0) {
+      parts.push(',');
+    }
+    if (frame.keys !== undefined) {
+      parts.push(quote(frame.keys[frame.next] as string), ':');
+    }
+    pending = frame.members[frame.next++] as JsonValue;
+  }
+}
+
+/** Writes a scalar, or opens a container and returns its frame. */
+function write(value: JsonValue, parts: string[]): Frame | undefined {
   if (value === null) {
-    return 'null';
+    parts.push('null');
+    return undefined;
   }
   switch (typeof value) {
     case 'boolean':
-      return value ? 'true' : 'false';
+      parts.push(value ? 'true' : 'false');
+      return undefined;
     case 'number':
       if (!Number.isSafeInteger(value)) {
         throw new CanonicalJsonError(`number ${value} is not a safe integer`);
       }
-      return String(value);
+      parts.push(String(value));
+      return undefined;
     case 'string':
-      return quote(value);
+      parts.push(quote(value));
+      return undefined;
     default:
       break;
   }
   if (Array.isArray(value)) {
-    return '[' + value.map(canonicalString).join(',') + ']';
+    parts.push('[');
+    return { close: ']', members: value, keys: undefined, next: 0 };
   }
-  const object = value as { [k: string]: JsonValue };
-  const keys = Object.keys(object);
+  const keys = Object.keys(value);
   // For ASCII keys, UTF-16 order is UTF-8 byte order; only other keys need the byte comparison.
   if (keys.every((key) => ASCII.test(key))) {
     keys.sort();
   } else {
     keys.sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
   }
-  let out = '{';
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i] as string;
-    out += (i === 0 ? '' : ',') + quote(key) + ':' + canonicalString(object[key] as JsonValue);
-  }
-  return out + '}';
+  parts.push('{');
+  return { close: '}', members: keys.map((key) => value[key] as JsonValue), keys, next: 0 };
 }
 
 const ASCII = /^[\x00-\x7f]*$/;

@@ -15,6 +15,8 @@ export const TRUST_FAILURE_CODES = [
   'ROOT_CERTIFICATE_INVALID',
   'ROOT_ROTATION_INVALID',
   'ROLLBACK',
+  /** A bound on what one collection may make us do was hit (delegation count or depth). */
+  'LIMIT_EXCEEDED',
   'EXPIRED',
 ] as const;
 export type TrustFailureCode = (typeof TRUST_FAILURE_CODES)[number];

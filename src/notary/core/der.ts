@@ -14,6 +14,12 @@ interface Tlv {
 
 export class DerError extends Error {}
 
+/**
+ * Reads one TLV, insisting on DER (X.690 10.1): definite lengths in the
+ * shortest form. Go's encoding/asn1 and crypto/x509, which parse these bytes
+ * in Notary, refuse BER length forms too; accepting them here would let one
+ * key appear under several encodings (several key ids) and count twice.
+ */
 function readTlv(der: Uint8Array, offset: number, limit: number): Tlv {
   if (offset + 2 > limit) {
     throw new DerError('truncated DER header');
@@ -22,7 +28,7 @@ function readTlv(der: Uint8Array, offset: number, limit: number): Tlv {
   if ((tag & 0x1f) === 0x1f) {
     throw new DerError('high tag numbers are not used in certificates');
   }
-  let lengthByte = der[offset + 1] as number;
+  const lengthByte = der[offset + 1] as number;
   let start = offset + 2;
   let length = lengthByte;
   if (lengthByte & 0x80) {
@@ -30,10 +36,15 @@ function readTlv(der: Uint8Array, offset: number, limit: number): Tlv {
     if (count === 0 || count > 4 || start + count > limit) {
       throw new DerError('unsupported DER length');
     }
+    if (der[start] === 0) {
+      throw new DerError('DER length has a leading zero byte');
+    }
     length = 0;
     for (let i = 0; i < count; i++) {
-      lengthByte = der[start + i] as number;
-      length = length * 256 + lengthByte;
+      length = length * 256 + (der[start + i] as number);
+    }
+    if (length < 0x80) {
+      throw new DerError('DER length in long form where the short form is required');
     }
     start += count;
   }
@@ -97,6 +108,7 @@ const BOOLEAN = 0x01;
 const OCTET_STRING = 0x04;
 const BIT_STRING = 0x03;
 const INTEGER = 0x02;
+const NULL = 0x05;
 const CONTEXT_3 = 0xa3;
 
 export function readCertificateFacts(der: Uint8Array): CertificateFacts {
@@ -174,42 +186,63 @@ export function readSpki(der: Uint8Array): SpkiKey {
   if (spki.tag !== SEQUENCE || spki.end !== der.length) {
     throw new DerError('not a DER SubjectPublicKeyInfo');
   }
-  const [algorithm, key] = children(der, spki);
-  if (algorithm === undefined || key?.tag !== BIT_STRING || der[key.start] !== 0x00) {
+  // Exactly { algorithm, subjectPublicKey }: an extra element would give one key
+  // another encoding, and so another key id (see fingerprints in keys.ts).
+  const [algorithm, key, ...extra] = children(der, spki);
+  if (algorithm?.tag !== SEQUENCE || key?.tag !== BIT_STRING || extra.length > 0 || key.end === key.start || der[key.start] !== 0x00) {
     throw new DerError('malformed SubjectPublicKeyInfo');
   }
-  const [oid, parameters] = children(der, algorithm);
+  const [oid, parameters, ...extraParameters] = children(der, algorithm);
+  if (oid?.tag !== OID || extraParameters.length > 0) {
+    throw new DerError('malformed SubjectPublicKeyInfo algorithm');
+  }
   const keyBytes = der.subarray(key.start + 1, key.end);
-  switch (oid === undefined ? '' : hex(der, oid)) {
+  switch (hex(der, oid)) {
     case EC_PUBLIC_KEY_OID: {
       const curve = parameters?.tag === OID ? CURVES[hex(der, parameters)] : undefined;
       return curve === undefined ? { kind: 'other' } : { kind: 'ec', curve, point: keyBytes };
     }
     case RSA_ENCRYPTION_OID: {
+      // RFC 3279 2.3.1: the parameters are NULL (Go's x509 refuses a missing NULL).
+      if (parameters?.tag !== NULL || parameters.end !== parameters.start) {
+        throw new DerError('RSA key parameters are not NULL');
+      }
       const rsaKey = readTlv(keyBytes, 0, keyBytes.length);
-      const [modulus, exponent] = children(keyBytes, rsaKey);
-      if (modulus?.tag !== INTEGER || exponent?.tag !== INTEGER) {
+      const [modulus, exponent, ...extraFields] = children(keyBytes, rsaKey);
+      if (rsaKey.tag !== SEQUENCE || rsaKey.end !== keyBytes.length || modulus?.tag !== INTEGER || exponent?.tag !== INTEGER || extraFields.length > 0) {
         throw new DerError('malformed RSA public key');
       }
-      return {
-        kind: 'rsa',
-        modulus: stripLeadingZeros(keyBytes.subarray(modulus.start, modulus.end)),
-        exponent: stripLeadingZeros(keyBytes.subarray(exponent.start, exponent.end)),
-      };
+      return { kind: 'rsa', modulus: positiveInteger(keyBytes, modulus), exponent: positiveInteger(keyBytes, exponent) };
     }
     case ED25519_OID:
+      // RFC 8410 3: the parameters are absent.
+      if (parameters !== undefined) {
+        throw new DerError('Ed25519 key has algorithm parameters');
+      }
       return { kind: 'ed25519', raw: keyBytes };
     default:
       return { kind: 'other' };
   }
 }
 
-function stripLeadingZeros(bytes: Uint8Array): Uint8Array {
-  let start = 0;
-  while (start < bytes.length - 1 && bytes[start] === 0) {
-    start++;
+/**
+ * The magnitude of a DER INTEGER that must be positive, without its sign byte.
+ * X.690 8.3.2: the encoding is minimal (no redundant leading 0x00 or 0xff), as
+ * Go's asn1 parser insists ("integer not minimally-encoded").
+ */
+function positiveInteger(der: Uint8Array, tlv: Tlv): Uint8Array {
+  const bytes = der.subarray(tlv.start, tlv.end);
+  const [first, second] = bytes;
+  if (first === undefined) {
+    throw new DerError('empty DER integer');
   }
-  return bytes.subarray(start);
+  if (second !== undefined && ((first === 0x00 && second < 0x80) || (first === 0xff && second >= 0x80))) {
+    throw new DerError('DER integer is not minimally encoded');
+  }
+  if (first >= 0x80 || (first === 0x00 && second === undefined)) {
+    throw new DerError('RSA key integer is not positive');
+  }
+  return first === 0x00 ? bytes.subarray(1) : bytes;
 }
 
 function hex(der: Uint8Array, tlv: Tlv): string {

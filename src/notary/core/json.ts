@@ -16,12 +16,54 @@ export function parseJsonBytes(bytes: Uint8Array): Result<JsonValue, string> {
   } catch {
     return err('not valid UTF-8');
   }
+  if (text.length > MAX_JSON_DEPTH && nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    return err(`nested deeper than ${MAX_JSON_DEPTH} levels`);
+  }
   try {
     return ok(JSON.parse(text) as JsonValue);
   } catch (error) {
     return err(`not valid JSON (${(error as Error).message})`);
   }
 }
+
+/**
+ * Go's encoding/json refuses documents nested deeper than this
+ * (`scanner.go` maxNestingDepth), so the notary client cannot read them: we
+ * refuse them as malformed too, before anything walks the tree.
+ */
+export const MAX_JSON_DEPTH = 10_000;
+
+/** Counts brackets outside strings; a document needs more characters than levels. */
+function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text.charCodeAt(i);
+    if (inString) {
+      if (char === BACKSLASH) {
+        i++;
+      } else if (char === QUOTE) {
+        inString = false;
+      }
+    } else if (char === QUOTE) {
+      inString = true;
+    } else if (char === OPEN_BRACE || char === OPEN_BRACKET) {
+      if (++depth > limit) {
+        return true;
+      }
+    } else if (char === CLOSE_BRACE || char === CLOSE_BRACKET) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
 
 export function isObject(value: JsonValue | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -20,8 +20,6 @@ export interface ParsedCertificate extends CertificateFacts {
 /** Raw r||s length of an ECDSA signature per curve (2 × ⌈bits/8⌉). */
 const ECDSA_SIGNATURE_LENGTH = { 'P-256': 64, 'P-384': 96, 'P-521': 132 } as const;
 
-/** DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410), for fingerprints. */
-const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 export class TufKey {
   /** The id computed from the key itself; a role's keyid must equal it. */
@@ -29,19 +27,23 @@ export class TufKey {
   readonly keytype: string;
   /** Why the key cannot be used (unknown type, bad encoding), if it cannot. */
   readonly problem: string | undefined;
-  /** sha256 of the SPKI: thresholds count distinct public keys, not key ids (GHSA-3633-5h82-39pq). */
+  /**
+   * Identifies the public key itself, whatever its encoding: thresholds count
+   * distinct public keys, not key ids (go-tuf GHSA-3633-5h82-39pq). Hashing the
+   * DER as given would let one key, re-encoded, count twice.
+   */
   readonly fingerprint: string | undefined;
   /** Parsed certificate bundle for `*-x509` keys, leaf first. */
   readonly certificates: readonly ParsedCertificate[];
   /** The exact ECDSA signature length this key's curve produces; -1 for other keys. */
   readonly ecdsaSignatureLength: number;
-  readonly #spki: SpkiKey | undefined;
+  readonly #spki: UsableSpki | undefined;
   #publicKey: KeyObject | null | undefined;
 
   constructor(
     id: string,
     keytype: string,
-    parsed: { spki: SpkiKey; spkiDer: Uint8Array; certificates: ParsedCertificate[] } | { problem: string }
+    parsed: { spki: UsableSpki; certificates: ParsedCertificate[] } | { problem: string }
   ) {
     this.id = id;
     this.keytype = keytype;
@@ -54,7 +56,7 @@ export class TufKey {
       return;
     }
     this.problem = undefined;
-    this.fingerprint = createHash('sha256').update(parsed.spkiDer).digest('hex');
+    this.fingerprint = fingerprintOf(parsed.spki);
     this.certificates = parsed.certificates;
     this.ecdsaSignatureLength = parsed.spki.kind === 'ec' ? ECDSA_SIGNATURE_LENGTH[parsed.spki.curve] : -1;
     this.#spki = parsed.spki;
@@ -69,11 +71,27 @@ export class TufKey {
   }
 }
 
+/**
+ * sha256 over the key's mathematical content: the curve and uncompressed point,
+ * the RSA modulus and exponent without sign bytes, or the raw Ed25519 key.
+ */
+function fingerprintOf(spki: UsableSpki): string {
+  const hash = createHash('sha256').update(spki.kind);
+  switch (spki.kind) {
+    case 'ec':
+      return hash.update(`:${spki.curve}:`).update(spki.point).digest('hex');
+    case 'rsa':
+      return hash.update(`:${spki.modulus.length}:`).update(spki.modulus).update(':').update(spki.exponent).digest('hex');
+    case 'ed25519':
+      return hash.update(':').update(spki.raw).digest('hex');
+  }
+}
+
 function base64url(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
 }
 
-function importJwk(spki: SpkiKey): KeyObject | null {
+function importJwk(spki: UsableSpki): KeyObject | null {
   try {
     switch (spki.kind) {
       case 'ed25519':
@@ -90,8 +108,6 @@ function importJwk(spki: SpkiKey): KeyObject | null {
           format: 'jwk',
         });
       }
-      default:
-        return null;
     }
   } catch {
     return null; // not a point on the curve, and the like: the key never verifies
@@ -120,14 +136,12 @@ export function importKey(keytype: string, publicBase64: string): TufKey {
         if (raw.length !== 32) {
           return unusable('ed25519 key is not 32 bytes');
         }
-        const spkiDer = Buffer.concat([ED25519_SPKI_PREFIX, raw]);
-        return new TufKey(id, keytype, { spki: { kind: 'ed25519', raw }, spkiDer, certificates: [] });
+        return new TufKey(id, keytype, { spki: { kind: 'ed25519', raw }, certificates: [] });
       }
       case 'ecdsa':
       case 'rsa': {
-        const spki = readSpki(raw);
-        const problem = checkAlgorithm(keytype, spki);
-        return problem === undefined ? new TufKey(id, keytype, { spki, spkiDer: raw, certificates: [] }) : unusable(problem);
+        const spki = usableSpki(keytype, readSpki(raw));
+        return typeof spki === 'string' ? unusable(spki) : new TufKey(id, keytype, { spki, certificates: [] });
       }
       case 'ecdsa-x509':
       case 'rsa-x509': {
@@ -136,9 +150,8 @@ export function importKey(keytype: string, publicBase64: string): TufKey {
           return unusable(bundle);
         }
         const leaf = bundle[0] as ParsedCertificate;
-        const spki = readSpki(leaf.spki);
-        const problem = checkAlgorithm(keytype, spki);
-        return problem === undefined ? new TufKey(id, keytype, { spki, spkiDer: leaf.spki, certificates: bundle }) : unusable(problem);
+        const spki = usableSpki(keytype, readSpki(leaf.spki));
+        return typeof spki === 'string' ? unusable(spki) : new TufKey(id, keytype, { spki, certificates: bundle });
       }
       default:
         return unusable(`unsupported key type ${JSON.stringify(keytype)}`);
@@ -148,7 +161,10 @@ export function importKey(keytype: string, publicBase64: string): TufKey {
   }
 }
 
-function checkAlgorithm(keytype: string, spki: SpkiKey): string | undefined {
+type UsableSpki = Exclude<SpkiKey, { kind: 'other' }>;
+
+/** The key if its algorithm fits the key type, else why not. */
+function usableSpki(keytype: string, spki: SpkiKey): UsableSpki | string {
   const family = keytype.startsWith('ecdsa') ? 'ec' : 'rsa';
   if (spki.kind !== family) {
     return `${keytype} key holds a ${spki.kind} public key`;
@@ -157,7 +173,7 @@ function checkAlgorithm(keytype: string, spki: SpkiKey): string | undefined {
   if (spki.kind === 'rsa' && spki.modulus.length * 8 < 2048) {
     return 'RSA key is shorter than 2048 bits';
   }
-  return undefined;
+  return spki as UsableSpki;
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;

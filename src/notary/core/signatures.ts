@@ -73,22 +73,26 @@ export interface ThresholdFailure {
  * Counts valid signatures over `message` by the role's keys. A signature by a
  * key the role does not list is ignored; a listed key whose computed id differs
  * from the id it is listed under is a hard error (notary ErrInvalidKeyID).
+ * Every signature is tried, as notary VerifySignatures does: a bad signature
+ * placed before a good one under the same key id must not hide it. The work
+ * stays bounded by the file's signature count (model.ts MAX_SIGNATURES), and a
+ * key that has verified once is not tried again.
+ *
+ * Returns the keys that signed (one entry per key id); the threshold is met by
+ * distinct public keys (their fingerprints), never by key ids.
  */
 export function checkThreshold(
   role: RoleKeys,
   keys: ReadonlyMap<string, TufKey>,
   message: Uint8Array,
   signatures: readonly SignatureEntry[]
-): Result<number, ThresholdFailure> {
-  const signers = new Set<string>();
-  const tried = new Set<string>();
+): Result<readonly TufKey[], ThresholdFailure> {
+  const signedBy = new Map<string, TufKey>();
   let considered = 0;
   for (const signature of signatures) {
-    // Each listed key is tried once: repeated signatures cannot multiply the work.
-    if (!role.keyids.includes(signature.keyid) || tried.has(signature.keyid)) {
+    if (!role.keyids.includes(signature.keyid) || signedBy.has(signature.keyid)) {
       continue;
     }
-    tried.add(signature.keyid);
     const key = keys.get(signature.keyid);
     if (key === undefined) {
       continue;
@@ -100,17 +104,18 @@ export function checkThreshold(
       });
     }
     considered++;
-    if (key.fingerprint !== undefined && verifySignature(signature.method, key, message, signature.sig)) {
-      signers.add(key.fingerprint);
+    if (verifySignature(signature.method, key, message, signature.sig)) {
+      signedBy.set(signature.keyid, key);
     }
   }
-  if (signers.size < role.threshold) {
+  const distinctKeys = new Set([...signedBy.values()].map((key) => key.fingerprint)).size;
+  if (distinctKeys < role.threshold) {
     return err({
       code: 'THRESHOLD_NOT_MET',
       detail:
-        `${signers.size} valid signature(s) from distinct keys, threshold ${role.threshold}` +
+        `${distinctKeys} valid signature(s) from distinct keys, threshold ${role.threshold}` +
         ` (${signatures.length} signature(s), ${considered} by listed keys)`,
     });
   }
-  return ok(signers.size);
+  return ok([...signedBy.values()]);
 }

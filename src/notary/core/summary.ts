@@ -28,7 +28,16 @@ export interface HonouredEntry {
   readonly role: string;
 }
 
+/**
+ * Bumped whenever what the core accepts or concludes changes: a summary stored
+ * under another revision is not reused for an unchanged timestamp, so an
+ * upgrade re-verifies every collection with the new rules.
+ */
+export const SUMMARY_REVISION = 2;
+
 export interface TrustSummary {
+  /** SUMMARY_REVISION of the core that made it (absent before revision 2). */
+  readonly revision: number;
   /** The collection failed verification: every tag is invalid. */
   readonly failure: TrustFailure | null;
   readonly roles: readonly SummaryRole[];
@@ -40,6 +49,8 @@ export interface TrustSummary {
   readonly otherDelegations: Readonly<Record<string, readonly string[]>>;
   /** The first delegation that failed verification (the collection is then `invalid` for inspect). */
   readonly invalidDelegation: TrustFailure | null;
+  /** Verification warnings that change no verdict (e.g. a spare root certificate lapsing early). */
+  readonly warnings: readonly string[];
 }
 
 function digestOf(meta: FileMeta): string {
@@ -59,12 +70,14 @@ export function summarize(verification: Result<VerifiedCollection, CollectionFai
   if (!verification.ok) {
     const { code, role, detail, roles } = verification.error;
     return {
+      revision: SUMMARY_REVISION,
       failure: { code, role, detail },
       roles: summaryRoles(roles),
       honoured: {},
       releasesInvalid: null,
       otherDelegations: {},
       invalidDelegation: null,
+      warnings: [],
     };
   }
   const collection = verification.value;
@@ -103,5 +116,14 @@ export function summarize(verification: Result<VerifiedCollection, CollectionFai
       }
     }
   }
-  return { failure: null, roles: summaryRoles(collection.roles), honoured, releasesInvalid, otherDelegations, invalidDelegation };
+  return {
+    revision: SUMMARY_REVISION,
+    failure: null,
+    roles: summaryRoles(collection.roles),
+    honoured,
+    releasesInvalid,
+    otherDelegations,
+    invalidDelegation,
+    warnings: collection.warnings,
+  };
 }

@@ -11,13 +11,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 import { err, ok, type Result } from '../../lib/result.js';
-import { ROOT_CERTIFICATE_ROLE, type TrustFailure, type TrustFailureCode } from './codes.js';
+import { RELEASES_ROLE, ROOT_CERTIFICATE_ROLE, type TrustFailure, type TrustFailureCode } from './codes.js';
 import { checkRootCertificate, type TufKey } from './keys.js';
 import {
   parseRoot,
   parseSnapshot,
   parseTargets,
   parseTimestamp,
+  type DelegatedRole,
   type FileMeta,
   type Root,
   type RoleKeys,
@@ -70,8 +71,6 @@ export type DelegationState =
       /** The delegation's paths, restricted to its parent's (prefixes, not globs). */
       readonly paths: readonly string[];
     }
-  /** Delegated but absent from snapshot: a signer was added and never signed (normal). */
-  | { readonly state: 'unpublished' }
   | { readonly state: 'invalid'; readonly failure: TrustFailure };
 
 export interface VerifiedCollection {
@@ -81,6 +80,8 @@ export interface VerifiedCollection {
   readonly targets: ReadonlyMap<string, FileMeta>;
   /** Every delegation reachable from `targets`, in walk order (parents first). */
   readonly delegations: ReadonlyMap<string, DelegationState>;
+  /** Things that do not fail verification but an operator should hear of (a root certificate lapsing early). */
+  readonly warnings: readonly string[];
 }
 
 /** A failed collection still reports the roles that verified before the failure. */
@@ -88,9 +89,8 @@ export interface CollectionFailure extends TrustFailure {
   readonly roles: readonly RoleRecord[];
 }
 
-/** Bounds on the delegation walk (a hostile targets file must not make it unbounded). */
+/** How deep delegations may nest (a hostile targets file must not make the walk unbounded). */
 const MAX_DELEGATION_DEPTH = 8;
-const MAX_VERIFIED_DELEGATIONS = 256;
 
 export function verifyCollection(
   gun: string,
@@ -107,7 +107,7 @@ export function verifyCollection(
   if (!rootResult.ok) {
     return failure(rootResult.error.code, 'root', rootResult.error.detail);
   }
-  const root = rootResult.value;
+  const { root, certificateExpiry, warnings } = rootResult.value;
   const rotation = checkRotation(gun, root, bytes.root, history, now);
   if (rotation !== undefined) {
     return failure(rotation.code, 'root', rotation.detail);
@@ -120,7 +120,7 @@ export function verifyCollection(
   records.push({
     role: ROOT_CERTIFICATE_ROLE,
     version: root.version,
-    expires: earliestCertificateExpiry(root),
+    expires: certificateExpiry,
     sha256: '',
     length: 0,
   });
@@ -187,7 +187,7 @@ export function verifyCollection(
       records.push(state.record);
     }
   }
-  return ok({ gun, roles: records, targets: targets.targets, delegations });
+  return ok({ gun, roles: records, targets: targets.targets, delegations, warnings });
 }
 
 interface Problem {
@@ -203,8 +203,22 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Parses root and checks its certificates and self-signature (notary trustpinning/certs.go ValidateRoot). */
-function loadRoot(gun: string, bytes: Uint8Array, now: Date): Result<Root, Problem> {
+interface LoadedRoot {
+  readonly root: Root;
+  /** When root's unexpired certificates can no longer meet its threshold (the `root-certificate` role). */
+  readonly certificateExpiry: Date;
+  /** Root certificates that lapse before that instant: harmless now, worth a word. */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Parses root and checks its certificates and self-signature (notary
+ * trustpinning/certs.go ValidateRoot). Certificate expiry is not a failure
+ * here: the client drops expired leaf certificates (validRootLeafCerts) and
+ * fails only when those left cannot meet root's threshold, so the instant that
+ * happens becomes the `root-certificate` expiry, which `assess.ts` judges.
+ */
+function loadRoot(gun: string, bytes: Uint8Array, now: Date): Result<LoadedRoot, Problem> {
   const parsed = parseRoot(bytes);
   if (!parsed.ok) {
     return parsed;
@@ -230,17 +244,34 @@ function loadRoot(gun: string, bytes: Uint8Array, now: Date): Result<Root, Probl
     }
     return err({ code: threshold.error.code, detail: `root: ${threshold.error.detail}` });
   }
-  return ok(root);
+  const certificateExpiry = thresholdExpiry(threshold.value, roleKeys.threshold);
+  const warnings = [...validKeys.values()]
+    .filter((key) => certificateNotAfter(key) < certificateExpiry.getTime())
+    .map(
+      (key) =>
+        `root key ${key.id.slice(0, 12)}: its certificate lapses at ${new Date(certificateNotAfter(key)).toISOString()},` +
+        ` before the root certificates that meet the threshold (${certificateExpiry.toISOString()})`
+    );
+  return ok({ root, certificateExpiry, warnings });
 }
 
-function earliestCertificateExpiry(root: Root): Date {
-  let earliest = Number.POSITIVE_INFINITY;
-  for (const keyid of root.roles.get('root')?.keyids ?? []) {
-    for (const certificate of root.keys.get(keyid)?.certificates ?? []) {
-      earliest = Math.min(earliest, certificate.notAfter.getTime());
-    }
+/** A root key stops counting when any certificate of its bundle lapses (leaf or intermediate). */
+function certificateNotAfter(key: TufKey): number {
+  return Math.min(...key.certificates.map((certificate) => certificate.notAfter.getTime()));
+}
+
+/**
+ * The instant after which fewer than `threshold` distinct signing keys still
+ * hold an unexpired certificate: the threshold-th latest expiry among them
+ * (one key under two certificates counts once, with the later expiry).
+ */
+function thresholdExpiry(signers: readonly TufKey[], threshold: number): Date {
+  const latestByKey = new Map<string | undefined, number>();
+  for (const key of signers) {
+    latestByKey.set(key.fingerprint, Math.max(latestByKey.get(key.fingerprint) ?? Number.NEGATIVE_INFINITY, certificateNotAfter(key)));
   }
-  return new Date(earliest);
+  const expiries = [...latestByKey.values()].sort((a, b) => b - a);
+  return new Date(expiries[threshold - 1] as number);
 }
 
 /**
@@ -273,13 +304,13 @@ function checkRotation(
   let previous = pinned.value;
   for (const [index, intermediateBytes] of (history.intermediateRoots ?? []).entries()) {
     const intermediate = loadRoot(gun, intermediateBytes, now);
-    if (!intermediate.ok || !signedByPrevious(previous, intermediate.value)) {
+    if (!intermediate.ok || !signedByPrevious(previous, intermediate.value.root)) {
       return {
         code: 'ROOT_ROTATION_INVALID',
         detail: `intermediate root ${index + 1} is not signed by the root before it`,
       };
     }
-    previous = intermediate.value;
+    previous = intermediate.value.root;
   }
   if (previous !== pinned.value && signedByPrevious(previous, root)) {
     return undefined;
@@ -357,8 +388,21 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 
 /**
  * Pre-order walk of the delegation tree (notary client/tufclient.go
- * downloadTargets). Notary skips an invalid delegation with a warning; we keep
- * it as `invalid` so that the verdicts fail closed and the auditor says so.
+ * downloadTargets: a role's children before its later siblings), except that
+ * `targets/releases` comes first among targets' children: docker's verdicts
+ * rest on it alone, so no other subtree may use up a bound before it is read.
+ *
+ * Notary skips an invalid delegation with a warning; we keep it as `invalid`
+ * so that the verdicts fail closed and the auditor says so. Two cases are
+ * stricter than the client, on purpose:
+ * - a delegation that its parent declares but the snapshot does not list is
+ *   MISSING_METADATA. The client skips it ("no checksum"), and docker then
+ *   falls back to `targets`; but the snapshot key is usually held by the
+ *   server, so a server that drops `targets/releases` from the snapshot would
+ *   silently swap the release signatures for older ones in `targets`.
+ * - a role nested deeper than the bound is invalid (LIMIT_EXCEEDED) instead
+ *   of being left unread. The count needs no bound of its own: only roles the
+ *   snapshot lists are fetched and verified, and it lists at most 256.
  */
 function walkDelegations(
   targets: Targets,
@@ -366,62 +410,73 @@ function walkDelegations(
   bytes: TrustCollectionBytes,
   history: TrustHistory
 ): Map<string, DelegationState> {
+  interface Pending {
+    readonly role: DelegatedRole;
+    readonly parent: Targets;
+    readonly parentPaths: readonly string[] | undefined;
+    readonly depth: number;
+  }
   const states = new Map<string, DelegationState>();
-  const visit = (parent: Targets, parentPaths: readonly string[] | undefined, depth: number): void => {
-    for (const role of parent.delegations) {
-      if (states.has(role.name) || states.size >= MAX_VERIFIED_DELEGATIONS) {
-        continue;
-      }
-      const invalid = (code: TrustFailureCode, detail: string): void => {
-        states.set(role.name, { state: 'invalid', failure: { code, role: role.name, detail } });
-      };
-      const meta = snapshot.meta.get(role.name);
-      if (meta === undefined) {
-        states.set(role.name, { state: 'unpublished' });
-        continue;
-      }
-      const roleBytes = bytes.delegations.get(role.name);
-      if (roleBytes === undefined) {
-        invalid('MISSING_METADATA', `snapshot lists ${role.name} but it was not served`);
-        continue;
-      }
-      const problem = metaProblem(roleBytes, meta, role.name, 'snapshot');
-      if (problem !== undefined) {
-        invalid(problem.code, problem.detail);
-        continue;
-      }
-      const parsed = parseTargets(roleBytes, role.name);
-      if (!parsed.ok) {
-        invalid(parsed.error.code, parsed.error.detail);
-        continue;
-      }
-      const delegation = parsed.value;
-      const signature = signatureProblem(role, parent.delegationKeys, delegation);
-      if (signature !== undefined) {
-        invalid(signature.code, signature.detail);
-        continue;
-      }
-      const rollback = checkVersion(role.name, delegation.version, roleBytes, history);
-      if (rollback !== undefined) {
-        invalid('ROLLBACK', rollback);
-        continue;
-      }
-      // notary tuf/data/roles.go Restrict: a child keeps only paths under one of its parent's.
-      const paths =
-        parentPaths === undefined
-          ? role.paths
-          : role.paths.filter((path) => parentPaths.some((allowed) => path.startsWith(allowed)));
-      states.set(role.name, {
-        state: 'verified',
-        record: record(role.name, delegation, roleBytes),
-        targets: delegation.targets,
-        paths,
-      });
-      if (depth < MAX_DELEGATION_DEPTH) {
-        visit(delegation, paths, depth + 1);
-      }
+  const children = (parent: Targets, parentPaths: readonly string[] | undefined, depth: number): Pending[] =>
+    parent.delegations.map((role) => ({ role, parent, parentPaths, depth }));
+  const topLevel = children(targets, undefined, 1);
+  // A stack: the next role to visit is last.
+  const stack = [...topLevel.filter((p) => p.role.name !== RELEASES_ROLE), ...topLevel.filter((p) => p.role.name === RELEASES_ROLE)].reverse();
+  for (let pending = stack.pop(); pending !== undefined; pending = stack.pop()) {
+    const { role, parent, parentPaths, depth } = pending;
+    if (states.has(role.name)) {
+      continue; // declared twice: the first declaration wins, as in notary's walk
     }
-  };
-  visit(targets, undefined, 1);
+    const invalid = (code: TrustFailureCode, detail: string): void => {
+      states.set(role.name, { state: 'invalid', failure: { code, role: role.name, detail } });
+    };
+    if (depth > MAX_DELEGATION_DEPTH) {
+      invalid('LIMIT_EXCEEDED', `delegations nest deeper than ${MAX_DELEGATION_DEPTH} levels`);
+      continue;
+    }
+    const meta = snapshot.meta.get(role.name);
+    if (meta === undefined) {
+      invalid('MISSING_METADATA', `${role.name} is delegated but the snapshot does not list it (never signed, or withheld)`);
+      continue;
+    }
+    const roleBytes = bytes.delegations.get(role.name);
+    if (roleBytes === undefined) {
+      invalid('MISSING_METADATA', `snapshot lists ${role.name} but it was not served`);
+      continue;
+    }
+    const problem = metaProblem(roleBytes, meta, role.name, 'snapshot');
+    if (problem !== undefined) {
+      invalid(problem.code, problem.detail);
+      continue;
+    }
+    const parsed = parseTargets(roleBytes, role.name);
+    if (!parsed.ok) {
+      invalid(parsed.error.code, parsed.error.detail);
+      continue;
+    }
+    const delegation = parsed.value;
+    const signature = signatureProblem(role, parent.delegationKeys, delegation);
+    if (signature !== undefined) {
+      invalid(signature.code, signature.detail);
+      continue;
+    }
+    const rollback = checkVersion(role.name, delegation.version, roleBytes, history);
+    if (rollback !== undefined) {
+      invalid('ROLLBACK', rollback);
+      continue;
+    }
+    // notary tuf/data/roles.go Restrict: a child keeps only paths under one of its parent's.
+    const paths =
+      parentPaths === undefined
+        ? role.paths
+        : role.paths.filter((path) => parentPaths.some((allowed) => path.startsWith(allowed)));
+    states.set(role.name, {
+      state: 'verified',
+      record: record(role.name, delegation, roleBytes),
+      targets: delegation.targets,
+      paths,
+    });
+    stack.push(...children(delegation, paths, depth + 1).reverse());
+  }
   return states;
 }

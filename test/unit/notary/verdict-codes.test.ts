@@ -305,6 +305,21 @@ describe('verdict codes from generated trust data', () => {
       assert.equal(judgement.reasonCode, 'MISSING_METADATA');
     });
 
+    it('LIMIT_EXCEEDED: delegations nested deeper than the walk reads', async () => {
+      const chain = Array.from({ length: 9 }, (_, i) => ({
+        name: ['targets', ...Array.from({ length: i + 1 }, (_, j) => `n${j}`)].join('/'),
+        keys: [aliceKey],
+        targets: {},
+      }));
+      const evidence = check({ bytes: await build({ delegations: chain }) });
+
+      assert.equal(failureOf(evidence), 'ok');
+      const assessment = assess(evidence);
+      assert.equal(assessment.status, 'invalid');
+      assert.equal(assessment.reasonCode, 'LIMIT_EXCEEDED');
+      produced.add('LIMIT_EXCEEDED');
+    });
+
     it('ROOT_CERTIFICATE_INVALID: the root certificate names another GUN', async () => {
       const otherKeys = await generateKeys(dir.path, GUN, { commonName: 'registry.example:5000/other' });
 
