@@ -77,6 +77,8 @@ export interface GunStateUpdate {
 export interface IndexedTag {
   readonly status: TagStatus;
   readonly digest: string | null;
+  /** The role the tag was honoured from (`targets/releases`, `targets`), if any. */
+  readonly role: string | null;
   readonly fingerprint: string;
 }
 
@@ -194,7 +196,7 @@ export class ScanStore {
       finishScan: db.prepare(
         `UPDATE scans SET finished_at = ?, outcome = ?, summary_json = ?, error = ?, nexus_requests = ?, notary_requests = ? WHERE id = ?`
       ),
-      tagIndex: db.prepare(`SELECT image, tag, status, digest, fingerprint FROM tags WHERE repository = ?`),
+      tagIndex: db.prepare(`SELECT image, tag, status, digest, role, fingerprint FROM tags WHERE repository = ?`),
       upsertTag: db.prepare(`
         INSERT INTO tags (repository, image, tag, gun, digest, size, status, role, reason_code, reason, signed_digest,
                           trust_expires, first_seen_at, last_seen_at, status_since, digest_since, last_scan_id, fingerprint)
@@ -224,7 +226,7 @@ export class ScanStore {
       deleteRoleFiles: db.prepare(`DELETE FROM role_files WHERE gun = ?`),
       insertRoleFile: db.prepare(`INSERT INTO role_files (gun, role, sha256, bytes) VALUES (?, ?, ?, ?)`),
       addHistory: db.prepare(
-        `INSERT INTO tag_history (repository, image, tag, scan_id, at, event, status, digest, reason_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+        `INSERT INTO tag_history (repository, image, tag, scan_id, at, event, status, digest, reason_code, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
       ),
       deleteTag: db.prepare(`DELETE FROM tags WHERE repository = ? AND image = ? AND tag = ?`),
       roleVersions: db.prepare(`SELECT role, version, sha256 FROM role_versions WHERE gun = ?`),
@@ -334,8 +336,8 @@ export class ScanStore {
       last_scan_id: scanId,
       fingerprint: verdictFingerprint(verdict),
     });
-    const history = (event: 'new' | 'status' | 'repushed'): void => {
-      s.addHistory.run(verdict.repository, verdict.image, verdict.tag, scanId, at, event, verdict.status, verdict.digest, verdict.reasonCode);
+    const history = (event: 'new' | 'status' | 'repushed' | 'role'): void => {
+      s.addHistory.run(verdict.repository, verdict.image, verdict.tag, scanId, at, event, verdict.status, verdict.digest, verdict.reasonCode, verdict.role);
     };
     if (previous === undefined) {
       history('new');
@@ -346,14 +348,18 @@ export class ScanStore {
     }
     if (previous.status !== verdict.status) {
       history('status');
+    } else if (previous.role !== verdict.role) {
+      // Same status from another role: e.g. targets/releases stopped being delegated
+      // and the tag is now honoured from targets.
+      history('role');
     }
   }
 
   /** The verdicts the previous scans left for a repository, keyed `image\u0000tag`. */
   loadTagIndex(repository: string): Map<string, IndexedTag> {
     const index = new Map<string, IndexedTag>();
-    for (const row of this.#statements.tagIndex.iterate(repository) as IterableIterator<{ image: string; tag: string; status: TagStatus; digest: string | null; fingerprint: string }>) {
-      index.set(`${row.image}\u0000${row.tag}`, { status: row.status, digest: row.digest, fingerprint: row.fingerprint });
+    for (const row of this.#statements.tagIndex.iterate(repository) as IterableIterator<{ image: string; tag: string; status: TagStatus; digest: string | null; role: string | null; fingerprint: string }>) {
+      index.set(`${row.image}\u0000${row.tag}`, { status: row.status, digest: row.digest, role: row.role, fingerprint: row.fingerprint });
     }
     return index;
   }
@@ -368,7 +374,7 @@ export class ScanStore {
       for (const [key, tag] of gone) {
         const [image, name] = key.split('\u0000') as [string, string];
         s.deleteTag.run(repository, image, name);
-        s.addHistory.run(repository, image, name, scanId, at, 'deleted', tag.status, tag.digest, null);
+        s.addHistory.run(repository, image, name, scanId, at, 'deleted', tag.status, tag.digest, null, tag.role);
       }
       s.touchRepository.run(at, scanId, repository);
     })();
@@ -385,7 +391,7 @@ export class ScanStore {
         const [image, name] = key.split('\u0000') as [string, string];
         s.markUnknown.run({ reason, scan_id: scanId, at, repository, image, tag: name });
         if (tag.status !== 'error') {
-          s.addHistory.run(repository, image, name, scanId, at, 'status', 'error', tag.digest, 'FETCH_FAILED');
+          s.addHistory.run(repository, image, name, scanId, at, 'status', 'error', tag.digest, 'FETCH_FAILED', null);
         }
       }
     })();
@@ -479,7 +485,7 @@ export class ScanStore {
     return this.#statements.trustRoles.all() as TrustRoleRecord[];
   }
 
-  tagHistory(repository: string, image: string, tag: string): { event: string; status: string | null; digest: string | null; at: string; scan_id: number }[] {
-    return this.#statements.tagHistory.all(repository, image, tag) as { event: string; status: string | null; digest: string | null; at: string; scan_id: number }[];
+  tagHistory(repository: string, image: string, tag: string): { event: string; status: string | null; digest: string | null; role: string | null; at: string; scan_id: number }[] {
+    return this.#statements.tagHistory.all(repository, image, tag) as { event: string; status: string | null; digest: string | null; role: string | null; at: string; scan_id: number }[];
   }
 }

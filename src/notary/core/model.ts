@@ -118,6 +118,20 @@ function arrayField(object: JsonObject, key: string, where: string, maximum: num
   return value;
 }
 
+/*
+ * A map or list that Go may have written as `null`: encoding/json marshals a nil
+ * map or slice so (e.g. `delegations.roles` once `notary delegation remove`
+ * removed the last delegation) and decodes it back as empty. Absent is still
+ * malformed.
+ */
+function mapField(object: JsonObject, key: string, where: string): JsonObject {
+  return ownValue(object, key) === null ? {} : objectField(object, key, where);
+}
+
+function listField(object: JsonObject, key: string, where: string, maximum: number): JsonValue[] {
+  return ownValue(object, key) === null ? [] : arrayField(object, key, where, maximum);
+}
+
 function stringArray(object: JsonObject, key: string, where: string, maximum: number): string[] {
   return arrayField(object, key, where, maximum).map((item) =>
     typeof item === 'string' ? item : fail(`${where}.${key} holds a non-string`)
@@ -293,12 +307,12 @@ export function parseTargets(bytes: Uint8Array, role: string): Result<Targets, P
   return guard(() => {
     const { signed, common } = parseSigned(bytes, 'Targets');
     const targets = new Map<string, FileMeta>();
-    for (const [name, value] of entriesOf(objectField(signed, 'targets', 'signed'))) {
+    for (const [name, value] of entriesOf(mapField(signed, 'targets', 'signed'))) {
       targets.set(name, parseFileMeta(value, `signed.targets[${JSON.stringify(name)}]`));
     }
     const delegationsObject = objectField(signed, 'delegations', 'signed');
-    const delegationKeys = parseKeys(objectField(delegationsObject, 'keys', 'signed.delegations'), 'signed.delegations.keys');
-    const delegations = arrayField(delegationsObject, 'roles', 'signed.delegations', MAX_DELEGATIONS).map(
+    const delegationKeys = parseKeys(mapField(delegationsObject, 'keys', 'signed.delegations'), 'signed.delegations.keys');
+    const delegations = listField(delegationsObject, 'roles', 'signed.delegations', MAX_DELEGATIONS).map(
       (value, index): DelegatedRole => {
         const where = `signed.delegations.roles[${index}]`;
         if (!isObject(value)) {
