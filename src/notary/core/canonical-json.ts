@@ -28,12 +28,12 @@ interface Frame {
 }
 
 export function canonicalize(value: JsonValue): Uint8Array {
-  const parts: string[] = [];
+  const out = { text: '' };
   const stack: Frame[] = [];
   let pending: JsonValue | undefined = value;
   for (;;) {
     if (pending !== undefined) {
-      const frame = write(pending, parts);
+      const frame = write(pending, out);
       if (frame !== undefined) {
         stack.push(frame);
       }
@@ -41,47 +41,47 @@ export function canonicalize(value: JsonValue): Uint8Array {
     }
     const frame = stack[stack.length - 1];
     if (frame === undefined) {
-      return Buffer.from(parts.join(''), 'utf8');
+      return Buffer.from(out.text, 'utf8');
     }
     if (frame.next === frame.members.length) {
-      parts.push(frame.close);
+      out.text += frame.close;
       stack.pop();
       continue;
     }
     if (frame.next > 0) {
-      parts.push(',');
+      out.text += ',';
     }
     if (frame.keys !== undefined) {
-      parts.push(quote(frame.keys[frame.next] as string), ':');
+      out.text += quote(frame.keys[frame.next] as string) + ':';
     }
     pending = frame.members[frame.next++] as JsonValue;
   }
 }
 
 /** Writes a scalar, or opens a container and returns its frame. */
-function write(value: JsonValue, parts: string[]): Frame | undefined {
+function write(value: JsonValue, out: { text: string }): Frame | undefined {
   if (value === null) {
-    parts.push('null');
+    out.text += 'null';
     return undefined;
   }
   switch (typeof value) {
     case 'boolean':
-      parts.push(value ? 'true' : 'false');
+      out.text += value ? 'true' : 'false';
       return undefined;
     case 'number':
       if (!Number.isSafeInteger(value)) {
         throw new CanonicalJsonError(`number ${value} is not a safe integer`);
       }
-      parts.push(String(value));
+      out.text += String(value);
       return undefined;
     case 'string':
-      parts.push(quote(value));
+      out.text += quote(value);
       return undefined;
     default:
       break;
   }
   if (Array.isArray(value)) {
-    parts.push('[');
+    out.text += '[';
     return { close: ']', members: value, keys: undefined, next: 0 };
   }
   const keys = Object.keys(value);
@@ -91,7 +91,7 @@ function write(value: JsonValue, parts: string[]): Frame | undefined {
   } else {
     keys.sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
   }
-  parts.push('{');
+  out.text += '{';
   return { close: '}', members: keys.map((key) => value[key] as JsonValue), keys, next: 0 };
 }
 
