@@ -1,0 +1,61 @@
+/**
+ * The verification worker pool after a worker dies or hangs: only the
+ * verification that was running fails, the worker is replaced, and every
+ * verification queued behind it still completes.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { NO_HISTORY } from '../../../src/notary/core/verify-collection.js';
+import { createWorkerVerifier, type CollectionVerifier } from '../../../src/scan/verifier.js';
+
+const WORKER = new URL('../../support/misbehaving-worker.js', import.meta.url);
+const NO_BYTES = { root: new Uint8Array(), timestamp: new Uint8Array(), snapshot: new Uint8Array(), targets: new Uint8Array(), delegations: new Map() };
+
+function verify(pool: CollectionVerifier, gun: string): Promise<string> {
+  return pool.verify(gun, NO_BYTES, NO_HISTORY, new Date()).then(
+    (outcome) => `ok ${(outcome.summary as unknown as { gun: string }).gun}`,
+    (error: Error) => `failed: ${error.message}`
+  );
+}
+
+/** Settles within `ms`, or says it did not. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | 'pending'> {
+  return Promise.race([promise, new Promise<'pending'>((resolve) => setTimeout(() => resolve('pending'), ms).unref())]);
+}
+
+describe('verification worker pool', () => {
+  for (const [gun, behaviour, expected] of [
+    ['throws', 'throws', /^failed: the verification worker died \(exit code 1: hostile data broke the worker\)$/],
+    ['exits', 'exits', /^failed: the verification worker died \(exit code 3\)$/],
+    ['exhausts-heap', 'exhausts its heap', /^failed: the verification worker died \(exit code 1: .*memory/i],
+    ['hangs', 'hangs past its time', /^failed: verification of hangs ran longer than 0\.5 s$/],
+  ] as const) {
+    it(`a worker that ${behaviour} fails only its own verification; the others complete`, async () => {
+      const pool = createWorkerVerifier({ size: 2, timeoutMs: 500, maxHeapMb: 32, workerUrl: WORKER });
+      try {
+        const results = Promise.all([verify(pool, 'a'), verify(pool, gun), verify(pool, 'b'), verify(pool, 'c'), verify(pool, 'd'), verify(pool, 'e')]);
+
+        const settled = await within(results, 20_000);
+
+        assert.notEqual(settled, 'pending', 'every verification settles');
+        const [a, bad, ...rest] = settled as string[];
+        assert.equal(a, 'ok a');
+        assert.match(bad ?? '', expected);
+        assert.deepEqual(rest, ['ok b', 'ok c', 'ok d', 'ok e']);
+        // And the pool keeps working afterwards, at full size.
+        assert.deepEqual(await Promise.all(['f', 'g', 'h'].map((next) => verify(pool, next))), ['ok f', 'ok g', 'ok h']);
+      } finally {
+        await pool.close();
+      }
+    });
+  }
+
+  it('refuses work once closed', async () => {
+    const pool = createWorkerVerifier({ size: 1, workerUrl: WORKER });
+    assert.equal(await verify(pool, 'a'), 'ok a');
+    await pool.close();
+
+    assert.equal(await verify(pool, 'b'), 'failed: the verifier is closed');
+  });
+});
