@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 import { parseCommandLine, USAGE, type Command } from './cli/args.js';
 import { runInspect } from './cli/inspect.js';
+import { terminalSafeLines } from './cli/format.js';
 import { renderScanHuman, renderScanJson, scanExitStatus } from './cli/scan-report.js';
 import type { Config, NexusConfig, NotaryConfig } from './config/config.js';
 import { parseConfig } from './config/parse-config.js';
@@ -319,16 +320,16 @@ async function main(): Promise<void> {
     process.exitCode = await runCommand(command);
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`trust-auditor: ${error.message}\n`);
+      process.stderr.write(`trust-auditor: ${terminalSafeLines(error.message)}\n`);
       process.exitCode = EXIT_USAGE;
       return;
     }
     if (error instanceof UnavailableError) {
-      process.stderr.write(`trust-auditor: ${error.message}\n`);
+      process.stderr.write(`trust-auditor: ${terminalSafeLines(error.message)}\n`);
       process.exitCode = EXIT_UNAVAILABLE;
       return;
     }
-    process.stderr.write(`trust-auditor: ${describeError(error)}\n`);
+    process.stderr.write(`trust-auditor: ${terminalSafeLines(describeError(error))}\n`);
     process.exitCode = EXIT_UNAVAILABLE;
   }
 }

@@ -4,7 +4,7 @@ import { assessCollection, checkedEvidence, type CollectionAssessment, type Trus
 import { NO_HISTORY, verifyCollection } from '../notary/core/verify-collection.js';
 import type { NotaryFetcher } from '../notary/notary-fetcher.js';
 import { formatInstant } from '../lib/instant.js';
-import { renderTable } from './format.js';
+import { renderTable, terminalSafe } from './format.js';
 
 export interface InspectOptions {
   readonly gun: string;
@@ -62,9 +62,9 @@ function renderJson(gun: string, assessment: CollectionAssessment): string {
 }
 
 function renderHuman(gun: string, assessment: CollectionAssessment, now: Date): string {
-  let text = `GUN:     ${gun}\nStatus:  ${assessment.status}\n`;
+  let text = `GUN:     ${terminalSafe(gun)}\nStatus:  ${assessment.status}\n`;
   if (assessment.reason !== null) {
-    text += `Reason:  ${assessment.reason}\n`;
+    text += `Reason:  ${terminalSafe(assessment.reason)}\n`;
   }
   text += `At:      ${formatInstant(now) ?? ''}\n`;
   if (assessment.targets.length > 0) {

@@ -2,7 +2,7 @@
 import type { ScanResult } from '../scan/scanner.js';
 import { contractTag } from '../scan/tag-json.js';
 import { formatInstant } from '../lib/instant.js';
-import { renderTable } from './format.js';
+import { renderTable, terminalSafe } from './format.js';
 
 export const SCAN_EXIT = { ok: 0, findings: 1, usage: 2, incomplete: 3 } as const;
 
@@ -66,7 +66,7 @@ export function renderScanHuman(result: ScanResult): string {
     text += `(${result.tagsJudged - shown.length} signed tags not listed; use --json for every tag)\n`;
   }
   if (result.problems.length > 0) {
-    text += '\nProblems:\n' + [...new Set(result.problems)].slice(0, 20).map((p) => `  ${p}`).join('\n') + '\n';
+    text += '\nProblems:\n' + [...new Set(result.problems)].slice(0, 20).map((p) => `  ${terminalSafe(p)}`).join('\n') + '\n';
   }
   return text;
 }

@@ -5,6 +5,8 @@
  * with or without its leading slash). See ../shared/reference/nexus-registry.md §1.
  */
 
+import { isValidImageName, isValidTag } from '../lib/reference.js';
+
 /** `GET /service/rest/v1/repositories` item (NXP RepositoryXO). */
 export interface NexusRepository {
   readonly name: string;
@@ -26,8 +28,10 @@ export interface NexusTag {
 export interface ComponentPage {
   readonly tags: readonly NexusTag[];
   readonly continuationToken: string | null;
-  /** Items that were not Docker components of the expected shape. */
+  /** Items that were not Docker components of the expected shape, or whose names break the reference grammar. */
   readonly skipped: number;
+  /** A few of the `image:tag` names outside the grammar, as Nexus sent them (escape before printing). */
+  readonly invalidNames: readonly string[];
 }
 
 /** `docker` block of `GET /v1/repositories/docker/{type}/{name}` (§1.3). */
@@ -64,6 +68,9 @@ export function parseRepositories(body: unknown): NexusRepository[] | undefined 
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
+/** Names outside the grammar quoted per page (for the log). */
+const MAX_EXAMPLES = 3;
+
 export function parseComponentPage(body: unknown): ComponentPage | undefined {
   if (!isLoose(body) || !Array.isArray(body['items'])) {
     return undefined;
@@ -74,15 +81,23 @@ export function parseComponentPage(body: unknown): ComponentPage | undefined {
   }
   const tags: NexusTag[] = [];
   let skipped = 0;
+  const unnamed: string[] = [];
   for (const item of body['items']) {
     const tag = isLoose(item) ? parseComponent(item) : undefined;
     if (tag === undefined) {
       skipped++;
+    } else if (!isValidImageName(tag.image) || !isValidTag(tag.tag)) {
+      // Outside the Docker reference grammar: no registry serves it, and it must
+      // not reach a URL, a terminal or a metric label. Skipped and counted.
+      skipped++;
+      if (unnamed.length < MAX_EXAMPLES) {
+        unnamed.push(`${tag.image}:${tag.tag}`);
+      }
     } else {
       tags.push(tag);
     }
   }
-  return { tags, continuationToken: token ?? null, skipped };
+  return { tags, continuationToken: token ?? null, skipped, invalidNames: unnamed };
 }
 
 function parseComponent(item: Loose): NexusTag | undefined {

@@ -15,6 +15,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { ChallengeAuthenticator, type Credentials } from '../lib/challenge-auth.js';
 import { FetchError } from '../lib/errors.js';
 import { describeUrl, headerValue, type HttpClient, type HttpResponse } from '../lib/http-client.js';
+import { isValidImageName, isValidTag } from '../lib/reference.js';
 import { parseJson, readCatalog, readErrorBody, readManifestMediaType, readTagsList } from './schema.js';
 
 export interface ManifestDescriptor {
@@ -62,29 +63,6 @@ const MANIFEST_LIMIT = 4 * 1024 * 1024;
 
 const DEFAULT_PAGE_SIZE = 1000;
 const DEFAULT_MAX_PAGES = 100;
-
-/*
- * distribution reference grammar (reference/regexp.go, v3):
- *   path-component := alpha-numeric (separator alpha-numeric)*
- *   alpha-numeric  := /[a-z0-9]+/
- *   separator      := /[_.]|__|[-]+/
- *   name           := path-component ['/' path-component]*   (at most 255 characters)
- *   tag            := /[\w][\w.-]{0,127}/
- * Nothing else goes into a URL, so no name can add a path segment, a `..`, a
- * query or a fragment.
- */
-const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
-const NAME = new RegExp(`^${PATH_COMPONENT}(?:/${PATH_COMPONENT})*$`);
-const NAME_TOTAL_LENGTH_MAX = 255;
-const TAG = /^\w[\w.-]{0,127}$/;
-
-export function isValidImageName(name: string): boolean {
-  return name.length <= NAME_TOTAL_LENGTH_MAX && NAME.test(name);
-}
-
-export function isValidTag(tag: string): boolean {
-  return TAG.test(tag);
-}
 
 const DIGEST_HEADER = /^(sha256|sha512):([a-f0-9]+)$/;
 const DIGEST_HEX_LENGTH: Readonly<Record<string, number>> = { sha256: 64, sha512: 128 };

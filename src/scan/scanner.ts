@@ -394,6 +394,8 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
   timer.unref();
 
   let fatal: string | undefined;
+  /** Nexus components skipped as not Docker tags (shape or name), for the problems list. */
+  let skippedComponents = 0;
   try {
     const repositories = await resolveRepositories(deps, options.repositories, signal, problems, sourceErrors);
     if (repositories === undefined) {
@@ -407,6 +409,13 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
         const judged: Promise<void>[] = [];
         try {
           for await (const page of nexus.listTags(repository.name, signal)) {
+            if (page.skipped > 0) {
+              skippedComponents += page.skipped;
+              log.warn(
+                { repository: repository.name, skipped: page.skipped, examples: page.invalidNames },
+                'Skipped Nexus components that are not Docker tags (malformed, or a name outside the reference grammar)'
+              );
+            }
             for (const entry of page.tags) {
               progress.tagsListed++;
               if (isCosignArtifactTag(entry.tag)) {
@@ -450,6 +459,9 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
     log.error({ scanId, error: fatal }, 'Scan failed');
   } finally {
     clearInterval(timer);
+  }
+  if (skippedComponents > 0) {
+    problems.push(`nexus: skipped ${skippedComponents} component(s) that are not Docker tags (malformed, or a name outside the reference grammar); see the log`);
   }
   if (signal?.aborted === true) {
     fatal ??= 'aborted before it completed (shutdown)';
