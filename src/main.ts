@@ -4,7 +4,7 @@
  * line and the file system for configuration, builds the real clients, and
  * turns outcomes into exit statuses.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 
 import { Agent, type Dispatcher } from 'undici';
@@ -55,7 +55,15 @@ function loadConfig(file: string): Config {
   }
   const parsed = parseConfig(text, {
     env: process.env,
-    readSecretFile: (path) => readFileSync(path, 'utf8'),
+    readSecretFile: (path) => {
+      const text = readFileSync(path, 'utf8');
+      // As ssh does for a private key: a secret that others can read is worth a word.
+      const mode = statSync(path).mode & 0o777;
+      if ((mode & 0o077) !== 0) {
+        createLogger().warn({ file: path, mode: mode.toString(8) }, 'passwordFile is readable by group or others: chmod 600 it');
+      }
+      return text;
+    },
   });
   if (!parsed.ok) {
     const lines = parsed.error.map((issue) => `  ${issue.key}: ${issue.message}`);

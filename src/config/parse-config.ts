@@ -63,8 +63,14 @@ export function parseConfig(text: string, inputs: ConfigInputs): Result<Config, 
 
   // ${VAR} expansion on string values, after YAML parsing, so that a variable's
   // value can never change the document's structure. `$$` writes a literal `$`.
+  // What a value said before expansion is kept for messages: a variable may
+  // hold a secret, and an error must never print it.
+  const written = new Map<string, string>();
   const expand = (value: unknown, key: string): unknown => {
     if (typeof value === 'string') {
+      if (value.includes('$')) {
+        written.set(key, value);
+      }
       return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, name: string | undefined) => {
         if (name === undefined) {
           return '$';
@@ -86,6 +92,9 @@ export function parseConfig(text: string, inputs: ConfigInputs): Result<Config, 
     return value;
   };
   const tree = expand(raw, '') as Tree;
+
+  /** A value quoted in a message, as the file wrote it (before `${VAR}` expansion). */
+  const quoted = (key: string, value: string): string => JSON.stringify(written.get(key) ?? value);
 
   const checkKeys = (object: Tree, allowed: readonly string[], where: string): void => {
     for (const key of Object.keys(object)) {
@@ -113,7 +122,7 @@ export function parseConfig(text: string, inputs: ConfigInputs): Result<Config, 
     try {
       parsed = new URL(value);
     } catch {
-      return issue(`${where}.${key}`, `${JSON.stringify(value)} is not a URL`);
+      return issue(`${where}.${key}`, `${quoted(`${where}.${key}`, value)} is not a URL`);
     }
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
       return issue(`${where}.${key}`, 'must be an http or https URL');
@@ -227,7 +236,7 @@ export function parseConfig(text: string, inputs: ConfigInputs): Result<Config, 
 
   const schedule = optionalString(tree, 'schedule', '') ?? DEFAULT_SCHEDULE;
   if (!validateCron(schedule)) {
-    issue('schedule', `${JSON.stringify(schedule)} is not a valid cron expression`);
+    issue('schedule', `${quoted('schedule', schedule)} is not a valid cron expression`);
   }
 
   const listen = parseListen(tree['listen'], issue) ?? DEFAULT_LISTEN;

@@ -116,4 +116,17 @@ extra: 1
     assert.equal(parseConfig('- a\n- b\n', inputs()).ok, false);
     assert.equal(parseConfig('database: a\ndatabase: b\n', inputs()).ok, false);
   });
+
+  it('quotes a value as the file wrote it, never the secret a variable expanded to', () => {
+    const result = parseConfig(
+      'notary:\n  url: "${NOTARY_PW}"\nschedule: "${CRON}"\n',
+      inputs({ NOTARY_PW: 'NOTARY-PW-456', CRON: 'SECRET-CRON-789' })
+    );
+
+    assert.ok(!result.ok);
+    const messages = result.error.map((issue) => `${issue.key}: ${issue.message}`).join('\n');
+    assert.doesNotMatch(messages, /NOTARY-PW-456|SECRET-CRON-789/);
+    assert.match(messages, /notary\.url: "\$\{NOTARY_PW\}" is not a URL/);
+    assert.match(messages, /schedule: "\$\{CRON\}" is not a valid cron expression/);
+  });
 });
