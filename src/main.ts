@@ -163,7 +163,7 @@ function createScanContext(config: Config, command: string, log: Logger): ScanCo
     gunPrefixOf: (repository, signal) => nexus.gunPrefixOf(repository, signal),
     listTags: (repository, signal) => nexus.listTags(repository, signal),
   };
-  const notary = new NotaryFetcher({ baseUrl: notaryConfig.url, http: notaryHttp, credentials: credentialsOf(notaryConfig) });
+  const notary = new NotaryFetcher({ baseUrl: notaryConfig.url, http: notaryHttp, credentials: credentialsOf(notaryConfig), tokenRealmHosts: notaryConfig.tokenRealmHosts });
   const verifier = createWorkerVerifier();
   return {
     deps: { nexus: nexusSource, notary, registryFor, store, clock: systemClock, log, verifier },
@@ -203,7 +203,7 @@ async function runCommand(command: Command): Promise<number> {
       const dispatcher = createDispatcher(notary.caFile, 'notary.caFile');
       try {
         const http = createHttpClient({ dispatcher, userAgent: USER_AGENT, timeoutMs: config === undefined ? INSPECT_TIMEOUT_MS : config.requestTimeoutSeconds * 1000 });
-        const fetcher = new NotaryFetcher({ baseUrl: notary.url, http, credentials: credentialsOf(notary) });
+        const fetcher = new NotaryFetcher({ baseUrl: notary.url, http, credentials: credentialsOf(notary), tokenRealmHosts: notary.tokenRealmHosts });
         return await runInspect({
           gun: command.gun,
           json: command.json,
@@ -318,7 +318,7 @@ function notaryFromUrl(value: string | undefined): Config['notary'] {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new UsageError(`--notary must be an http or https URL`);
   }
-  return { url, caFile: undefined, username: undefined, password: undefined };
+  return { url, caFile: undefined, username: undefined, password: undefined, tokenRealmHosts: [] };
 }
 
 async function main(): Promise<void> {

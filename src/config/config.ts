@@ -24,6 +24,8 @@ export interface NotaryConfig {
   readonly caFile: string | undefined;
   readonly username: string | undefined;
   readonly password: string | undefined;
+  /** Hosts of a token server other than Notary itself that may receive the credentials. */
+  readonly tokenRealmHosts: readonly string[];
 }
 
 export interface ListenAddress {

@@ -37,6 +37,9 @@ type Tree = { [key: string]: unknown };
 const isTree = (value: unknown): value is Tree =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** A host name or address with an optional port (as URL.host writes it). */
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
+
 /** GUN prefix: a registry host[:port], optionally with path components. */
 const GUN_PREFIX = /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?(?:\/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*$/;
 
@@ -92,6 +95,17 @@ export function parseConfig(text: string, inputs: ConfigInputs): Result<Config, 
     return value;
   };
   const tree = expand(raw, '') as Tree;
+
+  const hostList = (value: unknown, key: string): string[] => {
+    if (value === undefined || value === null) {
+      return [];
+    }
+    if (!Array.isArray(value) || !value.every((host) => typeof host === 'string' && HOST.test(host))) {
+      issue(key, 'must be a list of host or host:port names, e.g. [auth.example.com]');
+      return [];
+    }
+    return value as string[];
+  };
 
   /** A value quoted in a message, as the file wrote it (before `${VAR}` expansion). */
   const quoted = (key: string, value: string): string => JSON.stringify(written.get(key) ?? value);
@@ -223,12 +237,13 @@ export function parseConfig(text: string, inputs: ConfigInputs): Result<Config, 
   let notary: NotaryConfig | undefined;
   const notaryTree = section('notary') ?? (inputs.env['DOCKER_CONTENT_TRUST_SERVER'] === undefined ? undefined : {});
   if (notaryTree !== undefined) {
-    checkKeys(notaryTree, ['url', 'caFile', 'username', 'password', 'passwordFile'], 'notary');
+    checkKeys(notaryTree, ['url', 'caFile', 'username', 'password', 'passwordFile', 'tokenRealmHosts'], 'notary');
     notary = {
       url: url(notaryTree, 'url', 'notary', inputs.env['DOCKER_CONTENT_TRUST_SERVER']) ?? new URL('http://invalid.invalid'),
       caFile: optionalString(notaryTree, 'caFile', 'notary'),
       username: optionalString(notaryTree, 'username', 'notary'),
       password: password(notaryTree, 'notary'),
+      tokenRealmHosts: hostList(notaryTree['tokenRealmHosts'], 'notary.tokenRealmHosts'),
     };
   }
 

@@ -17,16 +17,27 @@ export interface Credentials {
 const TOKEN_RESPONSE_LIMIT = 64 * 1024;
 const MAX_CACHED_AUTHORIZATIONS = 10_000;
 
+export interface ChallengeOptions {
+  /**
+   * Hosts (`host` or `host:port`) besides the server's own origin whose Bearer
+   * token realm may receive the credentials: a Notary whose token server lives
+   * elsewhere. Credentials go nowhere else.
+   */
+  readonly tokenRealmHosts?: readonly string[];
+}
+
 export class ChallengeAuthenticator {
   readonly #http: HttpClient;
   readonly #credentials: Credentials | undefined;
+  readonly #tokenRealmHosts: ReadonlySet<string>;
   readonly #authorizations = new Map<string, string>();
   /** Counts token requests, for the request budget and tests. */
   tokenRequests = 0;
 
-  constructor(http: HttpClient, credentials: Credentials | undefined) {
+  constructor(http: HttpClient, credentials: Credentials | undefined, options: ChallengeOptions = {}) {
     this.#http = http;
     this.#credentials = credentials;
+    this.#tokenRealmHosts = new Set((options.tokenRealmHosts ?? []).map((host) => host.toLowerCase()));
   }
 
   /** Sends `req`, answering one authentication challenge if the server asks. */
@@ -37,6 +48,12 @@ export class ChallengeAuthenticator {
     const cached = this.#authorizations.get(originKey) ?? this.#authorizations.get(cacheKey);
     const response = await this.#http.send(url, withAuthorization(req, cached));
     if (response.status !== 401) {
+      return response;
+    }
+    // Only the configured origin's own challenge is answered: a 401 that comes
+    // from wherever a redirect led must not get the credentials (or the token
+    // they buy) sent to the realm it names.
+    if (response.url.origin !== url.origin) {
       return response;
     }
     const header = headerValue(response.headers, 'www-authenticate');
@@ -77,6 +94,12 @@ export class ChallengeAuthenticator {
     }
     if (url.protocol === 'https:' && tokenUrl.protocol === 'http:' && this.#credentials !== undefined) {
       throw new FetchError('AUTH', `${req.what}: refusing to send credentials to plain-http realm ${describeUrl(tokenUrl)}`);
+    }
+    if (this.#credentials !== undefined && tokenUrl.origin !== url.origin && !this.#tokenRealmHosts.has(tokenUrl.host.toLowerCase())) {
+      throw new FetchError(
+        'AUTH',
+        `${req.what}: refusing to send credentials to token realm ${describeUrl(tokenUrl)} on another host than ${url.origin}; allow it with tokenRealmHosts if it is yours`
+      );
     }
     for (const name of ['service', 'scope']) {
       const value = challenge.params.get(name);

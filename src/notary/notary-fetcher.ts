@@ -47,6 +47,8 @@ export interface NotaryFetcherOptions {
   readonly baseUrl: URL;
   readonly http: HttpClient;
   readonly credentials?: Credentials | undefined;
+  /** Token realms on other hosts that may receive the credentials (`notary.tokenRealmHosts`). */
+  readonly tokenRealmHosts?: readonly string[];
   readonly limits?: MetadataLimits;
   /** Files of one collection fetched at once. */
   readonly concurrency?: number;
@@ -69,7 +71,7 @@ export class NotaryFetcher {
 
   constructor(options: NotaryFetcherOptions) {
     this.#baseUrl = options.baseUrl;
-    this.#auth = new ChallengeAuthenticator(options.http, options.credentials);
+    this.#auth = new ChallengeAuthenticator(options.http, options.credentials, { tokenRealmHosts: options.tokenRealmHosts ?? [] });
     this.#limits = options.limits ?? DEFAULT_METADATA_LIMITS;
     this.#concurrency = options.concurrency ?? 8;
   }

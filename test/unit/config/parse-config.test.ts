@@ -129,4 +129,14 @@ extra: 1
     assert.match(messages, /notary\.url: "\$\{NOTARY_PW\}" is not a URL/);
     assert.match(messages, /schedule: "\$\{CRON\}" is not a valid cron expression/);
   });
+
+  it('reads notary.tokenRealmHosts as a list of hosts, and refuses anything else', () => {
+    const good = parseConfig('notary:\n  url: https://notary.example.com\n  tokenRealmHosts: [auth.example.com, "auth2.example.com:8443"]\n', inputs());
+    const bad = parseConfig('notary:\n  url: https://notary.example.com\n  tokenRealmHosts: ["https://auth.example.com/token"]\n', inputs());
+
+    assert.ok(good.ok);
+    assert.deepEqual(good.value.notary?.tokenRealmHosts, ['auth.example.com', 'auth2.example.com:8443']);
+    assert.ok(!bad.ok);
+    assert.deepEqual(bad.error.map((issue) => issue.key), ['notary.tokenRealmHosts']);
+  });
 });
