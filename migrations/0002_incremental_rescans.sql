@@ -1,7 +1,7 @@
 -- Incremental rescans: per GUN, the timestamp.json a verdict summary was
 -- computed from, and the bytes of the other roles by hash, so that an
 -- unchanged timestamp costs one request and a changed one only fetches the
--- roles whose hashes changed (notary-tuf.md §5 "Efficient polling").
+-- roles whose hashes changed (docs/notary-behaviour.md §5 "Efficient polling").
 
 CREATE TABLE gun_state (
   gun               TEXT PRIMARY KEY,

@@ -1,5 +1,5 @@
 /**
- * Reads Nexus Repository 3 through its REST API (../shared/reference/nexus-registry.md §1):
+ * Reads Nexus Repository 3 through its REST API (docs/nexus-and-registry.md §1):
  * Docker repositories, and every tag with its manifest digest and size from
  * `/v1/components`, which pages 100 components per request (never assumed:
  * we follow `continuationToken` until it is null, detect a repeated token and

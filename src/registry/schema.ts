@@ -1,6 +1,6 @@
 /**
  * Wire types of the Docker Registry HTTP API V2, as guards over parsed JSON.
- * Tolerant at this edge (aesthetics §6.3 rule 5): unknown fields are ignored
+ * Tolerant at this edge (docs/house-style.md rule 5): unknown fields are ignored
  * and ill-typed list items are skipped, because real registries send them —
  * Nexus answers `"tags": [null, "1.0.0-1", ...]` (containers/skopeo#2409).
  * What these return is only ever used to build further requests or a list of

@@ -1,6 +1,6 @@
 /**
  * Fidelity of the fake Nexus (test/support/nexus-server.ts) against the behaviour documented in
- * /work/shared/reference/nexus-registry.md (§ numbers) and the public captures it cites.
+ * docs/nexus-and-registry.md (§ numbers) and the public sources it cites.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';

@@ -2,8 +2,8 @@
  * A faithful fake of Sonatype Nexus Repository 3 (Docker repositories): the read-only REST API
  * under /service/rest and the Docker Registry V2 API on the main port under /repository/<repo>/v2/.
  *
- * Every behaviour below is taken from /work/shared/reference/nexus-registry.md ("§" numbers refer to
- * it) or from the nexus-public sources it cites (release 3.77.0-08); where the reference and the
+ * Every behaviour below is taken from docs/nexus-and-registry.md ("§" numbers refer to it) or
+ * from the nexus-public sources it cites (release 3.77.0-08); where a second-hand report and the
  * sources disagree, the sources win and the comment says so. Everything lives in one server instance:
  * there is no module-level mutable state.
  */
