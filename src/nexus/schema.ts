@@ -2,7 +2,7 @@
  * Wire types of the Nexus 3 REST API, parsed tolerantly: unknown fields are
  * ignored and a malformed item is skipped (and counted), never fatal; both the
  * datastore and the OrientDB flavours are read (group "" or null, asset path
- * with or without its leading slash). See ../shared/reference/nexus-registry.md §1.
+ * with or without its leading slash). See docs/nexus-and-registry.md §1.
  */
 
 import { isValidImageName, isValidTag } from '../lib/reference.js';

@@ -5,7 +5,7 @@
  * anything but manifests, tag lists and the catalog, never a blob.
  *
  * Nexus differs from the reference registry in ways this client tolerates
- * (shared/reference/nexus-registry.md §2): absolute `Link` headers, `Link`
+ * (docs/nexus-and-registry.md §2): absolute `Link` headers, `Link`
  * headers wrongly prefixed with `/repository/<repo>` on a connector port
  * (sonatype/nexus-public#1011), `null` in `tags`, and HEAD answering 404
  * where GET works.
@@ -383,7 +383,7 @@ function checkDigestHeader(header: string, body: Buffer, what: string, url: URL)
     throw new FetchError('MALFORMED', `${what}: ${describeUrl(url)} sent an unusable Docker-Content-Digest ${JSON.stringify(header.slice(0, 200))}`);
   }
   const actual = createHash(algorithm).update(body).digest();
-  // Constant-time, as sigstore's bufferEqual (aesthetics §6.3 rule 6).
+  // Constant-time, as sigstore's bufferEqual (docs/house-style.md rule 6).
   if (!timingSafeEqual(actual, Buffer.from(hex, 'hex'))) {
     throw new FetchError(
       'MALFORMED',

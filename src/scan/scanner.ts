@@ -5,7 +5,7 @@
  * scan judges expiry at one instant (tuf-js "record fixed update start time"),
  * so one report never mixes two clocks.
  *
- * Rescans are incremental (notary-tuf.md §5 "Efficient polling"): when an
+ * Rescans are incremental (docs/notary-behaviour.md §5 "Efficient polling"): when an
  * image's timestamp.json is byte-identical to the one its stored summary came
  * from, nothing else is fetched or verified (expiry is still judged anew);
  * when it changed, only the files whose hashes changed are fetched. Verdicts
