@@ -6,7 +6,7 @@
  */
 import { err, ok, type Result } from '../../lib/result.js';
 import { canonicalize, CanonicalJsonError } from './canonical-json.js';
-import { BASE_ROLES, type BaseRole, type TrustFailureCode } from './codes.js';
+import type { BaseRole, TrustFailureCode } from './codes.js';
 import { entriesOf, isObject, ownValue, parseJsonBytes, type JsonObject, type JsonValue } from './json.js';
 import { decodeBase64, importKey, type TufKey } from './keys.js';
 import { parseRfc3339 } from './rfc3339.js';
@@ -44,7 +44,8 @@ interface Signed {
 
 export interface Root extends Signed {
   readonly keys: ReadonlyMap<string, TufKey>;
-  readonly roles: ReadonlyMap<BaseRole, RoleKeys>;
+  /** Every base role, present by construction (parseRoot refuses a root missing one). */
+  readonly roles: Readonly<Record<BaseRole, RoleKeys>>;
 }
 
 export interface Timestamp extends Signed {
@@ -53,6 +54,9 @@ export interface Timestamp extends Signed {
 
 export interface Snapshot extends Signed {
   readonly meta: ReadonlyMap<string, FileMeta>;
+  /** `meta` root and targets, present by construction (notary IsValidSnapshotStructure). */
+  readonly root: FileMeta;
+  readonly targets: FileMeta;
 }
 
 export interface DelegatedRole extends RoleKeys {
@@ -226,15 +230,8 @@ function parseSigned(bytes: Uint8Array, type: string): { signed: JsonObject; com
   if (expires === undefined) {
     fail(`signed.expires ${JSON.stringify(expiresText)} is not an RFC 3339 time`);
   }
-  let message: Uint8Array;
-  try {
-    message = canonicalize(signed);
-  } catch (error) {
-    if (error instanceof CanonicalJsonError) {
-      fail(`signed cannot be canonicalised: ${error.message}`);
-    }
-    throw error;
-  }
+  // A CanonicalJsonError (a number that is not a safe integer) becomes MALFORMED_METADATA in `guard`.
+  const message = canonicalize(signed);
   return {
     signed,
     common: { version: integerField(signed, 'version', 'signed', 1), expires, message, signatures },
@@ -243,7 +240,14 @@ function parseSigned(bytes: Uint8Array, type: string): { signed: JsonObject; com
 
 class WrongType extends Error {}
 
-function guard<T>(parse: () => T): Result<T, ParseFailure> {
+/**
+ * Runs a parser and turns its refusals into a ParseFailure. Any other error (a
+ * bug, or V8's `RangeError: Invalid string length` on input hundreds of
+ * megabytes over the fetcher's limits) propagates: the caller reports it as an
+ * error, not as malformed metadata. Exported for its unit test, which is the
+ * only way to reach that last branch without such input.
+ */
+export function guard<T>(parse: () => T): Result<T, ParseFailure> {
   try {
     return ok(parse());
   } catch (error) {
@@ -252,6 +256,10 @@ function guard<T>(parse: () => T): Result<T, ParseFailure> {
     }
     if (error instanceof WrongType) {
       return err({ code: 'WRONG_TYPE', detail: error.message });
+    }
+    // canonicalize() runs only in parseSigned on a `signed` object (computeKeyId canonicalises only strings, which cannot fail).
+    if (error instanceof CanonicalJsonError) {
+      return err({ code: 'MALFORMED_METADATA', detail: `signed cannot be canonicalised: ${error.message}` });
     }
     throw error;
   }
@@ -262,10 +270,9 @@ export function parseRoot(bytes: Uint8Array): Result<Root, ParseFailure> {
     const { signed, common } = parseSigned(bytes, 'Root');
     const keys = parseKeys(objectField(signed, 'keys', 'signed'), 'signed.keys');
     const rolesObject = objectField(signed, 'roles', 'signed');
-    const roles = new Map<BaseRole, RoleKeys>();
-    for (const role of BASE_ROLES) {
-      roles.set(role, parseRoleKeys(field(rolesObject, role, 'signed.roles'), `signed.roles.${role}`, keys));
-    }
+    const roleKeys = (role: BaseRole): RoleKeys => parseRoleKeys(field(rolesObject, role, 'signed.roles'), `signed.roles.${role}`, keys);
+    // A record, not a map: a base role without keys cannot be expressed. Parsed in BASE_ROLES order.
+    const roles: Record<BaseRole, RoleKeys> = { root: roleKeys('root'), targets: roleKeys('targets'), snapshot: roleKeys('snapshot'), timestamp: roleKeys('timestamp') };
     return { ...common, keys, roles };
   });
 }
@@ -290,12 +297,9 @@ export function parseSnapshot(bytes: Uint8Array): Result<Snapshot, ParseFailure>
       meta.set(role, parseFileMeta(value, `signed.meta.${role}`));
     }
     // notary IsValidSnapshotStructure: root and targets must be listed.
-    for (const required of ['root', 'targets']) {
-      if (!meta.has(required)) {
-        fail(`signed.meta has no "${required}"`);
-      }
-    }
-    return { ...common, meta };
+    const required = (role: 'root' | 'targets'): FileMeta => meta.get(role) ?? fail(`signed.meta has no "${role}"`);
+    const root = required('root');
+    return { ...common, meta, root, targets: required('targets') };
   });
 }
 

@@ -132,7 +132,7 @@ export function verifyCollection(
   }
   const timestamp = timestampResult.value;
   const timestampProblem =
-    signatureProblem(root.roles.get('timestamp'), root.keys, timestamp) ??
+    signatureProblem(root.roles.timestamp, root.keys, timestamp) ??
     versionProblem('timestamp', timestamp.version, bytes.timestamp, history);
   if (timestampProblem !== undefined) {
     return failure(timestampProblem.code, 'timestamp', timestampProblem.detail);
@@ -150,7 +150,7 @@ export function verifyCollection(
   }
   const snapshot = snapshotResult.value;
   const snapshotSignatureProblem =
-    signatureProblem(root.roles.get('snapshot'), root.keys, snapshot) ??
+    signatureProblem(root.roles.snapshot, root.keys, snapshot) ??
     versionProblem('snapshot', snapshot.version, bytes.snapshot, history);
   if (snapshotSignatureProblem !== undefined) {
     return failure(snapshotSignatureProblem.code, 'snapshot', snapshotSignatureProblem.detail);
@@ -158,13 +158,13 @@ export function verifyCollection(
   records.push(record('snapshot', snapshot, bytes.snapshot));
 
   // Root must be the one snapshot names (notary validateChecksumsFromSnapshot).
-  const rootMetaProblem = metaProblem(bytes.root, snapshot.meta.get('root'), 'root', 'snapshot');
+  const rootMetaProblem = metaProblem(bytes.root, snapshot.root, 'root', 'snapshot');
   if (rootMetaProblem !== undefined) {
     return failure(rootMetaProblem.code, 'root', rootMetaProblem.detail);
   }
 
   // Top-level targets: any failure is fatal for the GUN (notary downloadTargets).
-  const targetsProblem = metaProblem(bytes.targets, snapshot.meta.get('targets'), 'targets', 'snapshot');
+  const targetsProblem = metaProblem(bytes.targets, snapshot.targets, 'targets', 'snapshot');
   if (targetsProblem !== undefined) {
     return failure(targetsProblem.code, 'targets', targetsProblem.detail);
   }
@@ -174,7 +174,7 @@ export function verifyCollection(
   }
   const targets = targetsResult.value;
   const targetsSignatureProblem =
-    signatureProblem(root.roles.get('targets'), root.keys, targets) ??
+    signatureProblem(root.roles.targets, root.keys, targets) ??
     versionProblem('targets', targets.version, bytes.targets, history);
   if (targetsSignatureProblem !== undefined) {
     return failure(targetsSignatureProblem.code, 'targets', targetsSignatureProblem.detail);
@@ -224,7 +224,7 @@ function loadRoot(gun: string, bytes: Uint8Array, now: Date): Result<LoadedRoot,
     return parsed;
   }
   const root = parsed.value;
-  const roleKeys = root.roles.get('root') as RoleKeys;
+  const roleKeys = root.roles.root;
   const validKeys = new Map<string, TufKey>();
   const certificateProblems: string[] = [];
   for (const keyid of roleKeys.keyids) {
@@ -322,18 +322,15 @@ function checkRotation(
 }
 
 function signedByPrevious(previous: Root, next: Root): boolean {
-  const previousRootKeys = previous.roles.get('root') as RoleKeys;
-  return checkThreshold(previousRootKeys, previous.keys, next.message, next.signatures).ok;
+  return checkThreshold(previous.roles.root, previous.keys, next.message, next.signatures).ok;
 }
 
+/** `roleKeys` is never missing: root's base roles exist by construction (model.ts Root.roles), a delegation carries its own. */
 function signatureProblem(
-  roleKeys: RoleKeys | undefined,
+  roleKeys: RoleKeys,
   keys: ReadonlyMap<string, TufKey>,
   metadata: { message: Uint8Array; signatures: readonly SignatureEntry[] }
 ): Problem | undefined {
-  if (roleKeys === undefined) {
-    return { code: 'MALFORMED_METADATA', detail: 'role has no keys in its parent' };
-  }
   const result = checkThreshold(roleKeys, keys, metadata.message, metadata.signatures);
   return result.ok ? undefined : result.error;
 }
@@ -362,11 +359,12 @@ function checkVersion(role: string, version: number, bytes: Uint8Array, history:
   return undefined;
 }
 
-/** Checks served bytes against the hashes and length their parent lists (notary CheckHashes; length exact). */
-function metaProblem(bytes: Uint8Array, meta: FileMeta | undefined, role: string, parent: string): Problem | undefined {
-  if (meta === undefined) {
-    return { code: 'MISSING_METADATA', detail: `${parent} does not list ${role}` };
-  }
+/**
+ * Checks served bytes against the hashes and length their parent lists (notary CheckHashes; length exact).
+ * `meta` is never missing: timestamp and snapshot must list it to parse (model.ts), and an
+ * unlisted delegation is MISSING_METADATA before this is reached (walkDelegations).
+ */
+function metaProblem(bytes: Uint8Array, meta: FileMeta, role: string, parent: string): Problem | undefined {
   for (const [algorithm, expected] of meta.hashes) {
     const actual = createHash(algorithm).update(bytes).digest();
     if (!timingSafeEqual(actual, expected)) {
