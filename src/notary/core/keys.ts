@@ -169,11 +169,16 @@ function usableSpki(keytype: string, spki: SpkiKey): UsableSpki | string {
   if (spki.kind !== family) {
     return `${keytype} key holds a ${spki.kind} public key`;
   }
-  // notary tuf/signed/verifiers.go: RSA keys under 2048 bits are refused.
-  if (spki.kind === 'rsa' && spki.modulus.length * 8 < 2048) {
+  // notary tuf/signed/verifiers.go: RSA keys under 2048 bits are refused (N.BitLen(), not the byte count).
+  if (spki.kind === 'rsa' && bitLength(spki.modulus) < 2048) {
     return 'RSA key is shorter than 2048 bits';
   }
   return spki as UsableSpki;
+}
+
+/** Bits of a DER INTEGER's magnitude: readSpki strips the sign byte, so the first byte is the top non-zero one. */
+function bitLength(magnitude: Uint8Array): number {
+  return magnitude.length * 8 - (Math.clz32(magnitude[0] as number) - 24);
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
