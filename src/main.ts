@@ -5,6 +5,7 @@
  * turns outcomes into exit statuses.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { rootCertificates } from 'node:tls';
 
 import { Agent, type Dispatcher } from 'undici';
@@ -275,7 +276,21 @@ async function serve(config: Config): Promise<number> {
   const auth = web.username === undefined || web.password === undefined ? undefined : { username: web.username, password: web.password };
   let server;
   try {
-    server = await startHttpServer({ registry: metrics.registry, service, store, version: VERSION, auth, tls }, config.listen.host, config.listen.port);
+    server = await startHttpServer(
+      {
+        registry: metrics.registry,
+        service,
+        store,
+        version: VERSION,
+        auth,
+        tls,
+        hostNames: [hostname(), ...web.hosts],
+        minScanIntervalMs: web.minScanIntervalSeconds * 1000,
+        clock: systemClock,
+      },
+      config.listen.host,
+      config.listen.port
+    );
   } catch (error) {
     await context.close();
     throw new UnavailableError(`cannot listen on ${config.listen.host}:${config.listen.port}: ${describeError(error)}`);

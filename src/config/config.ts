@@ -46,6 +46,14 @@ export interface WebConfig {
   /** Serve HTTPS with this certificate and key, when both are set. */
   readonly tlsCertFile: string | undefined;
   readonly tlsKeyFile: string | undefined;
+  /**
+   * Host names the endpoints answer to, besides IP addresses, `localhost` and
+   * the machine's own name: a request for any other `Host` is refused, so a
+   * web page cannot reach the daemon through a DNS name rebound to it.
+   */
+  readonly hosts: readonly string[];
+  /** `POST /api/v1/scans` within this many seconds of the last scan's end gets 429. */
+  readonly minScanIntervalSeconds: number;
 }
 
 export interface Config {
@@ -66,3 +74,4 @@ export const DEFAULT_SCHEDULE = '*/15 * * * *';
 export const DEFAULT_LISTEN: ListenAddress = { host: '0.0.0.0', port: 9817 };
 export const DEFAULT_EXPIRY_WARNING_DAYS = 7;
 export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 30;
+export const DEFAULT_MIN_SCAN_INTERVAL_SECONDS = 15;

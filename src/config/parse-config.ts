@@ -11,6 +11,7 @@ import {
   DEFAULT_DATABASE,
   DEFAULT_EXPIRY_WARNING_DAYS,
   DEFAULT_LISTEN,
+  DEFAULT_MIN_SCAN_INTERVAL_SECONDS,
   DEFAULT_REQUEST_TIMEOUT_SECONDS,
   DEFAULT_SCHEDULE,
   type Config,
@@ -175,12 +176,23 @@ export function parseConfig(text: string, inputs: ConfigInputs): Result<Config, 
   checkKeys(tree, ['nexus', 'notary', 'database', 'schedule', 'listen', 'expiryWarningDays', 'metrics', 'web', 'requestTimeoutSeconds'], '');
 
   const webTree = section('web') ?? {};
-  checkKeys(webTree, ['username', 'password', 'passwordFile', 'tlsCertFile', 'tlsKeyFile'], 'web');
+  checkKeys(webTree, ['username', 'password', 'passwordFile', 'tlsCertFile', 'tlsKeyFile', 'hosts', 'minScanIntervalSeconds'], 'web');
+  let minScanIntervalSeconds = DEFAULT_MIN_SCAN_INTERVAL_SECONDS;
+  const interval = webTree['minScanIntervalSeconds'];
+  if (interval !== undefined && interval !== null) {
+    if (typeof interval !== 'number' || !Number.isInteger(interval) || interval < 0 || interval > 86_400) {
+      issue('web.minScanIntervalSeconds', 'must be a whole number of seconds from 0 to 86400');
+    } else {
+      minScanIntervalSeconds = interval;
+    }
+  }
   const web = {
     username: optionalString(webTree, 'username', 'web'),
     password: password(webTree, 'web'),
     tlsCertFile: optionalString(webTree, 'tlsCertFile', 'web'),
     tlsKeyFile: optionalString(webTree, 'tlsKeyFile', 'web'),
+    hosts: hostList(webTree['hosts'], 'web.hosts'),
+    minScanIntervalSeconds,
   };
   if ((web.username === undefined) !== (web.password === undefined)) {
     issue('web.username', 'web.username and web.password (or passwordFile) go together');

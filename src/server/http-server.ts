@@ -7,9 +7,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { isIP } from 'node:net';
 
 import type { Registry } from 'prom-client';
 
+import type { Clock } from '../lib/clock.js';
 import { TAG_STATUSES, type TagStatus } from '../notary/core/codes.js';
 import type { StoredTag, ScanStore } from '../store/scan-store.js';
 import type { AuditService } from '../scan/audit-service.js';
@@ -25,6 +27,11 @@ export interface HttpServerOptions {
   readonly auth?: { readonly username: string; readonly password: string } | undefined;
   /** Serve HTTPS with this PEM certificate chain and key, when set. */
   readonly tls?: { readonly cert: string; readonly key: string } | undefined;
+  /** Host names answered besides IP addresses and `localhost` (`web.hosts` and the machine's name). */
+  readonly hostNames: readonly string[];
+  /** A scan requested sooner than this after the last one ended gets 429. */
+  readonly minScanIntervalMs: number;
+  readonly clock: Clock;
 }
 
 export interface RunningServer {
@@ -37,8 +44,15 @@ const DEFAULT_PAGE = 100;
 
 export async function startHttpServer(options: HttpServerOptions, host: string, port: number): Promise<RunningServer> {
   const expected = options.auth === undefined ? undefined : Buffer.from('Basic ' + Buffer.from(`${options.auth.username}:${options.auth.password}`).toString('base64'));
+  const hostNames = new Set(['localhost', ...options.hostNames.map((name) => name.toLowerCase())]);
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    // DNS rebinding: a page whose name now resolves here sends its own name as
+    // Host. The probes stay open to any Host (kubelets use the pod IP anyway).
+    if (path !== '/healthz' && path !== '/readyz' && !hostAllowed(req.headers.host, hostNames)) {
+      sendJson(res, 421, { error: `this server does not answer to Host ${JSON.stringify(req.headers.host ?? '')}; list the name in web.hosts` });
+      return;
+    }
     if (expected !== undefined && path !== '/healthz' && path !== '/readyz' && !authorized(req.headers.authorization, expected)) {
       res.writeHead(401, { 'www-authenticate': 'Basic realm="trust-auditor"', 'content-type': 'application/json' });
       res.end('{"error":"authentication required"}\n');
@@ -96,6 +110,18 @@ async function handle(options: HttpServerOptions, req: IncomingMessage, res: Ser
       }
       return;
     case 'POST /api/v1/scans': {
+      const refusal = crossSiteRefusal(req);
+      if (refusal !== undefined) {
+        sendJson(res, refusal.status, { error: refusal.reason });
+        return;
+      }
+      const last = options.store.latestFinishedScan()?.finishedAt;
+      const wait = last === undefined || last === null ? 0 : Date.parse(last) + options.minScanIntervalMs - options.clock.now().getTime();
+      if (wait > 0 && !options.service.running) {
+        res.setHeader('retry-after', String(Math.ceil(wait / 1000)));
+        sendJson(res, 429, { status: 'refused', reason: `the last scan ended less than ${options.minScanIntervalMs / 1000} s ago` });
+        return;
+      }
       const result = options.service.trigger('api');
       if (result.accepted) {
         sendJson(res, 202, { status: 'started' });
@@ -145,6 +171,52 @@ async function handle(options: HttpServerOptions, req: IncomingMessage, res: Ser
       sendJson(res, known.includes(url.pathname) ? 405 : 404, { error: known.includes(url.pathname) ? `method ${method} not allowed` : 'not found' });
     }
   }
+}
+
+/**
+ * A state-changing request must be one no web page can send on its own: a
+ * JSON body (a non-simple request: a browser asks first, and we answer no
+ * preflight), not marked cross-site by the browser, with no foreign Origin.
+ */
+function crossSiteRefusal(req: IncomingMessage): { status: number; reason: string } | undefined {
+  const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (contentType !== 'application/json') {
+    return { status: 415, reason: 'send Content-Type: application/json' };
+  }
+  const fetchSite = req.headers['sec-fetch-site'];
+  if (fetchSite === 'cross-site' || fetchSite === 'same-site') {
+    return { status: 403, reason: 'cross-site requests are refused' };
+  }
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== 'null') {
+    let originHost: string;
+    try {
+      originHost = new URL(origin).host;
+    } catch {
+      return { status: 403, reason: 'the Origin header is not a URL' };
+    }
+    if (originHost.toLowerCase() !== (req.headers.host ?? '').toLowerCase()) {
+      return { status: 403, reason: 'requests from another origin are refused' };
+    }
+  } else if (origin === 'null') {
+    return { status: 403, reason: 'requests from an opaque origin are refused' };
+  }
+  return undefined;
+}
+
+/** IP literals (a rebound DNS name is never one), localhost, and the configured names; the port is not judged. */
+function hostAllowed(header: string | undefined, names: ReadonlySet<string>): boolean {
+  if (header === undefined) {
+    return false;
+  }
+  let hostname: string;
+  try {
+    hostname = new URL(`http://${header}`).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  const bare = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
+  return isIP(bare) !== 0 || names.has(bare) || bare.endsWith('.localhost');
 }
 
 function authorized(header: string | undefined, expected: Buffer): boolean {

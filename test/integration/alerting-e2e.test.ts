@@ -60,7 +60,7 @@ describe('alerting end to end', () => {
     const port = await freePort();
     const config = await world.writeConfig(
       'alerting.yaml',
-      `nexus:\n  url: ${world.nexus.url}\n  repositories:\n    - name: docker-hosted\n      gunPrefix: ${PREFIX}\nnotary:\n  url: ${world.notaryProxy.url}\ndatabase: ${world.dir}/alerting.db\nschedule: "0 0 1 1 *"\nlisten: 127.0.0.1:${port}\n`
+      `nexus:\n  url: ${world.nexus.url}\n  repositories:\n    - name: docker-hosted\n      gunPrefix: ${PREFIX}\nnotary:\n  url: ${world.notaryProxy.url}\ndatabase: ${world.dir}/alerting.db\nschedule: "0 0 1 1 *"\nlisten: 127.0.0.1:${port}\nweb:\n  minScanIntervalSeconds: 0\n`
     );
     daemon = await startDaemon(config, port);
 

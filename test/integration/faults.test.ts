@@ -63,8 +63,9 @@ describe('faults while serving', () => {
     config = await world.writeConfig(
       'faults.yaml',
       `nexus:\n  url: ${nexusFaults.url}\n  repositories:\n    - name: docker-hosted\n      gunPrefix: ${HOSTED}\n    - name: docker-other\n      gunPrefix: ${OTHER}\n` +
-        `notary:\n  url: ${notaryFaults.url}\n  username: reader\n  password: reader-pw\n` +
-        `database: ${world.dir}/faults.db\nschedule: "0 0 1 1 *"\nlisten: 127.0.0.1:${port}\nrequestTimeoutSeconds: 2\n`
+        // The fault proxy stands in front of Notary, whose token realm is its own origin: another host to the auditor.
+        `notary:\n  url: ${notaryFaults.url}\n  username: reader\n  password: reader-pw\n  tokenRealmHosts: ["${new URL(guarded.url).host}"]\n` +
+        `database: ${world.dir}/faults.db\nschedule: "0 0 1 1 *"\nlisten: 127.0.0.1:${port}\nrequestTimeoutSeconds: 2\nweb:\n  minScanIntervalSeconds: 0\n`
     );
     daemon = await startDaemon(config, port);
   });

@@ -60,7 +60,7 @@ describe('secrets and access', () => {
       'secrets.yaml',
       `nexus:\n  url: ${world.nexus.url}\n  username: auditor\n  passwordFile: ${world.dir}/nexus-password\n  registrySample: 2\n  repositories:\n    - name: docker-hosted\n      gunPrefix: ${PREFIX}\n` +
         `notary:\n  url: ${guarded.url}\n  username: notary-reader\n  password: \${NOTARY_PW}\n` +
-        `web:\n  username: prometheus\n  password: ${WEB_PASSWORD}\n` +
+        `web:\n  username: prometheus\n  password: ${WEB_PASSWORD}\n  minScanIntervalSeconds: 0\n` +
         `database: ${database}\nschedule: "0 0 1 1 *"\nlisten: 127.0.0.1:${port}\nrequestTimeoutSeconds: 5\n`
     );
     process.env['NOTARY_PW'] = NOTARY_PASSWORD;

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 
 import { parseMetrics } from '../support/assertions.js';
-import { startDaemon, type Daemon } from '../support/daemon.js';
+import { startDaemon, triggerScan, type Daemon } from '../support/daemon.js';
 import { freePort, runStatus, waitUntil } from '../support/processes.js';
 import { startScanWorld, type ScanWorld } from '../support/scan-world.js';
 
@@ -43,7 +43,7 @@ describe('serve', () => {
     database = `${world.dir}/serve.db`;
     config = await world.writeConfig(
       'serve.yaml',
-      `nexus:\n  url: ${world.nexus.url}\n  repositories:\n    - name: docker-hosted\n      gunPrefix: ${PREFIX}\nnotary:\n  url: ${world.notaryProxy.url}\ndatabase: ${database}\nschedule: "0 0 1 1 *"\nlisten: 127.0.0.1:${port}\n`
+      `nexus:\n  url: ${world.nexus.url}\n  repositories:\n    - name: docker-hosted\n      gunPrefix: ${PREFIX}\nnotary:\n  url: ${world.notaryProxy.url}\ndatabase: ${database}\nschedule: "0 0 1 1 *"\nlisten: 127.0.0.1:${port}\nweb:\n  minScanIntervalSeconds: 0\n`
     );
     daemon = await start();
   });
@@ -110,8 +110,8 @@ describe('serve', () => {
       return forward();
     });
     try {
-      const accepted = await fetch(`${daemon?.url}/api/v1/scans`, { method: 'POST' });
-      const refused = await fetch(`${daemon?.url}/api/v1/scans`, { method: 'POST' });
+      const accepted = await triggerScan(daemon?.url ?? '');
+      const refused = await triggerScan(daemon?.url ?? '');
 
       assert.equal(accepted.status, 202);
       assert.equal(refused.status, 409);
@@ -154,7 +154,7 @@ describe('serve', () => {
       return forward();
     });
     try {
-      const accepted = await fetch(`${running.url}/api/v1/scans`, { method: 'POST' });
+      const accepted = await triggerScan(running.url);
       assert.equal(accepted.status, 202);
       await new Promise((resolve) => setTimeout(resolve, 300));
       const started = Date.now();
