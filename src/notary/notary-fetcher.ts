@@ -14,6 +14,7 @@ import { FetchError } from '../lib/errors.js';
 import { describeUrl, type HttpClient, type HttpResponse } from '../lib/http-client.js';
 import type { Credentials } from '../lib/challenge-auth.js';
 import { locateRoles, locateSnapshot, type FileLocation } from './core/locate.js';
+import { isDelegationName } from './core/model.js';
 import type { TrustCollectionBytes } from './core/verify-collection.js';
 
 /** Byte caps per role, enforced while streaming (notary const.go caps every file at 100 MiB). */
@@ -129,7 +130,11 @@ export class NotaryFetcher {
       const root = await this.#fetchByName(gun, 'root', undefined, signal);
       return { kind: 'fetched', timestamp, bytes: { root, timestamp, snapshot, targets: empty, delegations: new Map() } };
     }
-    const delegationNames = [...roles.keys()].filter((role) => role.startsWith('targets/'));
+    // Names come from a snapshot not yet verified: only the delegation grammar
+    // may become a URL path (a hostile `targets/../../admin?x` must not). A
+    // listed name outside it is never fetched, and no verified parent can
+    // delegate to it (parseTargets refuses such names).
+    const delegationNames = [...roles.keys()].filter(isDelegationName);
     if (delegationNames.length > this.#limits.delegations) {
       throw new FetchError(
         'TOO_LARGE',
@@ -210,7 +215,13 @@ export class NotaryFetcher {
       throw new FetchError('MALFORMED', `${JSON.stringify(gun)} is not a valid GUN (registry host[:port]/repository)`);
     }
     const base = this.#baseUrl.href.endsWith('/') ? this.#baseUrl.href : this.#baseUrl.href + '/';
-    const url = new URL(`v2/${gun}/_trust/tuf/${file}`, base);
+    // Every segment encoded, and no dot segment: a file name that passed its
+    // grammar encodes to itself, and nothing can step out of the base path.
+    const segments = file.split('/');
+    if (segments.some((segment) => segment === '' || segment === '.' || segment === '..')) {
+      throw new FetchError('MALFORMED', `${JSON.stringify(file)} of ${gun} is not a metadata file name`);
+    }
+    const url = new URL(`v2/${gun}/_trust/tuf/${segments.map(encodeURIComponent).join('/')}`, base);
     const what = `${file} of ${gun}`;
     this.requests++;
     const before = this.#auth.tokenRequests;

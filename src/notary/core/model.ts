@@ -306,6 +306,11 @@ export function parseSnapshot(bytes: Uint8Array): Result<Snapshot, ParseFailure>
 /** notary tuf/data/roles.go IsDelegation: lower-case path segments under `targets/`, path-clean. */
 const DELEGATION_NAME = /^targets(?:\/[-a-z0-9_]+)+$/;
 
+/** A delegation role name Notary could have written (and nothing that could leave a URL path). */
+export function isDelegationName(name: string): boolean {
+  return name.length < 256 && DELEGATION_NAME.test(name);
+}
+
 /** Parses `targets.json` or a delegation file; `role` is its own name (delegations must be direct children). */
 export function parseTargets(bytes: Uint8Array, role: string): Result<Targets, ParseFailure> {
   return guard(() => {
@@ -323,7 +328,7 @@ export function parseTargets(bytes: Uint8Array, role: string): Result<Targets, P
           fail(`${where} is not an object`);
         }
         const name = stringField(value, 'name', where);
-        if (name.length >= 256 || !DELEGATION_NAME.test(name) || !name.startsWith(role + '/') || name.slice(role.length + 1).includes('/')) {
+        if (!isDelegationName(name) || !name.startsWith(role + '/') || name.slice(role.length + 1).includes('/')) {
           fail(`${where}.name ${JSON.stringify(name)} is not a direct child delegation of ${role}`);
         }
         return {
