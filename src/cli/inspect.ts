@@ -32,11 +32,15 @@ export async function runInspect(options: InspectOptions): Promise<number> {
 
 export async function gatherEvidence(fetcher: NotaryFetcher, gun: string, now: Date): Promise<TrustEvidence> {
   try {
-    const fetched = await fetcher.fetchCollection(gun);
+    const fetched = await fetcher.collectCollection(gun, async (bytes) => {
+      const verification = verifyCollection(gun, bytes, NO_HISTORY, now);
+      return { verification, unserved: verification.ok ? verification.value.unserved : [] };
+    });
     if (fetched.kind === 'absent') {
       return { kind: 'absent' };
     }
-    return checkedEvidence(verifyCollection(gun, fetched.bytes, NO_HISTORY, now));
+    fetched.release();
+    return checkedEvidence(fetched.outcome.verification);
   } catch (error) {
     if (error instanceof FetchError) {
       return { kind: 'unavailable', detail: describeError(error) };

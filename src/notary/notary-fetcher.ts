@@ -8,6 +8,7 @@
  * not `consistent_snapshot` is set. Never calls `…/{timestamp,snapshot}.key`,
  * which can create keys on the server.
  */
+import type { ByteBudget } from '../lib/byte-budget.js';
 import { ChallengeAuthenticator } from '../lib/challenge-auth.js';
 import { mapLimit } from '../lib/concurrency.js';
 import { FetchError } from '../lib/errors.js';
@@ -26,6 +27,8 @@ export interface MetadataLimits {
   readonly targets: number;
   /** Delegation files fetched per GUN at most. */
   readonly delegations: number;
+  /** Bytes of one collection, every file together. */
+  readonly collection: number;
 }
 
 export const DEFAULT_METADATA_LIMITS: MetadataLimits = {
@@ -34,15 +37,64 @@ export const DEFAULT_METADATA_LIMITS: MetadataLimits = {
   root: 1024 * 1024,
   targets: 64 * 1024 * 1024,
   delegations: 256,
+  collection: 128 * 1024 * 1024,
 };
 
 /** Bytes of a role verified before, by role and sha256 (hex), if still held. */
 export type CachedFiles = (role: string, sha256: string) => Uint8Array | undefined;
 
-export type FetchedCollection =
-  /** 404 on timestamp.json: the server has no trust data for this GUN. */
-  | { readonly kind: 'absent' }
-  | { readonly kind: 'fetched'; readonly bytes: TrustCollectionBytes; readonly timestamp: Uint8Array };
+/** What one verification of the bytes so far must tell the fetcher. */
+export interface VerificationRound {
+  /** Delegations verified parents name that the bytes lacked (core `VerifiedCollection.unserved`). */
+  readonly unserved: readonly string[];
+}
+
+export interface CollectOptions {
+  readonly signal?: AbortSignal | undefined;
+  readonly cached?: CachedFiles | undefined;
+  /** Bytes the whole scan may hold in flight; shared by every collection being fetched. */
+  readonly budget?: ByteBudget | undefined;
+}
+
+export interface CollectedCollection<T> {
+  readonly bytes: TrustCollectionBytes;
+  /** The last verification, over `bytes`. */
+  readonly outcome: T;
+  /** Gives the collection's bytes back to the scan's budget. */
+  release(): void;
+}
+
+/**
+ * What one collection has taken: its own limit, and the scan's budget.
+ * Over either, the collection fails (TOO_LARGE) and gives everything back.
+ */
+class Allowance {
+  readonly #gun: string;
+  readonly #limit: number;
+  readonly #budget: ByteBudget | undefined;
+  #taken = 0;
+
+  constructor(gun: string, limit: number, budget: ByteBudget | undefined) {
+    this.#gun = gun;
+    this.#limit = limit;
+    this.#budget = budget;
+  }
+
+  take(bytes: number, what: string): void {
+    if (this.#taken + bytes > this.#limit) {
+      throw new FetchError('TOO_LARGE', `trust data of ${this.#gun}: ${what} takes the collection past its limit of ${this.#limit} bytes`);
+    }
+    if (this.#budget !== undefined && !this.#budget.tryTake(bytes)) {
+      throw new FetchError('TOO_LARGE', `trust data of ${this.#gun}: ${what} does not fit in the scan's budget of ${this.#budget.limit} bytes in flight`);
+    }
+    this.#taken += bytes;
+  }
+
+  release(): void {
+    this.#budget?.give(this.#taken);
+    this.#taken = 0;
+  }
+}
 
 export interface NotaryFetcherOptions {
   readonly baseUrl: URL;
@@ -87,15 +139,6 @@ export class NotaryFetcher {
     return response?.body;
   }
 
-  /** The whole collection. Throws FetchError when it cannot be fetched. */
-  async fetchCollection(gun: string, signal?: AbortSignal): Promise<FetchedCollection> {
-    const timestamp = await this.fetchTimestamp(gun, signal);
-    if (timestamp === undefined) {
-      return { kind: 'absent' };
-    }
-    return this.fetchRest(gun, timestamp, signal);
-  }
-
   /**
    * Root versions `from`..`to` (`<N>.root.json`, notary server.go version route),
    * for walking a rotation from the pinned root (notary tufclient.go updateRootVersions).
@@ -113,58 +156,105 @@ export class NotaryFetcher {
   }
 
   /**
-   * Everything the given timestamp leads to. `cached(role, sha256)` may supply
-   * bytes verified before under the same hash: those files are not fetched again.
+   * One collection, fetched parents first and verified as it grows (notary
+   * client/tufclient.go downloadTargets): timestamp → snapshot → root and
+   * targets, then only the delegations that verified parents name, level by
+   * level. `verify` runs the core over the bytes so far and says which
+   * delegations it still lacks (`unserved`); they are fetched and it runs again.
+   * `cached(role, sha256)` may supply bytes verified before under the same hash:
+   * those files are not fetched again.
+   *
+   * Every byte held counts against the collection's limit and the scan's
+   * `budget`: over either, the GUN fails with TOO_LARGE and nothing is kept.
+   * On success the caller holds the bytes and calls `release` once done.
    */
-  async fetchRest(gun: string, timestamp: Uint8Array, signal?: AbortSignal, cached?: CachedFiles): Promise<FetchedCollection> {
+  async collect<T extends VerificationRound>(
+    gun: string,
+    timestamp: Uint8Array,
+    verify: (bytes: TrustCollectionBytes) => Promise<T>,
+    options: CollectOptions = {}
+  ): Promise<CollectedCollection<T>> {
+    const allowance = new Allowance(gun, this.#limits.collection, options.budget);
+    try {
+      allowance.take(timestamp.length, 'timestamp.json');
+      const fetch = async (role: string, location: FileLocation | undefined, optional: boolean): Promise<Uint8Array | undefined> => {
+        const known = location === undefined ? undefined : options.cached?.(role, location.sha256);
+        if (known !== undefined) {
+          allowance.take(known.length, `${role}.json`);
+          return shareable(known);
+        }
+        if (location !== undefined) {
+          allowance.take(location.length, `${role}.json`);
+        }
+        const bytes = await this.#fetchByName(gun, role, location, options.signal, optional);
+        if (location === undefined && bytes !== undefined) {
+          allowance.take(bytes.length, `${role}.json`);
+        }
+        return bytes === undefined ? undefined : shareable(bytes);
+      };
+      const base = await this.#fetchBase(shareable(timestamp), fetch);
+      const delegations = new Map<string, Uint8Array>();
+      const tried = new Set<string>();
+      for (;;) {
+        const bytes: TrustCollectionBytes = { ...base.bytes, delegations };
+        const outcome = await verify(bytes);
+        const next = outcome.unserved.filter((role) => !tried.has(role) && base.locations.has(role));
+        if (next.length === 0) {
+          return { bytes, outcome, release: () => allowance.release() };
+        }
+        if (tried.size + next.length > this.#limits.delegations) {
+          throw new FetchError('TOO_LARGE', `trust data of ${gun}: more than ${this.#limits.delegations} delegations to fetch`);
+        }
+        const fetched = await mapLimit(next, this.#concurrency, async (role) => [role, await fetch(role, base.locations.get(role), true)] as const);
+        for (const [role, roleBytes] of fetched) {
+          tried.add(role);
+          if (roleBytes !== undefined) {
+            delegations.set(role, roleBytes);
+          }
+        }
+      }
+    } catch (error) {
+      allowance.release();
+      throw error;
+    }
+  }
+
+  /** The timestamp, then `collect`; `absent` when the server has no trust data for the GUN. */
+  async collectCollection<T extends VerificationRound>(
+    gun: string,
+    verify: (bytes: TrustCollectionBytes) => Promise<T>,
+    options: CollectOptions = {}
+  ): Promise<{ readonly kind: 'absent' } | ({ readonly kind: 'fetched' } & CollectedCollection<T>)> {
+    const timestamp = await this.fetchTimestamp(gun, options.signal);
+    if (timestamp === undefined) {
+      return { kind: 'absent' };
+    }
+    return { kind: 'fetched', ...(await this.collect(gun, timestamp, verify, options)) };
+  }
+
+  /** snapshot (by the timestamp's hash), root and targets; and where each listed delegation is. */
+  async #fetchBase(
+    timestamp: Uint8Array,
+    fetch: (role: string, location: FileLocation | undefined, optional: boolean) => Promise<Uint8Array | undefined>
+  ): Promise<{ bytes: Omit<TrustCollectionBytes, 'delegations'>; locations: ReadonlyMap<string, FileLocation> }> {
     const empty: Uint8Array = new Uint8Array(0);
+    const required = async (role: string, location: FileLocation | undefined): Promise<Uint8Array> => (await fetch(role, location, false)) ?? empty;
     const snapshotLocation = locateSnapshot(timestamp);
     if (snapshotLocation === undefined) {
       // Malformed timestamp: fetch root so that verification can say precisely what is wrong.
-      const root = await this.#fetchByName(gun, 'root', undefined, signal);
-      return { kind: 'fetched', timestamp, bytes: { root, timestamp, snapshot: empty, targets: empty, delegations: new Map() } };
+      return { bytes: { root: await required('root', undefined), timestamp, snapshot: empty, targets: empty }, locations: new Map() };
     }
-    const snapshot = cached?.('snapshot', snapshotLocation.sha256) ?? (await this.#fetchByName(gun, 'snapshot', snapshotLocation, signal));
+    const snapshot = await required('snapshot', snapshotLocation);
     const roles = locateRoles(snapshot);
     if (roles === undefined) {
-      const root = await this.#fetchByName(gun, 'root', undefined, signal);
-      return { kind: 'fetched', timestamp, bytes: { root, timestamp, snapshot, targets: empty, delegations: new Map() } };
+      return { bytes: { root: await required('root', undefined), timestamp, snapshot, targets: empty }, locations: new Map() };
     }
     // Names come from a snapshot not yet verified: only the delegation grammar
-    // may become a URL path (a hostile `targets/../../admin?x` must not). A
-    // listed name outside it is never fetched, and no verified parent can
-    // delegate to it (parseTargets refuses such names).
-    const delegationNames = [...roles.keys()].filter(isDelegationName);
-    if (delegationNames.length > this.#limits.delegations) {
-      throw new FetchError(
-        'TOO_LARGE',
-        `trust data of ${gun}: snapshot lists ${delegationNames.length} delegations, more than the limit of ${this.#limits.delegations}`
-      );
-    }
-    const wanted = ['root', 'targets', ...delegationNames];
-    const files = await mapLimit(wanted, this.#concurrency, async (role) => {
-      const location = roles.get(role);
-      const known = location === undefined ? undefined : cached?.(role, location.sha256);
-      if (known !== undefined) {
-        return [role, known] as const;
-      }
-      const optional = role.startsWith('targets/');
-      const bytes = await this.#fetchByName(gun, role, location, signal, optional);
-      return [role, bytes] as const;
-    });
-    const delegations = new Map<string, Uint8Array>();
-    let root: Uint8Array = empty;
-    let targets: Uint8Array = empty;
-    for (const [role, bytes] of files) {
-      if (role === 'root') {
-        root = bytes ?? empty;
-      } else if (role === 'targets') {
-        targets = bytes ?? empty;
-      } else if (bytes !== undefined) {
-        delegations.set(role, bytes);
-      }
-    }
-    return { kind: 'fetched', timestamp, bytes: { root, timestamp, snapshot, targets, delegations } };
+    // may become a URL path (a hostile `targets/../../admin?x` must not), and
+    // only names a verified parent declares are ever fetched (see `collect`).
+    const locations = new Map([...roles].filter(([role]) => isDelegationName(role)));
+    const [root, targets] = await Promise.all([required('root', roles.get('root')), required('targets', roles.get('targets'))]);
+    return { bytes: { root, timestamp, snapshot, targets }, locations };
   }
 
   /**
@@ -239,6 +329,17 @@ export class NotaryFetcher {
     }
     throw statusError(what, url, response);
   }
+}
+
+/**
+ * A copy in shared memory: verification workers then read the bytes where
+ * they are, instead of receiving a copy of their own in every message (the
+ * collection is verified again as delegations arrive).
+ */
+function shareable(bytes: Uint8Array): Uint8Array {
+  const view = new Uint8Array(new SharedArrayBuffer(bytes.length));
+  view.set(bytes);
+  return view;
 }
 
 function statusError(what: string, url: URL, response: HttpResponse): FetchError {

@@ -1,7 +1,8 @@
 /** What the scan needs from each source; the real clients satisfy these. */
 import type { ManifestDescriptor } from '../registry/registry-client.js';
 import type { ComponentPage, NexusRepository } from '../nexus/schema.js';
-import type { CachedFiles, FetchedCollection } from '../notary/notary-fetcher.js';
+import type { TrustCollectionBytes } from '../notary/core/verify-collection.js';
+import type { CollectedCollection, CollectOptions, VerificationRound } from '../notary/notary-fetcher.js';
 
 export interface RepositorySource {
   readonly requests: number;
@@ -15,7 +16,13 @@ export interface TrustSource {
   readonly requests: number;
   /** The current timestamp.json; undefined when the server has no trust data for the GUN (404). */
   fetchTimestamp(gun: string, signal?: AbortSignal): Promise<Uint8Array | undefined>;
-  fetchRest(gun: string, timestamp: Uint8Array, signal?: AbortSignal, cached?: CachedFiles): Promise<FetchedCollection>;
+  /** Everything the timestamp leads to, parents first, verified as it grows (NotaryFetcher.collect). */
+  collect<T extends VerificationRound>(
+    gun: string,
+    timestamp: Uint8Array,
+    verify: (bytes: TrustCollectionBytes) => Promise<T>,
+    options?: CollectOptions
+  ): Promise<CollectedCollection<T>>;
   fetchRootVersions(gun: string, from: number, to: number, signal?: AbortSignal): Promise<Uint8Array[]>;
 }
 

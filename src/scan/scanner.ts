@@ -13,6 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 
+import { ByteBudget } from '../lib/byte-budget.js';
 import type { Clock } from '../lib/clock.js';
 import { describeError, FetchError, type FetchErrorCode } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
@@ -61,6 +62,11 @@ export interface ScanOptions {
   readonly evaluateAt?: Date | undefined;
   /** Trust collections fetched at once. */
   readonly concurrency?: number;
+  /**
+   * Bytes of trust data the scan may hold at once, fetched and not yet written
+   * (default 512 MiB): a collection that does not fit is that GUN's `error`.
+   */
+  readonly inFlightBytes?: number;
   readonly signal?: AbortSignal | undefined;
   /** Changed verdicts per database transaction. */
   readonly batchSize?: number;
@@ -113,6 +119,11 @@ interface GunOutcome {
 
 const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
+/** Trust data a scan may hold at once (fetched, not yet written). */
+const DEFAULT_IN_FLIGHT_BYTES = 512 * 1024 * 1024;
+/** Written out early once verified files pending a write hold this much. */
+const FLUSH_HELD_BYTES = 64 * 1024 * 1024;
+
 function trustRolesOf(gun: string, roles: readonly SummaryRole[]): TrustRoleRecord[] {
   return roles.map((role) => ({ gun, role: role.role, version: role.version, expires: role.expires }));
 }
@@ -152,14 +163,22 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
     trustRoles: [] as { gun: string; roles: TrustRoleRecord[] }[],
     gunStates: [] as GunStateUpdate[],
     clearedGuns: [] as string[],
+    /** Give the written collections' bytes back to the budget. */
+    releases: [] as (() => void)[],
+    heldBytes: 0,
   };
+  const inFlight = new ByteBudget(options.inFlightBytes ?? DEFAULT_IN_FLIGHT_BYTES);
   const flush = (): void => {
     const p = pending;
     if (p.verdicts.length + p.trust.length + p.trustRoles.length + p.gunStates.length + p.clearedGuns.length === 0) {
       return;
     }
-    pending = { verdicts: [], trust: [], trustRoles: [], gunStates: [], clearedGuns: [] };
-    store.writeBatch(scanId, clock.now().toISOString(), p);
+    pending = { verdicts: [], trust: [], trustRoles: [], gunStates: [], clearedGuns: [], releases: [], heldBytes: 0 };
+    try {
+      store.writeBatch(scanId, clock.now().toISOString(), p);
+    } finally {
+      p.releases.forEach((release) => release());
+    }
     counters.written += p.verdicts.length;
   };
 
@@ -224,12 +243,12 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
         counters.unchanged++;
         trustSummary = known.summary;
       } else {
-        const fetched = await notary.fetchRest(gun, timestamp, signal, (role, sha256) => store.roleFile(gun, role, sha256));
-        if (fetched.kind === 'absent') {
-          pending.clearedGuns.push(gun);
-          return { evidence: { kind: 'absent' } };
-        }
-        const verification = await verify(gun, fetched.bytes);
+        const fetched = await notary.collect(gun, timestamp, (bytes) => verify(gun, bytes), {
+          signal,
+          cached: (role, sha256) => store.roleFile(gun, role, sha256),
+          budget: inFlight,
+        });
+        const verification = fetched.outcome;
         trustSummary = verification.summary;
         for (const warning of trustSummary.warnings) {
           log.warn({ gun, warning }, 'Trust data verified with a warning');
@@ -241,6 +260,9 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
           ...fetched.bytes.delegations,
         ]);
         pending.gunStates.push({ gun, timestampSha256, summary: trustSummary, files: verification.roles === undefined ? undefined : files });
+        // The bytes stay in the scan's budget until they are written.
+        pending.releases.push(fetched.release);
+        pending.heldBytes += [...files.values(), fetched.bytes.root].reduce((sum, bytes) => sum + bytes.length, 0);
         pending.trustRoles.push({ gun, roles: trustRolesOf(gun, trustSummary.roles) });
         if (verification.roles !== undefined) {
           pending.trust.push({ gun, roles: verification.roles, root: fetched.bytes.root });
@@ -250,6 +272,9 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
       }
       if (listAll) {
         trustRoles.push(...trustRolesOf(gun, trustSummary.roles));
+      }
+      if (pending.heldBytes > FLUSH_HELD_BYTES) {
+        flush();
       }
       return { evidence: { kind: 'checked', summary: trustSummary } };
     } catch (thrown) {

@@ -16,6 +16,8 @@ export interface VerificationOutcome {
   /** Verified roles (for rollback floors), or undefined when verification failed. */
   readonly roles: readonly RoleRecord[] | undefined;
   readonly failure: TrustFailure | undefined;
+  /** Delegations a verified parent names that the bytes lacked: fetch them and verify again. */
+  readonly unserved: readonly string[];
 }
 
 export interface CollectionVerifier {
@@ -27,10 +29,10 @@ export function verifyToOutcome(gun: string, bytes: TrustCollectionBytes, histor
   const verification = verifyCollection(gun, bytes, history, now);
   const summary = summarize(verification);
   if (verification.ok) {
-    return { summary, roles: verification.value.roles, failure: undefined };
+    return { summary, roles: verification.value.roles, failure: undefined, unserved: verification.value.unserved };
   }
   const { code, role, detail } = verification.error;
-  return { summary, roles: undefined, failure: { code, role, detail } };
+  return { summary, roles: undefined, failure: { code, role, detail }, unserved: [] };
 }
 
 /** Verifies in the calling thread. */

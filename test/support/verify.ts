@@ -7,7 +7,11 @@ import type { Credentials } from '../../src/lib/challenge-auth.js';
 import { checkedEvidence, type TrustEvidence } from '../../src/notary/core/assess.js';
 import { NO_HISTORY, verifyCollection, type CollectionFailure, type TrustHistory, type VerifiedCollection } from '../../src/notary/core/verify-collection.js';
 import type { Result } from '../../src/lib/result.js';
-import { NotaryFetcher, type FetchedCollection, type MetadataLimits } from '../../src/notary/notary-fetcher.js';
+import { NotaryFetcher, type MetadataLimits } from '../../src/notary/notary-fetcher.js';
+import type { TrustCollectionBytes } from '../../src/notary/core/verify-collection.js';
+
+/** What the fetcher brought, as the tests look at it. */
+export type FetchedCollection = { readonly kind: 'absent' } | { readonly kind: 'fetched'; readonly bytes: TrustCollectionBytes };
 
 export interface VerifyOptions {
   readonly history?: TrustHistory;
@@ -35,20 +39,26 @@ export async function fetchAndVerify(url: string, gun: string, options: VerifyOp
       credentials: options.credentials,
       ...(options.limits === undefined ? {} : { limits: options.limits }),
     });
-    let fetched: FetchedCollection;
+    const history = options.history ?? NO_HISTORY;
+    const now = options.now ?? new Date();
     try {
-      fetched = await fetcher.fetchCollection(gun);
+      // The library path inspect and scan take: parents first, verified as it grows.
+      const collected = await fetcher.collectCollection(gun, async (bytes) => {
+        const verification = verifyCollection(gun, bytes, history, now);
+        return { verification, unserved: verification.ok ? verification.value.unserved : [] };
+      });
+      if (collected.kind === 'absent') {
+        return { evidence: { kind: 'absent' }, verification: undefined, fetched: collected, error: undefined };
+      }
+      collected.release();
+      const { verification } = collected.outcome;
+      return { evidence: checkedEvidence(verification), verification, fetched: { kind: 'fetched', bytes: collected.bytes }, error: undefined };
     } catch (error) {
       if (error instanceof FetchError) {
         return { evidence: { kind: 'unavailable', detail: error.message }, verification: undefined, fetched: undefined, error };
       }
       throw error;
     }
-    if (fetched.kind === 'absent') {
-      return { evidence: { kind: 'absent' }, verification: undefined, fetched, error: undefined };
-    }
-    const verification = verifyCollection(gun, fetched.bytes, options.history ?? NO_HISTORY, options.now ?? new Date());
-    return { evidence: checkedEvidence(verification), verification, fetched, error: undefined };
   } finally {
     await dispatcher.close();
   }

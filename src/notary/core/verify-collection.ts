@@ -82,6 +82,13 @@ export interface VerifiedCollection {
   readonly delegations: ReadonlyMap<string, DelegationState>;
   /** Things that do not fail verification but an operator should hear of (a root certificate lapsing early). */
   readonly warnings: readonly string[];
+  /**
+   * Delegations that a verified parent names and the snapshot lists, but whose
+   * bytes were not given (each is also `invalid`, MISSING_METADATA, so the
+   * verdicts fail closed). A caller that fetches parents first (as the Notary
+   * client walks them) fetches these and verifies again; nothing else is needed.
+   */
+  readonly unserved: readonly string[];
 }
 
 /** A failed collection still reports the roles that verified before the failure. */
@@ -181,13 +188,14 @@ export function verifyCollection(
   }
   records.push(record('targets', targets, bytes.targets));
 
-  const delegations = walkDelegations(targets, snapshot, bytes, history);
+  const unserved: string[] = [];
+  const delegations = walkDelegations(targets, snapshot, bytes, history, unserved);
   for (const state of delegations.values()) {
     if (state.state === 'verified') {
       records.push(state.record);
     }
   }
-  return ok({ gun, roles: records, targets: targets.targets, delegations, warnings });
+  return ok({ gun, roles: records, targets: targets.targets, delegations, warnings, unserved });
 }
 
 interface Problem {
@@ -406,7 +414,8 @@ function walkDelegations(
   targets: Targets,
   snapshot: Snapshot,
   bytes: TrustCollectionBytes,
-  history: TrustHistory
+  history: TrustHistory,
+  unserved: string[]
 ): Map<string, DelegationState> {
   interface Pending {
     readonly role: DelegatedRole;
@@ -440,6 +449,7 @@ function walkDelegations(
     const roleBytes = bytes.delegations.get(role.name);
     if (roleBytes === undefined) {
       invalid('MISSING_METADATA', `snapshot lists ${role.name} but it was not served`);
+      unserved.push(role.name);
       continue;
     }
     const problem = metaProblem(roleBytes, meta, role.name, 'snapshot');
