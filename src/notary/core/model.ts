@@ -77,7 +77,10 @@ const MAX_DELEGATIONS = 256;
 const MAX_PATHS = 1024;
 
 /** The digest length of each hash algorithm we check (notary CheckValidHashStructures). */
-const HASH_LENGTHS: Readonly<Record<string, number>> = { sha256: 32, sha512: 64 };
+const HASH_LENGTHS: ReadonlyMap<string, number> = new Map([
+  ['sha256', 32],
+  ['sha512', 64],
+]);
 
 class Malformed extends Error {}
 
@@ -164,7 +167,9 @@ export function parseFileMeta(value: JsonValue, where: string): FileMeta {
   const length = integerField(value, 'length', where, 0);
   const hashes = new Map<string, Uint8Array>();
   for (const [algorithm, encoded] of entriesOf(objectField(value, 'hashes', where))) {
-    const expected = HASH_LENGTHS[algorithm];
+    // A Map, not an object: an algorithm named `constructor` or `__proto__` is
+    // just unknown (and ignored, as notary CheckHashes does), not malformed.
+    const expected = HASH_LENGTHS.get(algorithm);
     if (expected === undefined) {
       continue; // unknown algorithms are ignored, as in notary CheckHashes
     }

@@ -250,7 +250,7 @@ function loadRoot(gun: string, bytes: Uint8Array, now: Date): Result<LoadedRoot,
     if (threshold.error.code === 'THRESHOLD_NOT_MET' && certificateProblems.length > 0) {
       return err({ code: 'ROOT_CERTIFICATE_INVALID', detail: certificateProblems.join('; ') });
     }
-    return err({ code: threshold.error.code, detail: `root: ${threshold.error.detail}` });
+    return err(threshold.error);
   }
   const certificateExpiry = thresholdExpiry(threshold.value, roleKeys.threshold);
   const warnings = [...validKeys.values()]

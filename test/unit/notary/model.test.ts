@@ -205,7 +205,8 @@ describe('root', () => {
 
 describe('file meta (hashes and length)', () => {
   it('reads sha256 and sha512 and ignores other algorithms, as notary CheckHashes does', () => {
-    const meta = parseFileMeta({ length: 7, hashes: { sha256: SHA256, sha512: SHA512, md5: 'not even base64!', blake3: 42 } }, 'here');
+    const hashes = JSON.parse(`{"sha256":"${SHA256}","sha512":"${SHA512}","md5":"not even base64!","blake3":42,"constructor":"x","toString":1,"__proto__":"y"}`) as Record<string, string>;
+    const meta = parseFileMeta({ length: 7, hashes }, 'here');
     assert.equal(meta.length, 7);
     assert.deepEqual([...meta.hashes.keys()], ['sha256', 'sha512']);
     assert.deepEqual(meta.hashes.get('sha512'), Buffer.from(SHA512, 'base64'));
