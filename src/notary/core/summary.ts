@@ -33,7 +33,7 @@ export interface HonouredEntry {
  * under another revision is not reused for an unchanged timestamp, so an
  * upgrade re-verifies every collection with the new rules.
  */
-export const SUMMARY_REVISION = 3;
+export const SUMMARY_REVISION = 4;
 
 export interface TrustSummary {
   /** SUMMARY_REVISION of the core that made it (absent before revision 2). */
