@@ -178,7 +178,7 @@ function delegationSpec(random: Random, index: number, name: string, tagNames: r
     ...roleKeys(random, ['ecdsa', 'ed25519', 'rsa'], 3),
     paths,
     tags: tags(random, index, name, random.int(0, 4), tagNames),
-    published: random.chance(0.92),
+    published: random.chance(0.95),
   };
 }
 
@@ -243,9 +243,10 @@ export function generateCaseSpec(seed: number, index: number): CaseSpec {
     snapshot: roleKeys(random, ['ecdsa', 'ed25519', 'rsa'], 2),
     timestamp: roleKeys(random, ['ed25519', 'ecdsa'], 2),
   };
-  const targetTags = tags(random, index, 'targets', random.weighted([[1, 0], [6, random.int(1, 4)], [1, 8]] as const));
+  const targetTags = tags(random, index, 'targets', random.weighted([[1, 0], [12, random.int(1, 4)], [2, 8]] as const));
   const spec: CaseSpec = { seed, index, root, roles, tags: targetTags, delegations: delegationTree(random, index, targetTags), mutations: [] };
-  const mutationCount = random.weighted([[2, 0], [5, 1], [3, 2], [1, 3]] as const);
+  // A third of the cases unmutated or lightly mutated keeps both sides honouring tags often enough to compare them.
+  const mutationCount = random.weighted([[4, 0], [5, 1], [2, 2], [1, 3]] as const);
   for (let i = 0; i < mutationCount; i++) {
     const mutation = pickMutation(random.fork(i), spec);
     if (mutation !== undefined) {

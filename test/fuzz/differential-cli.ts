@@ -100,7 +100,13 @@ async function main(): Promise<number> {
     `agree-accept ${c['agree-accept']}  agree-refuse ${c['agree-refuse']}  stricter ${c.stricter}  ` +
       `disagreement ${c.disagreement}  unexplained ${c.unexplained}  crash ${c.crash}  (both honour tags: ${report.bothHonouring})`
   );
-  console.log('stricter by rule:');
+  console.log('\nverdicts by mutation (a case counts once per mutation kind it carries):');
+  const columns = ['agree-accept', 'agree-refuse', 'stricter', 'disagreement', 'unexplained', 'crash'] as const;
+  console.log(`  ${'mutation'.padEnd(28)}${columns.map((column) => column.padStart(13)).join('')}`);
+  for (const [kind, row] of Object.entries(report.byMutation).sort(([a], [b]) => a.localeCompare(b))) {
+    console.log(`  ${kind.padEnd(28)}${columns.map((column) => String(row[column] ?? 0).padStart(13)).join('')}`);
+  }
+  console.log('\nstricter by rule:');
   for (const rule of STRICTER_RULES) {
     console.log(`  ${String(report.ruleCounts[rule.id] ?? 0).padStart(6)}  ${rule.id}`);
   }

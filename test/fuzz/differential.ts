@@ -51,6 +51,8 @@ export interface DifferentialReport {
   readonly ruleCounts: Readonly<Record<string, number>>;
   /** Cases where both sides honour at least one tag. */
   readonly bothHonouring: number;
+  /** Mutation kind → verdict → cases that carried that mutation. */
+  readonly byMutation: Readonly<Record<string, Partial<Record<CaseVerdict, number>>>>;
   /** Disagreements, unexplained cases and crashes. */
   readonly failures: readonly CaseOutcome[];
   /** Every outcome, when fewer than 50 cases ran (for --case). */
@@ -142,6 +144,7 @@ export async function runDifferential(options: DifferentialOptions): Promise<Dif
     const failures: CaseOutcome[] = [];
     const outcomes: CaseOutcome[] = [];
     let bothHonouring = 0;
+    const byMutation: Record<string, Partial<Record<CaseVerdict, number>>> = {};
     let next = 0;
     let done = 0;
     const runStarted = Date.now();
@@ -161,6 +164,10 @@ export async function runDifferential(options: DifferentialOptions): Promise<Dif
         }
         const outcome = await judgeServed(context, spec, gun, built.files);
         counts[outcome.verdict]++;
+        for (const kind of new Set(spec.mutations.length === 0 ? ['(none)'] : spec.mutations.map((m) => m.kind))) {
+          const row = (byMutation[kind] ??= {});
+          row[outcome.verdict] = (row[outcome.verdict] ?? 0) + 1;
+        }
         for (const id of outcome.ruleIds) {
           ruleCounts[id] = (ruleCounts[id] ?? 0) + 1;
         }
@@ -206,6 +213,7 @@ export async function runDifferential(options: DifferentialOptions): Promise<Dif
       counts,
       ruleCounts,
       bothHonouring,
+      byMutation,
       failures,
       outcomes,
     };

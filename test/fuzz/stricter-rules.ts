@@ -41,7 +41,7 @@ export function blamedRoles(line: string): string[] {
   return expired === null ? [] : (expired[1] as string).split(', ');
 }
 
-/** The client skipped `role` and said so (with -v: "Error getting <role>: …", notary client/tufclient.go downloadTargets). */
+/** The client skipped `role` and said so (with -v: "Error getting <role>: …", notary:client/tufclient.go downloadTargets). */
 function clientSkipped(client: ClientVerdict, role: string): boolean {
   return client.stderr.includes(`Error getting ${role}: `);
 }
@@ -82,7 +82,7 @@ export const STRICTER_RULES: readonly StricterRule[] = [
     trigger: 'targets/releases (or a delegation under it) fails verification or expires, and the client skips it ("Error getting targets/releases…": its signatures fail or it expired)',
     when: (context) => skippedDelegations(context, underReleases),
     reason:
-      'An invalid or expired targets/releases fails closed. The notary client skips a delegation whose signatures or expiry fail (client/tufclient.go downloadTargets) and docker then takes the same tag from targets: a silent downgrade (Connaisseur #2151).',
+      'An invalid or expired targets/releases fails closed. The notary client skips a delegation whose signatures or expiry fail (notary:client/tufclient.go downloadTargets) and docker then takes the same tag from targets: a silent downgrade (Connaisseur #2151).',
   },
   {
     id: 'delegation-fails-closed',
@@ -127,7 +127,7 @@ export const STRICTER_RULES: readonly StricterRule[] = [
     trigger: 'a snapshot or timestamp meta length larger than the file, or any other length for root',
     when: ({ spec }) => mutated(spec, (m) => m.kind === 'meta-length' && (m.delta > 0 || m.role === 'root')),
     reason:
-      'A file must be exactly as long as its parent says. notary reads up to the listed length and checks only the hashes (storage/httpstore.go GetSized, data.CheckHashes), so a larger listed length passes there; root it fetches before it knows the length, and never compares it.',
+      'A file must be exactly as long as its parent says. notary reads up to the listed length and checks only the hashes (notary:storage/httpstore.go GetSized, notary:tuf/data/types.go CheckHashes), so a larger listed length passes there; root it fetches before it knows the length, and never compares it.',
   },
   {
     id: 'sha256-required',
@@ -178,10 +178,10 @@ export const STRICTER_RULES: readonly StricterRule[] = [
   {
     id: 'root-keys-under-own-id',
     verdict: /^invalid (THRESHOLD_NOT_MET|KEY_ID_MISMATCH|ROOT_CERTIFICATE_INVALID):/,
-    trigger: 'a root certificate listed under a key id that is not its own, its signature carrying its own id',
-    when: ({ spec }) => mutated(spec, (m) => m.kind === 'key-under-foreign-id' && m.role === 'root' && m.signatureKeyId === 'own'),
+    trigger: 'a root certificate listed under a key id that is not its own (its signature naming either id)',
+    when: ({ spec }) => mutated(spec, (m) => m.kind === 'key-under-foreign-id' && m.role === 'root'),
     reason:
-      'A key must be listed under its own key id. For root, notary recomputes the certificates\' key ids (trustpinning/certs.go parseAllCerts) and accepts a signature by the recomputed id although root lists the key under another one.',
+      "A key must be listed under its own key id, and a signature naming a listed key whose id differs fails the role (notary's ErrInvalidKeyID for the other roles). For root, notary recomputes the certificates' key ids (notary:trustpinning/certs.go parseAllCerts) and never sees the listed id: it ignores a signature naming the listed id, and accepts one naming the recomputed id.",
   },
 ];
 
