@@ -51,7 +51,8 @@ async function main(): Promise<number> {
   }
   if (values.replay !== undefined) {
     const outcome = await replayReproducer(values.replay);
-    console.log(describeOutcome(outcome, Number.NaN).replace(/\n {2}rebuild:.*$/m, ''));
+    console.log(`replayed the bytes written for case ${outcome.index} of seed ${outcome.seed}\n`);
+    console.log(describeOutcome(outcome, outcome.seed));
     return FAILING_VERDICTS.has(outcome.verdict) ? 1 : 0;
   }
   let seed: number;
@@ -75,7 +76,15 @@ async function main(): Promise<number> {
   console.log(`differential fuzzing against the notary client: seed ${seed}, ${what}`);
   console.log(`one case again: ${reproduceCommand(seed, only?.[0] ?? first)}`);
 
+  // Ctrl-C: finish the cases in flight, clean up, report; a second Ctrl-C exits at once.
+  const stop = new AbortController();
+  process.once('SIGINT', () => {
+    console.log('\nstopping after the cases in flight (Ctrl-C again to exit now)');
+    stop.abort();
+    process.once('SIGINT', () => process.exit(130));
+  });
   const report = await runDifferential({
+    signal: stop.signal,
     seed,
     cases,
     first,

@@ -30,6 +30,8 @@ export interface DifferentialOptions {
   /** Also write every case, not only failing ones (for --case). */
   readonly writeAll?: boolean;
   readonly log?: (line: string) => void;
+  /** Stops taking new cases; the cases in flight finish and everything is cleaned up. */
+  readonly signal?: AbortSignal;
 }
 
 export interface CaseOutcome extends Judgement {
@@ -151,8 +153,9 @@ export async function runDifferential(options: DifferentialOptions): Promise<Dif
     let lastProgress = runStarted;
 
     let stopping = false;
+    const aborted = (): boolean => options.signal?.aborted === true;
     const worker = async (gun: string): Promise<void> => {
-      for (let position = next++; position < indexes.length && !stopping; position = next++) {
+      for (let position = next++; position < indexes.length && !stopping && !aborted(); position = next++) {
         const index = indexes[position] as number;
         const spec = generateCaseSpec(options.seed, index);
         let built;
@@ -163,6 +166,10 @@ export async function runDifferential(options: DifferentialOptions): Promise<Dif
           throw new Error(`building case ${index} failed (a fuzzer bug; ${reproduceCommand(options.seed, index)}): ${(error as Error).stack ?? String(error)}`);
         }
         const outcome = await judgeServed(context, spec, gun, built.files);
+        if (aborted()) {
+          // A terminal's Ctrl-C also reaches the notary processes: a case judged meanwhile proves nothing.
+          break;
+        }
         counts[outcome.verdict]++;
         for (const kind of new Set(spec.mutations.length === 0 ? ['(none)'] : spec.mutations.map((m) => m.kind))) {
           const row = (byMutation[kind] ??= {});
@@ -225,8 +232,8 @@ export async function runDifferential(options: DifferentialOptions): Promise<Dif
 }
 
 /** Serves a written reproducer again and asks both sides (exact bytes; certificates and expiry as written). */
-export async function replayReproducer(caseDir: string): Promise<CaseOutcome> {
-  const recorded = JSON.parse(await readFile(join(caseDir, 'case.json'), 'utf8')) as { gun: string; spec: CaseSpec };
+export async function replayReproducer(caseDir: string): Promise<CaseOutcome & { readonly seed: number }> {
+  const recorded = JSON.parse(await readFile(join(caseDir, 'case.json'), 'utf8')) as { seed: number; gun: string; spec: CaseSpec };
   const files = new Map<string, Uint8Array>();
   const tufDir = join(caseDir, 'tuf');
   for (const entry of await readdir(tufDir, { recursive: true, withFileTypes: true })) {
@@ -240,7 +247,7 @@ export async function replayReproducer(caseDir: string): Promise<CaseOutcome> {
   const verifier = new OurVerifier();
   try {
     const outcome = await judgeServed({ server, verifier, workDir: temp.path }, recorded.spec, recorded.gun, files);
-    return { ...outcome, reproducer: caseDir };
+    return { ...outcome, reproducer: caseDir, seed: recorded.seed };
   } finally {
     await server.stop();
     await verifier.close();
