@@ -8,7 +8,7 @@
  * by the openssl command. test/integration/trust-factory.test.ts proves its
  * output against the real `notary` client.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign as nodeSign } from 'node:crypto';
+import { createECDH, createHash, createPrivateKey, createPublicKey, randomBytes, sign as nodeSign } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 
 import * as ed from '@noble/ed25519';
@@ -87,14 +87,21 @@ export async function ed25519Key(): Promise<SigningKey> {
   };
 }
 
+/** PKCS#8 wrapping of a 32-byte Ed25519 seed (RFC 8410 7). */
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
 /**
  * An Ed25519 key signed with node:crypto: the same wire format as
  * ed25519Key(), ~20x faster to sign with. For generating large benchmark
  * registries; tests use the independent @noble/ed25519 signer above.
  */
 export function fastEd25519Key(): SigningKey {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  const publicB64 = Buffer.from(publicKey.export({ format: 'jwk' }).x as string, 'base64url').toString('base64');
+  // From a random seed, not generateKeyPairSync: on Node 20 a KeyGenJob freed
+  // by a GC that runs inside a key export deadlocks the process (seen here as
+  // a bench that hung at 6,000 images; gdb: ~KeyGenJob waiting on a mutex
+  // under ExportJWKEdKey). Importing keys creates no KeyGenJob.
+  const privateKey = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, randomBytes(32)]), format: 'der', type: 'pkcs8' });
+  const publicB64 = createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).subarray(-32).toString('base64');
   return {
     keytype: 'ed25519',
     publicB64,
@@ -105,8 +112,15 @@ export function fastEd25519Key(): SigningKey {
 
 /** A plain P-256 key ('ecdsa', SPKI), signing raw r||s as Notary does. */
 export function ecdsaKey(): SigningKey {
-  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const publicB64 = publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
+  // ECDH makes the key pair without a KeyGenJob (see fastEd25519Key).
+  const ecdh = createECDH('prime256v1');
+  const point = ecdh.generateKeys();
+  const privateKey = createPrivateKey({
+    // getPrivateKey drops leading zero bytes; JWK wants all 32.
+    key: { kty: 'EC', crv: 'P-256', d: Buffer.from(ecdh.getPrivateKey('hex').padStart(64, '0'), 'hex').toString('base64url'), x: point.subarray(1, 33).toString('base64url'), y: point.subarray(33).toString('base64url') },
+    format: 'jwk',
+  });
+  const publicB64 = createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).toString('base64');
   return {
     keytype: 'ecdsa',
     publicB64,
