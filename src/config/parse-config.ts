@@ -4,7 +4,7 @@
  * secret-file reader are passed in (only main.ts touches process.env and fs).
  */
 import { validate as validateCron } from 'node-cron';
-import { parseDocument } from 'yaml';
+import { isAlias, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 
 import { err, ok, type Result } from '../lib/result.js';
 import {
@@ -56,11 +56,17 @@ export function parseConfig(text: string, inputs: ConfigInputs): Result<Config, 
   };
 
   const document = parseDocument(text, { uniqueKeys: true });
-  if (document.errors.length > 0) {
-    const first = document.errors[0];
-    return err([{ key: '(file)', message: `not valid YAML: ${first?.message.split('\n')[0] ?? 'parse error'}` }]);
+  const first = document.errors[0];
+  if (first !== undefined) {
+    return err([{ key: '(file)', message: yamlErrorMessage(text, first) }]);
   }
-  const raw: unknown = document.toJS() ?? {};
+  let raw: unknown;
+  try {
+    raw = document.toJS() ?? {};
+  } catch (error) {
+    // An alias whose anchor is not set (`schedule: *foo`) parses but cannot be resolved.
+    return err([{ key: '(file)', message: yamlErrorMessage(text, error as Error, unresolvedAliasOffset(document)) }]);
+  }
   if (!isTree(raw)) {
     return err([{ key: '(file)', message: 'must be a YAML mapping of keys' }]);
   }
@@ -337,4 +343,89 @@ function parseListen(value: unknown, issue: (key: string, message: string) => un
     return issue('listen', 'must be host:port, e.g. 0.0.0.0:9817 or [::]:9817');
   }
   return { host: match[1] ?? (match[2] === '' ? '0.0.0.0' : (match[2] as string)), port };
+}
+
+/**
+ * "not valid YAML at line L, column C: <what>", then the line with a caret under
+ * the column, then a hint when the mistake is a known one. The yaml library's
+ * own message ends in a frame of its own (lines before, a caret); it is rebuilt
+ * here compactly, with an inline password's value hidden.
+ */
+function yamlErrorMessage(text: string, error: YAMLError | Error, offset?: number): string {
+  const what = (error.message.split('\n')[0] ?? 'parse error').replace(/ at line \d+, column \d+:?$/, '');
+  const position = 'linePos' in error && error.linePos !== undefined ? error.linePos[0] : offset === undefined ? undefined : linePosOf(text, offset);
+  const lines = [position === undefined ? `not valid YAML: ${what}` : `not valid YAML at line ${position.line}, column ${position.col}: ${what}`];
+  if (position !== undefined) {
+    lines.push(...codeFrame(text, position.line, position.col));
+  }
+  const cron = unquotedCron(text);
+  if (cron !== undefined) {
+    lines.push(`    quote the cron expression: schedule: ${JSON.stringify(cron)}`);
+  }
+  return lines.join('\n');
+}
+
+/** 1-based line and column of a character offset, as the yaml library counts them. */
+function linePosOf(text: string, offset: number): { line: number; col: number } {
+  const before = text.slice(0, offset).split('\n');
+  return { line: before.length, col: (before[before.length - 1]?.length ?? 0) + 1 };
+}
+
+/** The offset of the first alias that names no anchor, if any. */
+function unresolvedAliasOffset(document: Document): number | undefined {
+  let offset: number | undefined;
+  visit(document, {
+    Alias(_key, node) {
+      if (offset === undefined && isAlias(node) && node.resolve(document) === undefined) {
+        offset = node.range?.[0];
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return offset;
+}
+
+const FRAME_WIDTH = 100;
+
+/**
+ * The source line (numbered) and a caret under the column; with the line before
+ * when the caret is at column 1, where the mistake (an unclosed quote or
+ * bracket, an indent) is usually on the previous line.
+ */
+function codeFrame(text: string, line: number, col: number): string[] {
+  const sourceLines = text.split('\n');
+  const gutterWidth = String(line).length;
+  const show = (number: number): string => {
+    let source = (sourceLines[number - 1] ?? '').replace(/\r$/, '');
+    // A password written inline in the file must not reach the terminal or a log.
+    const secret = /^(\s*(?:-\s+)?["']?password["']?\s*:)\s*\S/.exec(source);
+    if (secret !== null) {
+      source = `${secret[1]} (value hidden)`;
+    }
+    return source;
+  };
+  let source = show(line);
+  let column = Math.min(col, source.length + 1);
+  if (source.length > FRAME_WIDTH) {
+    const start = Math.max(0, Math.min(column - 1 - FRAME_WIDTH / 2, source.length - FRAME_WIDTH));
+    source = `${start > 0 ? '…' : ''}${source.slice(start, start + FRAME_WIDTH)}${start + FRAME_WIDTH < source.length ? '…' : ''}`;
+    column = column - start + (start > 0 ? 1 : 0);
+  }
+  const frame: string[] = [];
+  if (col === 1 && line > 1) {
+    const previous = show(line - 1);
+    frame.push(`    ${String(line - 1).padStart(gutterWidth)} | ${previous.length > FRAME_WIDTH ? `${previous.slice(0, FRAME_WIDTH)}…` : previous}`);
+  }
+  frame.push(`    ${String(line)} | ${source}`, `    ${' '.repeat(gutterWidth)} | ${' '.repeat(Math.max(0, column - 1))}^`);
+  return frame;
+}
+
+/**
+ * The cron expression of a top-level `schedule:` written unquoted starting with
+ * `*`, which YAML reads as an alias (every-15-minutes, for one); undefined otherwise.
+ */
+function unquotedCron(text: string): string | undefined {
+  const match = /^schedule[ \t]*:[ \t]+(\*[^\r\n]*?)(?:[ \t]+#[^\r\n]*)?[ \t]*\r?$/m.exec(text);
+  return match?.[1];
 }

@@ -139,7 +139,10 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
   const reportMode = options.report ?? 'all';
   const listAll = reportMode === 'all';
   const SMALL_REGISTRY = 200;
-  const scanId = store.beginScan(startedAt.toISOString(), evaluatedAt.toISOString());
+  // `--at`: a forecast. It reads what earlier audits left (history, pinned
+  // roots, stored summaries) and writes nothing but its own scan row.
+  const forecast = options.evaluateAt !== undefined;
+  const scanId = store.beginScan(startedAt.toISOString(), evaluatedAt.toISOString(), forecast ? 'forecast' : 'audit');
   const nexusRequestsBefore = nexus.requests;
   const notaryRequestsBefore = notary.requests;
 
@@ -175,7 +178,9 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
     }
     pending = { verdicts: [], trust: [], trustRoles: [], gunStates: [], clearedGuns: [], releases: [], heldBytes: 0 };
     try {
-      store.writeBatch(scanId, clock.now().toISOString(), p);
+      if (!forecast) {
+        store.writeBatch(scanId, clock.now().toISOString(), p);
+      }
     } finally {
       p.releases.forEach((release) => release());
     }
@@ -458,7 +463,9 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
           await Promise.all(judged);
           flush();
           if (signal?.aborted !== true) {
-            store.finishRepository(scanId, clock.now().toISOString(), repository.name, index);
+            if (!forecast) {
+              store.finishRepository(scanId, clock.now().toISOString(), repository.name, index);
+            }
             counters.deleted += index.size;
             fullyListed.push(repository.name);
           }
@@ -470,7 +477,7 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
           nexusFailed = true;
           sourceFailure('nexus', error);
           log.error({ repository: repository.name, code: error.code, error: error.message }, 'Repository could not be listed; its tags were not audited');
-          if (signal?.aborted !== true) {
+          if (signal?.aborted !== true && !forecast) {
             flush();
             store.markRepositoryUnknown(scanId, clock.now().toISOString(), repository.name, index, `FETCH_FAILED: the repository could not be listed: ${error.message}`);
           }

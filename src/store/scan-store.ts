@@ -53,7 +53,11 @@ export interface ScanRecord {
   readonly error: string | null;
   readonly nexusRequests: number;
   readonly notaryRequests: number;
+  /** 'forecast': a scan with `--at`, which changed nothing but its own row. */
+  readonly kind: ScanKind;
 }
+
+export type ScanKind = 'audit' | 'forecast';
 
 /** What a verified collection leaves behind for the next scan. */
 export interface TrustUpdate {
@@ -138,6 +142,7 @@ interface ScanRow {
   error: string | null;
   nexus_requests: number;
   notary_requests: number;
+  kind: ScanKind;
 }
 
 function toStoredTag(row: TagRow): StoredTag {
@@ -173,6 +178,7 @@ function toScanRecord(row: ScanRow): ScanRecord {
     error: row.error,
     nexusRequests: row.nexus_requests,
     notaryRequests: row.notary_requests,
+    kind: row.kind,
   };
 }
 
@@ -192,7 +198,7 @@ export class ScanStore {
     this.#db = db;
     this.#statements = {
       interrupt: db.prepare(`UPDATE scans SET outcome = 'interrupted', finished_at = ? WHERE outcome = 'running'`),
-      beginScan: db.prepare(`INSERT INTO scans (started_at, evaluated_at, outcome) VALUES (?, ?, 'running')`),
+      beginScan: db.prepare(`INSERT INTO scans (started_at, evaluated_at, outcome, kind) VALUES (?, ?, 'running', ?)`),
       finishScan: db.prepare(
         `UPDATE scans SET finished_at = ?, outcome = ?, summary_json = ?, error = ?, nexus_requests = ?, notary_requests = ? WHERE id = ?`
       ),
@@ -243,9 +249,9 @@ export class ScanStore {
       insertTrustRole: db.prepare(`INSERT INTO trust_roles (gun, role, version, expires, scan_id) VALUES (?, ?, ?, ?, ?)`),
       deleteTrustRolesOfGun: db.prepare(`DELETE FROM trust_roles WHERE gun = ?`),
       deleteOrphanTrustRoles: db.prepare(`DELETE FROM trust_roles WHERE gun NOT IN (SELECT gun FROM tags)`),
-      latestCompleteScan: db.prepare(`SELECT * FROM scans WHERE outcome = 'complete' ORDER BY id DESC LIMIT 1`),
+      latestCompleteScan: db.prepare(`SELECT * FROM scans WHERE outcome = 'complete' AND kind = 'audit' ORDER BY id DESC LIMIT 1`),
       latestFinishedScan: db.prepare(
-        `SELECT * FROM scans WHERE outcome IN ('complete', 'partial') ORDER BY id DESC LIMIT 1`
+        `SELECT * FROM scans WHERE outcome IN ('complete', 'partial') AND kind = 'audit' ORDER BY id DESC LIMIT 1`
       ),
       recentScans: db.prepare(`SELECT * FROM scans ORDER BY id DESC LIMIT ?`),
       allTags: db.prepare(`SELECT * FROM tags ORDER BY repository, image, tag`),
@@ -259,8 +265,8 @@ export class ScanStore {
     return this.#statements.interrupt.run(at).changes;
   }
 
-  beginScan(startedAt: string, evaluatedAt: string): number {
-    return Number(this.#statements.beginScan.run(startedAt, evaluatedAt).lastInsertRowid);
+  beginScan(startedAt: string, evaluatedAt: string, kind: ScanKind = 'audit'): number {
+    return Number(this.#statements.beginScan.run(startedAt, evaluatedAt, kind).lastInsertRowid);
   }
 
   /** Rollback floors and the pinned root of one GUN: the input of the verification core. */
@@ -441,13 +447,13 @@ export class ScanStore {
     this.#db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
-  /** The last scan that completed (complete or partial): what metrics and /readyz start from. */
+  /** The last audit that completed (complete or partial; never a forecast): what metrics and /readyz start from. */
   latestFinishedScan(): ScanRecord | undefined {
     const row = this.#statements.latestFinishedScan.get() as ScanRow | undefined;
     return row === undefined ? undefined : toScanRecord(row);
   }
 
-  /** The last scan in which every source answered. */
+  /** The last audit in which every source answered (never a forecast). */
   latestCompleteScan(): ScanRecord | undefined {
     const row = this.#statements.latestCompleteScan.get() as ScanRow | undefined;
     return row === undefined ? undefined : toScanRecord(row);
@@ -487,5 +493,47 @@ export class ScanStore {
 
   tagHistory(repository: string, image: string, tag: string): { event: string; status: string | null; digest: string | null; role: string | null; at: string; scan_id: number }[] {
     return this.#statements.tagHistory.all(repository, image, tag) as { event: string; status: string | null; digest: string | null; role: string | null; at: string; scan_id: number }[];
+  }
+
+  /** How many tags have each status now (statuses with none are absent). The status page. */
+  countTagsByStatus(): Partial<Record<TagStatus, number>> {
+    const counts: Partial<Record<TagStatus, number>> = {};
+    for (const row of this.#db.prepare(`SELECT status, count(*) AS n FROM tags GROUP BY status`).all() as { status: TagStatus; n: number }[]) {
+      counts[row.status] = row.n;
+    }
+    return counts;
+  }
+
+  /**
+   * Latest verdicts with one of `statuses`, in the order of that list (worst
+   * first, for the status page), then the most recent change first, then by
+   * name; paged by offset, so every tag is on exactly one page.
+   */
+  tagsInStatusOrder(query: { readonly statuses: readonly TagStatus[]; readonly limit: number; readonly offset: number }): StoredTag[] {
+    if (query.statuses.length === 0) {
+      return [];
+    }
+    const marks = query.statuses.map(() => '?').join(', ');
+    const rank = query.statuses.map((_, i) => `WHEN ? THEN ${i}`).join(' ');
+    const sql = `SELECT * FROM tags WHERE status IN (${marks}) ORDER BY CASE status ${rank} END, status_since DESC, repository, image, tag LIMIT ? OFFSET ?`;
+    return (this.#db.prepare(sql).all(...query.statuses, ...query.statuses, query.limit, query.offset) as TagRow[]).map(toStoredTag);
+  }
+
+  /**
+   * Roles (per GUN) whose expiry is before `instant` (ISO 8601), or before
+   * `roleInstants[role]` for the roles named there; soonest first: the first
+   * `limit` and how many there are.
+   */
+  trustRolesExpiringBefore(instant: string, limit: number, roleInstants: Readonly<Record<string, string>> = {}): { readonly total: number; readonly roles: TrustRoleRecord[] } {
+    const special = Object.entries(roleInstants);
+    const bound = special.length === 0 ? '?' : `CASE role ${special.map(() => 'WHEN ? THEN ?').join(' ')} ELSE ? END`;
+    const params = [...special.flat(), instant];
+    // Compared as instants, not strings: julianday() reads every ISO 8601 form the roles are stored in.
+    const where = `WHERE julianday(expires) < julianday(${bound})`;
+    const total = (this.#db.prepare(`SELECT count(*) AS n FROM trust_roles ${where}`).get(...params) as { n: number }).n;
+    const roles = this.#db
+      .prepare(`SELECT gun, role, version, expires FROM trust_roles ${where} ORDER BY julianday(expires), gun, role LIMIT ?`)
+      .all(...params, limit) as TrustRoleRecord[];
+    return { total, roles };
   }
 }

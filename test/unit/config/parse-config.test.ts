@@ -117,6 +117,61 @@ extra: 1
     assert.equal(parseConfig('database: a\ndatabase: b\n', inputs()).ok, false);
   });
 
+  it('shows where YAML is broken: position, the line and a caret under the column', () => {
+    const result = parseConfig('nexus:\n  url: http://nexus:8081\n  username: auditor: x\n', inputs());
+
+    assert.ok(!result.ok);
+    assert.equal(result.error.length, 1);
+    const [issue] = result.error;
+    assert.equal(issue?.key, '(file)');
+    const lines = issue?.message.split('\n') ?? [];
+    assert.equal(lines[0], 'not valid YAML at line 3, column 13: Nested mappings are not allowed in compact mappings');
+    assert.doesNotMatch(lines[0] ?? '', /:$/, 'the position is followed by what is wrong');
+    const frame = lines.slice(1).join('\n');
+    assert.match(frame, /^ +3 \| {3}username: auditor: x$/m);
+    const column = Number(/column (\d+)/.exec(lines[0] ?? '')?.[1]);
+    const caret = lines.find((line) => /^ +\| +\^$/.test(line)) ?? '';
+    assert.equal(caret.indexOf('^') - caret.indexOf('|') - 2, column - 1, 'the caret sits under the column');
+  });
+
+  it('starts the frame at the line before when the error is at column 1 (an unclosed bracket)', () => {
+    const result = parseConfig('nexus:\n  url: [x\nschedule: "0 * * * *"\n', inputs());
+
+    assert.ok(!result.ok);
+    const message = result.error[0]?.message ?? '';
+    assert.match(message, /^not valid YAML at line 3, column 1: Flow sequence/);
+    assert.match(message, /\n +2 \|   url: \[x\n +3 \| schedule: "0 \* \* \* \*"\n +\| \^$/);
+  });
+
+  it('says to quote a cron expression written unquoted (YAML reads * as an alias)', () => {
+    for (const [text, cron] of [
+      ['nexus:\n  url: http://nexus:8081\nschedule: */15 * * * *\n', '*/15 * * * *'],
+      ['schedule: * * * * *   # every minute\n', '* * * * *'],
+      ['schedule: */15\n', '*/15'],
+    ] as const) {
+      const result = parseConfig(text, inputs());
+
+      assert.ok(!result.ok, text);
+      assert.equal(result.error.length, 1, text);
+      const message = result.error[0]?.message ?? '';
+      assert.match(message, /^not valid YAML at line \d+, column \d+: /, text);
+      assert.match(message, /\| schedule: \*/, text);
+      assert.ok(message.endsWith(`quote the cron expression: schedule: "${cron}"`), message);
+    }
+    const ok = parseConfig('schedule: "*/15 * * * *"\n', inputs());
+    assert.ok(ok.ok);
+  });
+
+  it('never shows an inline password in the frame of a YAML error', () => {
+    const result = parseConfig('nexus:\n  url: http://nexus:8081\n  password: hunter2: x\n', inputs());
+
+    assert.ok(!result.ok);
+    const message = result.error[0]?.message ?? '';
+    assert.match(message, /line 3/);
+    assert.match(message, /\| {3}password: \(value hidden\)/);
+    assert.doesNotMatch(message, /hunter2/);
+  });
+
   it('quotes a value as the file wrote it, never the secret a variable expanded to', () => {
     const result = parseConfig(
       'notary:\n  url: "${NOTARY_PW}"\nschedule: "${CRON}"\n',

@@ -42,8 +42,8 @@ describe('ScanStore', () => {
   });
 
   it('applies the migrations once and records the schema version', () => {
-    assert.equal(db.pragma('user_version', { simple: true }), 3);
-    assert.equal(applyMigrations(db, MIGRATIONS), 3);
+    assert.equal(db.pragma('user_version', { simple: true }), 4);
+    assert.equal(applyMigrations(db, MIGRATIONS), 4);
   });
 
   it('keeps when a tag first became unsigned, and records re-pushes and deletions in its history', () => {
