@@ -131,12 +131,17 @@ async function main(): Promise<number> {
   return report.failures.length === 0 ? 0 : 1;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    process.exitCode = 2;
-  }
-);
+// `node --test dist/test/` (npm test) also loads every module under a test/ directory
+// (its default pattern **/test/**/*.js), marking it with NODE_TEST_CONTEXT: this
+// file must not start a fuzzing run then; the suite has differential.test.ts.
+if (process.env['NODE_TEST_CONTEXT'] === undefined) {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+      process.exitCode = 2;
+    }
+  );
+}
