@@ -397,7 +397,8 @@ function codeFrame(text: string, line: number, col: number): string[] {
   const sourceLines = text.split('\n');
   const gutterWidth = String(line).length;
   const show = (number: number): string => {
-    let source = (sourceLines[number - 1] ?? '').replace(/\r$/, '');
+    // A tab is shown as one visible character, so the caret stays under its column.
+    let source = (sourceLines[number - 1] ?? '').replace(/\r$/, '').replace(/\t/g, '→');
     // A password written inline in the file must not reach the terminal or a log.
     const secret = /^(\s*(?:-\s+)?["']?password["']?\s*:)\s*\S/.exec(source);
     if (secret !== null) {

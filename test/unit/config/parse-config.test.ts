@@ -143,6 +143,13 @@ extra: 1
     assert.match(message, /\n +2 \|   url: \[x\n +3 \| schedule: "0 \* \* \* \*"\n +\| \^$/);
   });
 
+  it('shows a tab in the frame as a visible character with the caret under it', () => {
+    const result = parseConfig('nexus:\n\turl: http://nexus:8081\n', inputs());
+
+    assert.ok(!result.ok);
+    assert.match(result.error[0]?.message ?? '', /^not valid YAML at line 2, column 1: Tabs are not allowed as indentation\n +1 \| nexus:\n +2 \| →url: http:\/\/nexus:8081\n +\| \^$/);
+  });
+
   it('says to quote a cron expression written unquoted (YAML reads * as an alias)', () => {
     for (const [text, cron] of [
       ['nexus:\n  url: http://nexus:8081\nschedule: */15 * * * *\n', '*/15 * * * *'],
