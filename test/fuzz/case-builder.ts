@@ -113,7 +113,7 @@ function reencode(publicB64: string, encoding: Encoding): string {
 }
 
 /** The RSA key as PEM text (what notary's "pycrypto-pkcs#1 pss" verifier reads), signing under that method. */
-function pycryptoKey(key: SigningKey): SigningKey {
+function asPycryptoKey(key: SigningKey): SigningKey {
   const body = key.publicB64.replace(/.{64}/g, '$&\n').replace(/\n$/, '');
   const publicB64 = Buffer.from(`-----BEGIN PUBLIC KEY-----\n${body}\n-----END PUBLIC KEY-----\n`).toString('base64');
   return {
@@ -260,7 +260,7 @@ export async function buildCase(spec: CaseSpec, gun: string, pool: KeyPool, now:
       case 'pycrypto-pem-key': {
         const key = plan(mutation.role)?.listed[0];
         if (key !== undefined && key.keytype === 'rsa') {
-          plans.set(mutation.role, single(pycryptoKey(key)));
+          plans.set(mutation.role, single(asPycryptoKey(key)));
         }
         break;
       }
@@ -355,7 +355,7 @@ export async function buildCase(spec: CaseSpec, gun: string, pool: KeyPool, now:
       case 'case-variant-field':
         style(mutation.role, { keyOrder: 'case-variants-last' });
         if (mutation.field !== 'envelope') {
-          edit(mutation.role, (signed) => caseVariant(signed, mutation.field, now));
+          edit(mutation.role, (signed) => addCaseVariant(signed, mutation.field, now));
         }
         break;
       case 'number-spelling':
@@ -411,7 +411,7 @@ export async function buildCase(spec: CaseSpec, gun: string, pool: KeyPool, now:
         case 'garbage-signature-first': {
           const first = signatures[0] ?? { keyid: signing.listedIds[0] ?? 'none', method: 'ecdsa', sig: '' };
           const length = Math.max(Buffer.from(first.sig, 'base64').length, 64);
-          signatures.unshift({ keyid: first.keyid, method: first.method, sig: randomBytes(random, length).toString('base64') });
+          signatures.unshift({ keyid: first.keyid, method: first.method, sig: drawBytes(random, length).toString('base64') });
           break;
         }
         case 'duplicate-signature':
@@ -420,7 +420,7 @@ export async function buildCase(spec: CaseSpec, gun: string, pool: KeyPool, now:
           }
           break;
         case 'unknown-keyid-signature':
-          signatures.unshift({ keyid: randomBytes(random, 32).toString('hex'), method: 'ecdsa', sig: randomBytes(random, 64).toString('base64') });
+          signatures.unshift({ keyid: drawBytes(random, 32).toString('hex'), method: 'ecdsa', sig: drawBytes(random, 64).toString('base64') });
           break;
         case 'wrong-method':
           if (signatures[0] !== undefined) {
@@ -636,7 +636,7 @@ async function signaturesFor(signed: JsonObjectNode, signers: readonly { key: Si
   return signatures;
 }
 
-function randomBytes(random: Random, length: number): Buffer {
+function drawBytes(random: Random, length: number): Buffer {
   return Buffer.from(Array.from({ length }, () => random.int(0, 255)));
 }
 
@@ -662,7 +662,7 @@ function tamper(signed: JsonObjectNode, what: 'tag-digest' | 'version' | 'expire
  * matches struct fields case-insensitively and keeps the last occurrence in
  * the text; the served text puts the variant last.
  */
-function caseVariant(signed: JsonObjectNode, field: string, now: Date): void {
+function addCaseVariant(signed: JsonObjectNode, field: string, now: Date): void {
   switch (field) {
     case 'targets': {
       const variant = clone(signed['targets'] ?? {}) as JsonObjectNode;

@@ -136,7 +136,7 @@ function sha256HexOf(text: string): string {
   return Array.from({ length: 8 }, () => random.uint32().toString(16).padStart(8, '0')).join('');
 }
 
-function poolKeys(random: Random, count: number, kinds: readonly KeyKind[]): PoolKey[] {
+function pickPoolKeys(random: Random, count: number, kinds: readonly KeyKind[]): PoolKey[] {
   const keys: PoolKey[] = [];
   while (keys.length < count) {
     const kind = random.pick(kinds);
@@ -149,15 +149,15 @@ function poolKeys(random: Random, count: number, kinds: readonly KeyKind[]): Poo
 }
 
 /** A role's keys with a threshold met by exactly the signing keys (the unmutated, valid shape). */
-function roleKeys(random: Random, kinds: readonly KeyKind[], maxKeys: number): RoleKeys<PoolKey> {
+function makeRoleKeys(random: Random, kinds: readonly KeyKind[], maxKeys: number): RoleKeys<PoolKey> {
   const count = random.weighted([[6, 1], [3, 2], [1, maxKeys]] as const);
-  const keys = poolKeys(random, Math.min(count, maxKeys), kinds);
+  const keys = pickPoolKeys(random, Math.min(count, maxKeys), kinds);
   const threshold = random.int(1, keys.length);
   const signers = random.shuffle(keys.map((_, index) => index)).slice(0, random.int(threshold, keys.length));
   return { keys, threshold, signers: signers.sort() };
 }
 
-function tags(random: Random, index: number, role: string, count: number, from: readonly string[] = TAG_NAMES): TagSpec[] {
+function makeTags(random: Random, index: number, role: string, count: number, from: readonly string[] = TAG_NAMES): TagSpec[] {
   const names = random.shuffle(from).slice(0, count);
   return names.map((name) => ({
     name,
@@ -166,7 +166,7 @@ function tags(random: Random, index: number, role: string, count: number, from: 
   }));
 }
 
-function delegationSpec(random: Random, index: number, name: string, tagNames: readonly string[]): DelegationSpec {
+function makeDelegation(random: Random, index: number, name: string, tagNames: readonly string[]): DelegationSpec {
   const paths = random.weighted<string[]>([
     [8, ['']],
     [2, [random.pick(PATH_PREFIXES)]],
@@ -175,20 +175,20 @@ function delegationSpec(random: Random, index: number, name: string, tagNames: r
   ]);
   return {
     name,
-    ...roleKeys(random, ['ecdsa', 'ed25519', 'rsa'], 3),
+    ...makeRoleKeys(random, ['ecdsa', 'ed25519', 'rsa'], 3),
     paths,
-    tags: tags(random, index, name, random.int(0, 4), tagNames),
+    tags: makeTags(random, index, name, random.int(0, 4), tagNames),
     published: random.chance(0.95),
   };
 }
 
 /** The delegation tree: releases, other top-level delegations, nested chains, many children, releases' children. */
-function delegationTree(random: Random, index: number, targetTags: readonly TagSpec[]): DelegationSpec[] {
+function makeDelegationTree(random: Random, index: number, targetTags: readonly TagSpec[]): DelegationSpec[] {
   // Delegations often sign the same tags as targets, so precedence is exercised.
   const overlapping = [...new Set([...targetTags.map((tag) => tag.name), ...random.shuffle(TAG_NAMES).slice(0, 4)])];
   const delegations: DelegationSpec[] = [];
   const add = (name: string): DelegationSpec => {
-    const spec = delegationSpec(random, index, name, overlapping);
+    const spec = makeDelegation(random, index, name, overlapping);
     delegations.push(spec);
     return spec;
   };
@@ -239,12 +239,12 @@ export function generateCaseSpec(seed: number, index: number): CaseSpec {
     signers: random.shuffle(rootSlots.map((_, i) => i)).slice(0, random.int(rootThreshold, rootKeyCount)).sort(),
   };
   const roles = {
-    targets: roleKeys(random, ['ecdsa', 'ed25519', 'rsa'], 3),
-    snapshot: roleKeys(random, ['ecdsa', 'ed25519', 'rsa'], 2),
-    timestamp: roleKeys(random, ['ed25519', 'ecdsa'], 2),
+    targets: makeRoleKeys(random, ['ecdsa', 'ed25519', 'rsa'], 3),
+    snapshot: makeRoleKeys(random, ['ecdsa', 'ed25519', 'rsa'], 2),
+    timestamp: makeRoleKeys(random, ['ed25519', 'ecdsa'], 2),
   };
-  const targetTags = tags(random, index, 'targets', random.weighted([[1, 0], [12, random.int(1, 4)], [2, 8]] as const));
-  const spec: CaseSpec = { seed, index, root, roles, tags: targetTags, delegations: delegationTree(random, index, targetTags), mutations: [] };
+  const targetTags = makeTags(random, index, 'targets', random.weighted([[1, 0], [12, random.int(1, 4)], [2, 8]] as const));
+  const spec: CaseSpec = { seed, index, root, roles, tags: targetTags, delegations: makeDelegationTree(random, index, targetTags), mutations: [] };
   // A third of the cases unmutated or lightly mutated keeps both sides honouring tags often enough to compare them.
   const mutationCount = random.weighted([[4, 0], [5, 1], [2, 2], [1, 3]] as const);
   for (let i = 0; i < mutationCount; i++) {
