@@ -50,24 +50,83 @@ export function parseInstant(text: string): Date | undefined {
   return parseRfc3339(value);
 }
 
+const OPTIONS = {
+  config: { type: 'string' },
+  notary: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  at: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+  version: { type: 'boolean', default: false },
+} as const;
+
+const COMMANDS = ['scan', 'inspect', 'serve', 'help'] as const;
+
+/** What a string option's value stands for, as USAGE writes it. */
+const VALUE_NAMES: Readonly<Record<string, string>> = { config: 'FILE', notary: 'URL', at: 'ISO8601' };
+
+const SEE_HELP = 'see trust-auditor --help';
+
+/**
+ * The command line's mistakes in the tool's words (parseArgs' own messages
+ * talk about its API: "To specify a positional argument starting with a '-'…").
+ */
+function checkTokens(argv: readonly string[]): void {
+  const { tokens } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: false, tokens: true });
+  const first = tokens.find((token) => token.kind === 'positional');
+  const command = first !== undefined && (COMMANDS as readonly string[]).includes(first.value) ? first.value : undefined;
+  const forCommand = command === undefined || command === 'help' ? '' : ` for ${command}`;
+  for (const token of tokens) {
+    if (token.kind !== 'option') {
+      continue;
+    }
+    const option = (OPTIONS as Readonly<Record<string, { type: string }>>)[token.name];
+    if (option === undefined) {
+      const guess = closestOption(token.name);
+      throw new UsageError(`unknown option ${token.rawName}${forCommand}${guess === undefined ? '' : ` (did you mean --${guess}?)`}; ${SEE_HELP}`);
+    }
+    const form = `${token.rawName} ${VALUE_NAMES[token.name] ?? ''}`.trimEnd();
+    if (option.type === 'string' && (token.value === undefined || (token.inlineValue === false && token.value.startsWith('-')))) {
+      const followed = token.value === undefined ? '' : ` (${token.value} is an option; write ${token.rawName}=${token.value} if it is the value)`;
+      throw new UsageError(`${token.rawName} needs a value${forCommand}: ${form}${followed}; ${SEE_HELP}`);
+    }
+    if (option.type === 'boolean' && token.value !== undefined) {
+      throw new UsageError(`${token.rawName} takes no value${forCommand} (got ${token.rawName}=${token.value}); ${SEE_HELP}`);
+    }
+  }
+}
+
+/** A known option a mistyped one was probably meant to be (edit distance at most 2). */
+function closestOption(name: string): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const candidate of Object.keys(OPTIONS)) {
+    const distance = editDistance(name.toLowerCase(), candidate);
+    if (distance <= Math.min(2, candidate.length - 2) && (best === undefined || distance < best.distance)) {
+      best = { name: candidate, distance };
+    }
+  }
+  return best?.name;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
 export function parseCommandLine(argv: readonly string[]): Command {
+  checkTokens(argv);
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        config: { type: 'string' },
-        notary: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        at: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-        version: { type: 'boolean', default: false },
-      },
-    });
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: OPTIONS });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    // checkTokens reports every mistake parseArgs knows of; this is a safety net.
+    throw new UsageError(`${(error as Error).message.split('\n')[0] ?? 'invalid command line'}; ${SEE_HELP}`);
   }
   const { values, positionals } = parsed;
   const [name, ...rest] = positionals;
@@ -85,17 +144,18 @@ export function parseCommandLine(argv: readonly string[]): Command {
     for (const option of names) {
       const value = values[option];
       if (value !== undefined && value !== false) {
-        throw new UsageError(`${command} does not take --${option}`);
+        throw new UsageError(`${command} does not take --${option}; ${SEE_HELP}`);
       }
     }
   };
   switch (name) {
     case 'inspect': {
       if (rest.length !== 1) {
-        throw new UsageError('inspect takes exactly one GUN, e.g. trust-auditor inspect nexus.example.com:18079/app');
+        const got = rest.length === 0 ? 'none' : rest.map((value) => JSON.stringify(value)).join(', ');
+        throw new UsageError(`inspect takes exactly one GUN (got ${got}), e.g. trust-auditor inspect nexus.example.com:18079/app; ${SEE_HELP}`);
       }
       if (values.notary !== undefined && values.config !== undefined) {
-        throw new UsageError('inspect takes --notary or --config, not both');
+        throw new UsageError(`inspect takes --notary or --config, not both; ${SEE_HELP}`);
       }
       return { name, gun: rest[0] as string, notaryUrl: values.notary, configFile: values.config, json: values.json, at };
     }
@@ -108,16 +168,16 @@ export function parseCommandLine(argv: readonly string[]): Command {
       return { name, configFile: requireConfig(name, values.config, rest) };
     }
     default:
-      throw new UsageError(`unknown command ${JSON.stringify(name)}; run trust-auditor --help`);
+      throw new UsageError(`unknown command ${JSON.stringify(name)} (commands: scan, inspect, serve); ${SEE_HELP}`);
   }
 }
 
 function requireConfig(command: string, config: string | undefined, rest: readonly string[]): string {
   if (rest.length > 0) {
-    throw new UsageError(`${command} takes no arguments besides options (got ${JSON.stringify(rest[0])})`);
+    throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])} for ${command} (it takes only options); ${SEE_HELP}`);
   }
   if (config === undefined) {
-    throw new UsageError(`${command} needs --config FILE`);
+    throw new UsageError(`${command} needs --config FILE; ${SEE_HELP}`);
   }
   return config;
 }
