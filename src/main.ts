@@ -209,6 +209,7 @@ async function runCommand(command: Command): Promise<number> {
           gun: command.gun,
           json: command.json,
           now: command.at ?? systemClock.now(),
+          forecast: command.at !== undefined && command.at.getTime() > systemClock.now().getTime(),
           fetcher,
           stdout: (text) => process.stdout.write(text),
         });

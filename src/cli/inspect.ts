@@ -1,6 +1,6 @@
 /** `trust-auditor inspect GUN`: one collection, fetched and fully verified. */
 import { describeError, FetchError } from '../lib/errors.js';
-import { assessCollection, checkedEvidence, type CollectionAssessment, type TrustEvidence } from '../notary/core/assess.js';
+import { assessCollection, checkedEvidence, SERVER_RENEWED_ROLES, type CollectionAssessment, type TrustEvidence } from '../notary/core/assess.js';
 import { NO_HISTORY, verifyCollection } from '../notary/core/verify-collection.js';
 import type { NotaryFetcher } from '../notary/notary-fetcher.js';
 import { formatInstant } from '../lib/instant.js';
@@ -10,6 +10,8 @@ export interface InspectOptions {
   readonly gun: string;
   readonly json: boolean;
   readonly now: Date;
+  /** `--at` in the future: the roles the server renews on demand count as renewed. */
+  readonly forecast: boolean;
   readonly fetcher: NotaryFetcher;
   readonly stdout: (text: string) => void;
 }
@@ -25,7 +27,7 @@ export const INSPECT_EXIT: Readonly<Record<CollectionAssessment['status'], numbe
 /** Fetches and verifies; returns the exit status. */
 export async function runInspect(options: InspectOptions): Promise<number> {
   const evidence = await gatherEvidence(options.fetcher, options.gun, options.now);
-  const assessment = assessCollection(evidence, options.now);
+  const assessment = assessCollection(evidence, options.now, options.forecast ? SERVER_RENEWED_ROLES : undefined);
   options.stdout(options.json ? renderJson(options.gun, assessment) : renderHuman(options.gun, assessment, options.now));
   return INSPECT_EXIT[assessment.status];
 }

@@ -17,7 +17,7 @@ import { ByteBudget } from '../lib/byte-budget.js';
 import type { Clock } from '../lib/clock.js';
 import { describeError, FetchError, type FetchErrorCode } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import { judgeTag, type TrustEvidence } from '../notary/core/assess.js';
+import { judgeTag, SERVER_RENEWED_ROLES, type TrustEvidence } from '../notary/core/assess.js';
 import type { TagStatus } from '../notary/core/codes.js';
 import { SUMMARY_REVISION, type SummaryRole, type TrustSummary } from '../notary/core/summary.js';
 import type { TrustCollectionBytes } from '../notary/core/verify-collection.js';
@@ -142,6 +142,9 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
   // `--at`: a forecast. It reads what earlier audits left (history, pinned
   // roots, stored summaries) and writes nothing but its own scan row.
   const forecast = options.evaluateAt !== undefined;
+  // Looking ahead, the roles the server renews on demand count as renewed; at
+  // (or before) the real present an expired one is a real outage.
+  const renewed = forecast && evaluatedAt.getTime() > startedAt.getTime() ? SERVER_RENEWED_ROLES : undefined;
   const scanId = store.beginScan(startedAt.toISOString(), evaluatedAt.toISOString(), forecast ? 'forecast' : 'audit');
   const nexusRequestsBefore = nexus.requests;
   const notaryRequestsBefore = notary.requests;
@@ -374,7 +377,7 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
         trustExpires: null,
       };
     } else {
-      const judgement = judgeTag(outcome.evidence, tag, served, evaluatedAt);
+      const judgement = judgeTag(outcome.evidence, tag, served, evaluatedAt, renewed);
       record = {
         repository: repository.name,
         image,

@@ -31,14 +31,14 @@ export interface StricterRule {
 
 const mutated = (spec: CaseSpec, test: (mutation: Mutation) => boolean): boolean => spec.mutations.some(test);
 
-/** The roles our verdict blames: `invalid CODE: <role>: …`, or the list after `expired at <instant>: `. */
+/** The roles our verdict blames: `invalid CODE: <role>: …`, or each `<role> at <instant>` after `expired: `. */
 export function blamedRoles(line: string): string[] {
   const invalid = /^invalid [A-Z_]+: ([^:\s]+):/.exec(line);
   if (invalid !== null) {
     return [invalid[1] as string];
   }
-  const expired = /^expired EXPIRED: expired at \S+: (.*)$/.exec(line);
-  return expired === null ? [] : (expired[1] as string).split(', ');
+  const expired = /^expired EXPIRED: expired: (.*)$/.exec(line);
+  return expired === null ? [] : (expired[1] as string).split(', ').map((part) => part.replace(/ at \S+$/, ''));
 }
 
 /** The client skipped `role` and said so (with -v: "Error getting <role>: …", notary:client/tufclient.go downloadTargets). */

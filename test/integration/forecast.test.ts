@@ -104,4 +104,20 @@ describe('forecasts (scan --at)', () => {
     assert.equal(restarted.get('trust_auditor_tags{repository="docker-hosted",status="signed"}'), 1);
     assert.equal(restarted.get('trust_auditor_tag_status{repository="docker-hosted",image="app",tag="v1",status="signed"}'), 1);
   });
+
+  it('counts the timestamp, which notary-server re-signs on demand, as renewed; what the publisher signs still lapses', async () => {
+    // notary-server's timestamp expires in 14 days; targets (3 years) and root (10 years) do not within 30.
+    const in30Days = new Date(Date.now() + 30 * DAY).toISOString();
+    const scan = await runCli(['scan', '--config', config, '--json', '--at', in30Days]);
+    const inspect = await runCli(['inspect', `${PREFIX}/app`, '--notary', world.notaryProxy.url, '--json', '--at', in30Days]);
+    const inspectNow = await runCli(['inspect', `${PREFIX}/app`, '--notary', world.notaryProxy.url, '--json']);
+
+    assert.equal(scan.code, 0, scan.stdout + scan.stderr);
+    const report = JSON.parse(scan.stdout) as { tags: { status: string; trustExpires: string }[] };
+    assert.equal(report.tags[0]?.status, 'signed');
+    assert.ok(Date.parse(report.tags[0]?.trustExpires ?? '') > Date.now() + 300 * DAY, 'trustExpires leaves out the renewed timestamp');
+    assert.equal((JSON.parse(inspect.stdout) as { status: string }).status, 'valid');
+    assert.equal(inspect.code, 0);
+    assert.equal(inspectNow.code, 0);
+  });
 });

@@ -58,9 +58,26 @@ function earliest(roles: readonly SummaryRole[]): Date | undefined {
   return result === undefined ? undefined : new Date(result);
 }
 
+/**
+ * Roles notary-server re-signs on demand (server/timestamp/timestamp.go: on a
+ * GET after expiry, with its own key): in a forecast they count as renewed,
+ * since what a publisher must act on is what would really lapse. Whether the
+ * snapshot key is held by the server cannot be told from the metadata (only
+ * `…/snapshot.key` would say, and that call can create a key), so the
+ * snapshot is always judged.
+ */
+export const SERVER_RENEWED_ROLES: ReadonlySet<string> = new Set(['timestamp']);
+
+const NOTHING_RENEWED: ReadonlySet<string> = new Set();
+
 /** Roles expired at `now`: Notary fails when `expires` is before now (signed.IsExpired; no skew). */
-function expired(roles: readonly SummaryRole[], now: Date): string[] {
-  return roles.filter((role) => Date.parse(role.expires) < now.getTime()).map((role) => role.role);
+function expired(roles: readonly SummaryRole[], now: Date): SummaryRole[] {
+  return roles.filter((role) => Date.parse(role.expires) < now.getTime());
+}
+
+/** Names each expired role with its own expiry instant. */
+function expiryReason(roles: readonly SummaryRole[]): string {
+  return 'expired: ' + roles.map((role) => `${role.role} at ${role.expires}`).join(', ');
 }
 
 export interface CollectionAssessment {
@@ -79,7 +96,7 @@ export function honouredTargets(summary: TrustSummary): HonouredTarget[] {
 }
 
 /** The `inspect` verdict: invalid if any role fails (delegations included), then expired, else valid. */
-export function assessCollection(evidence: TrustEvidence, now: Date): CollectionAssessment {
+export function assessCollection(evidence: TrustEvidence, now: Date, renewed: ReadonlySet<string> = NOTHING_RENEWED): CollectionAssessment {
   if (evidence.kind === 'absent') {
     return { status: 'unsigned', reasonCode: 'NO_TRUST_DATA', reason: 'Notary has no trust data for this GUN', targets: [], roles: [] };
   }
@@ -96,12 +113,12 @@ export function assessCollection(evidence: TrustEvidence, now: Date): Collection
     const { code, role, detail } = summary.invalidDelegation;
     return { status: 'invalid', reasonCode: code, reason: `${role}: ${detail}`, targets, roles: summary.roles };
   }
-  const expiredRoles = expired(summary.roles, now);
+  const expiredRoles = expired(summary.roles.filter((role) => !renewed.has(role.role)), now);
   if (expiredRoles.length > 0) {
     return {
       status: 'expired',
       reasonCode: 'EXPIRED',
-      reason: `expired at ${now.toISOString()}: ${expiredRoles.join(', ')}`,
+      reason: expiryReason(expiredRoles),
       targets,
       roles: summary.roles,
     };
@@ -134,8 +151,18 @@ export interface TagJudgement {
   readonly trustExpires: Date | null;
 }
 
-/** One tag's contract status at `now` (precedence error > invalid > expired > unsigned > digest_mismatch > signed). */
-export function judgeTag(evidence: TrustEvidence, tag: string, manifest: ServedManifest, now: Date): TagJudgement {
+/**
+ * One tag's contract status at `now` (precedence error > invalid > expired >
+ * unsigned > digest_mismatch > signed). In a forecast, `renewed` names the
+ * roles the server renews: they neither expire the tag nor bound `trustExpires`.
+ */
+export function judgeTag(
+  evidence: TrustEvidence,
+  tag: string,
+  manifest: ServedManifest,
+  now: Date,
+  renewed: ReadonlySet<string> = NOTHING_RENEWED
+): TagJudgement {
   const judgement = (
     status: TagStatus,
     reasonCode: ReasonCode | null,
@@ -167,11 +194,11 @@ export function judgeTag(evidence: TrustEvidence, tag: string, manifest: ServedM
   }
   const found = Object.prototype.hasOwnProperty.call(summary.honoured, tag) ? summary.honoured[tag] : undefined;
   const chain = chainOf(found?.role ?? 'targets');
-  const chainRoles = summary.roles.filter((role) => chain.includes(role.role));
+  const chainRoles = summary.roles.filter((role) => chain.includes(role.role) && !renewed.has(role.role));
   const trustExpires = earliest(chainRoles) ?? null;
   const expiredRoles = expired(chainRoles, now);
   if (expiredRoles.length > 0) {
-    return judgement('expired', 'EXPIRED', `expired at ${now.toISOString()}: ${expiredRoles.join(', ')}`, {
+    return judgement('expired', 'EXPIRED', expiryReason(expiredRoles), {
       role: found?.role ?? null,
       trustExpires,
     });

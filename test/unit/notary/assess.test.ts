@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { assessCollection, judgeTag, type TrustEvidence } from '../../../src/notary/core/assess.js';
+import { assessCollection, judgeTag, SERVER_RENEWED_ROLES, type TrustEvidence } from '../../../src/notary/core/assess.js';
 import { SUMMARY_REVISION, type SummaryRole, type TrustSummary } from '../../../src/notary/core/summary.js';
 
 const NOW = new Date(Math.floor(Date.now() / 1000) * 1000);
@@ -24,6 +24,7 @@ const role = (name: string, expiresInDays: number): SummaryRole => ({
 });
 
 const CHAIN = ['root', 'root-certificate', 'timestamp', 'snapshot', 'targets'];
+const at = (days: number): string => new Date(NOW.getTime() + days * DAY).toISOString();
 
 function summary(overrides: Partial<TrustSummary> = {}): TrustSummary {
   return {
@@ -67,7 +68,8 @@ describe('judgeTag', () => {
     const judgement = judgeTag(checked({ roles }), 'v9', { digest: DIGEST, size: undefined }, NOW);
     assert.equal(judgement.status, 'expired');
     assert.equal(judgement.reasonCode, 'EXPIRED');
-    assert.equal(judgement.reason, `expired at ${NOW.toISOString()}: timestamp`);
+    // Each role is named with its own expiry instant, not the evaluation instant.
+    assert.equal(judgement.reason, `expired: timestamp at ${at(-1)}`);
     assert.equal(judgement.role, null);
     assert.equal(judgement.signedDigest, null);
     // targets/releases is not in the chain of a tag it does not sign
@@ -79,7 +81,7 @@ describe('judgeTag', () => {
     const judgement = judgeTag(checked({ roles }), 'v1', { digest: DIGEST, size: 10 }, NOW);
     assert.equal(judgement.status, 'expired');
     assert.equal(judgement.role, 'targets/releases');
-    assert.equal(judgement.reason, `expired at ${NOW.toISOString()}: targets/releases`);
+    assert.equal(judgement.reason, `expired: targets/releases at ${at(-5)}`);
     // and a tag from targets, which does not depend on releases, is still signed
     assert.equal(judgeTag(checked({ roles }), 'v2', { digest: OTHER_DIGEST, size: 20 }, NOW).status, 'signed');
   });
@@ -163,6 +165,29 @@ describe('assessCollection', () => {
     assert.deepEqual([delegation.status, delegation.reasonCode, delegation.reason], ['invalid', 'MISSING_METADATA', 'targets/alice: withheld']);
     assert.equal(delegation.targets.length, 2);
     const expired = assessCollection(checked({ roles }), NOW);
-    assert.deepEqual([expired.status, expired.reasonCode, expired.reason], ['expired', 'EXPIRED', `expired at ${NOW.toISOString()}: ${CHAIN.join(', ')}`]);
+    assert.deepEqual([expired.status, expired.reasonCode, expired.reason], ['expired', 'EXPIRED', `expired: ${CHAIN.map((name) => `${name} at ${at(-1)}`).join(', ')}`]);
+  });
+
+  describe('in a forecast', () => {
+    it('counts the roles the server renews as renewed: an expired timestamp neither expires the tag nor bounds trustExpires', () => {
+      const roles = [...CHAIN.map((name) => role(name, name === 'timestamp' ? -1 : 30)), role('targets/releases', 40)];
+
+      const live = judgeTag(checked({ roles }), 'v1', { digest: DIGEST, size: 10 }, NOW);
+      const forecast = judgeTag(checked({ roles }), 'v1', { digest: DIGEST, size: 10 }, NOW, SERVER_RENEWED_ROLES);
+
+      assert.equal(live.status, 'expired');
+      assert.equal(forecast.status, 'signed');
+      assert.equal(forecast.trustExpires?.toISOString(), at(30));
+      assert.equal(assessCollection(checked({ roles }), NOW).status, 'expired');
+      assert.equal(assessCollection(checked({ roles }), NOW, SERVER_RENEWED_ROLES).status, 'valid');
+    });
+
+    it('still expires what a publisher must renew, naming it with its own instant', () => {
+      const roles = [...CHAIN.map((name) => role(name, name === 'targets' || name === 'timestamp' ? -3 : 30)), role('targets/releases', 40)];
+
+      const forecast = judgeTag(checked({ roles }), 'v1', { digest: DIGEST, size: 10 }, NOW, SERVER_RENEWED_ROLES);
+
+      assert.deepEqual([forecast.status, forecast.reason], ['expired', `expired: targets at ${at(-3)}`]);
+    });
   });
 });
