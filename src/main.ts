@@ -33,7 +33,7 @@ import { createWorkerVerifier } from './scan/verifier.js';
 import { createMetrics } from './metrics/metrics.js';
 import { startCronScheduler } from './scheduler/scheduler.js';
 import { startHttpServer } from './server/http-server.js';
-import { openDatabase, type Db } from './store/database.js';
+import { describeDatabaseError, openDatabase, type Db } from './store/database.js';
 import { applyMigrations } from './store/migrate.js';
 import { ScanStore } from './store/scan-store.js';
 import { VERSION } from './version.js';
@@ -110,7 +110,7 @@ function openStore(path: string, log: Logger): { db: Db; store: ScanStore } {
     db = openDatabase(path);
     applyMigrations(db, MIGRATIONS_DIR);
   } catch (error) {
-    throw new UnavailableError(`database ${path}: ${describeError(error)}`);
+    throw new UnavailableError(describeDatabaseError(path, error));
   }
   const store = new ScanStore(db);
   const interrupted = store.markInterruptedScans(systemClock.now().toISOString());
