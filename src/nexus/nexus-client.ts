@@ -37,6 +37,7 @@ export class NexusClient {
   readonly #base: string;
   readonly #http: HttpClient;
   readonly #authorization: string | undefined;
+  readonly #username: string | undefined;
   readonly #maxPages: number;
   readonly #retry: RetryPolicy;
   readonly #sleep: Sleep;
@@ -50,6 +51,7 @@ export class NexusClient {
       options.credentials === undefined
         ? undefined
         : 'Basic ' + Buffer.from(`${options.credentials.username}:${options.credentials.password}`, 'utf8').toString('base64');
+    this.#username = options.credentials?.username;
     this.#maxPages = options.maxPages ?? 20_000;
     this.#retry = options.retry ?? DEFAULT_RETRY;
     this.#sleep = options.sleep ?? realSleep;
@@ -153,7 +155,7 @@ export class NexusClient {
         }
         const result = await this.#http.send(url, { maxBytes, what, headers, signal });
         if (result.status !== 200) {
-          throw statusError(what, url, result);
+          throw statusError(what, url, result, this.#username);
         }
         return result;
       },
@@ -170,11 +172,36 @@ export class NexusClient {
   }
 }
 
-function statusError(what: string, url: URL, response: HttpResponse): FetchError {
+const PRIVILEGES = 'nx-repository-view-*-*-browse and nx-repository-view-*-*-read (or the browse and read privileges of each Docker repository)';
+
+/**
+ * What a 401 or 403 from Nexus means, and what to check: a 401 is the login
+ * (credentials, the account, its realm; without credentials, anonymous access
+ * being off), a 403 the account's privileges. Never the password.
+ */
+function authMessage(what: string, status: number, username: string | undefined, where: string): string {
+  const user = username === undefined ? undefined : JSON.stringify(username);
+  if (status === 401) {
+    return user === undefined
+      ? `${what}: Nexus requires a login (HTTP 401) and no credentials are configured, so its anonymous access is off; ` +
+          `set nexus.username and nexus.password (or nexus.passwordFile) for an account with ${PRIVILEGES}, ` +
+          `or turn anonymous access on in Nexus (Security > Anonymous Access) (${where})`
+      : `${what}: Nexus refused the login of user ${user} (HTTP 401); check nexus.username and nexus.password ` +
+          `(or the content of nexus.passwordFile), that the account exists and is active in Nexus, ` +
+          `and that its realm (Local Authenticating Realm, LDAP) is active under Security > Realms (${where})`;
+  }
+  return user === undefined
+    ? `${what}: Nexus denied anonymous access (HTTP 403); set nexus.username and nexus.password (or nexus.passwordFile) ` +
+        `for an account with ${PRIVILEGES}, or grant them to the anonymous user's role (${where})`
+    : `${what}: Nexus denied user ${user} (HTTP 403): the login is accepted but the account lacks privileges; ` +
+        `give it a role with ${PRIVILEGES} (${where})`;
+}
+
+function statusError(what: string, url: URL, response: HttpResponse, username: string | undefined): FetchError {
   const status = response.status;
   const where = describeUrl(url);
   if (status === 401 || status === 403) {
-    return new FetchError('AUTH', `${what}: Nexus refused access (HTTP ${status}); check nexus.username and the account's browse privileges (${where})`, { status });
+    return new FetchError('AUTH', authMessage(what, status, username, where), { status });
   }
   const body = response.body.toString('utf8').slice(0, 200).replace(/\s+/g, ' ').trim();
   const error = new FetchError(status >= 500 ? 'HTTP_5XX' : 'HTTP_4XX', `${what}: Nexus answered HTTP ${status}${body === '' ? '' : `: ${body}`} (${where})`, { status });

@@ -127,6 +127,50 @@ describe('NexusClient', () => {
     assert.equal(nexus.requests, 1);
   });
 
+  it('says what to check when Nexus refuses the login (401): the credentials, the account, its realm', async () => {
+    const nexus = new NexusClient({ baseUrl: new URL(datastore.url), http, credentials: { username: 'auditor', password: 'wrong-pw-42' }, sleep: async () => undefined });
+
+    const error = await nexus.listDockerRepositories().then(
+      () => assert.fail('the wrong password was accepted'),
+      (caught: unknown) => caught
+    );
+
+    assert.ok(error instanceof FetchError && error.code === 'AUTH' && error.status === 401, String(error));
+    assert.match(error.message, /^the Nexus repository list: Nexus refused the login of user "auditor" \(HTTP 401\); /);
+    for (const hint of ['nexus.username', 'nexus.password', 'nexus.passwordFile', 'the account exists and is active', 'realm', 'Security > Realms']) {
+      assert.ok(error.message.includes(hint), `${hint}: ${error.message}`);
+    }
+    assert.ok(!error.message.includes('wrong-pw-42'));
+  });
+
+  it('says that anonymous access is off when no credentials are configured and Nexus asks for a login', async () => {
+    const nexus = new NexusClient({ baseUrl: new URL(datastore.url), http, sleep: async () => undefined });
+
+    await assert.rejects(nexus.listDockerRepositories(), (error: unknown) => {
+      assert.ok(error instanceof FetchError && error.code === 'AUTH' && error.status === 401, String(error));
+      assert.match(error.message, /Nexus requires a login \(HTTP 401\) and no credentials are configured, so its anonymous access is off; set nexus\.username and nexus\.password/);
+      assert.match(error.message, /nx-repository-view-\*-\*-browse and nx-repository-view-\*-\*-read/);
+      assert.match(error.message, /Anonymous Access/);
+      return true;
+    });
+  });
+
+  it('names the missing privileges when the account may not browse a repository (403)', async () => {
+    const nexus = await startNexusServer({ users: { reader: { password: 'pw', repositories: ['other'] } } });
+    try {
+      nexus.addRepository({ name: 'docker-hosted', type: 'hosted', docker: { httpPort: 18079 } });
+      const limited = new NexusClient({ baseUrl: new URL(nexus.url), http, credentials: { username: 'reader', password: 'pw' }, sleep: async () => undefined });
+
+      await assert.rejects(collect(limited, 'docker-hosted'), (error: unknown) => {
+        assert.ok(error instanceof FetchError && error.code === 'AUTH' && error.status === 403, String(error));
+        assert.match(error.message, /Nexus denied user "reader" \(HTTP 403\): the login is accepted but the account lacks privileges; give it a role with nx-repository-view-\*-\*-browse and nx-repository-view-\*-\*-read/);
+        return true;
+      });
+    } finally {
+      await nexus.stop();
+    }
+  });
+
   describe('against a server that misbehaves', () => {
     let server: Server;
     let url: string;
