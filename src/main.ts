@@ -31,6 +31,7 @@ import { AuditService } from './scan/audit-service.js';
 import { runScan, type ScanDependencies } from './scan/scanner.js';
 import { createWorkerVerifier } from './scan/verifier.js';
 import { createMetrics } from './metrics/metrics.js';
+import { scheduleIntervalSeconds } from './scheduler/interval.js';
 import { startCronScheduler } from './scheduler/scheduler.js';
 import { startHttpServer } from './server/http-server.js';
 import { describeDatabaseError, openDatabase, type Db } from './store/database.js';
@@ -230,6 +231,7 @@ async function runCommand(command: Command): Promise<number> {
           repositories: config.nexus?.repositories,
           registrySample: config.nexus?.registrySample ?? 0,
           evaluateAt: command.at,
+          expiryWarningMs: config.expiryWarningDays * 86_400_000,
           signal: abort.signal,
           report: command.json ? 'all' : 'findings',
         });
@@ -253,14 +255,24 @@ async function serve(config: Config): Promise<number> {
   const log = createLogger();
   const context = createScanContext(config, 'serve', log);
   const { store } = context.deps;
-  const metrics = createMetrics({ version: VERSION, nodeVersion: process.versions.node, defaultMetrics: true });
+  const metrics = createMetrics({
+    version: VERSION,
+    nodeVersion: process.versions.node,
+    defaultMetrics: true,
+    expiryWarningSeconds: config.expiryWarningDays * 86_400,
+    scanIntervalSeconds: scheduleIntervalSeconds(config.schedule, systemClock.now()),
+  });
   const service = new AuditService({
     deps: context.deps,
     store,
     metrics,
     clock: systemClock,
     log,
-    scanOptions: { repositories: config.nexus?.repositories, registrySample: config.nexus?.registrySample ?? 0 },
+    scanOptions: {
+      repositories: config.nexus?.repositories,
+      registrySample: config.nexus?.registrySample ?? 0,
+      expiryWarningMs: config.expiryWarningDays * 86_400_000,
+    },
     tagSeries: config.metrics.tagSeries,
   });
   service.loadPrevious();

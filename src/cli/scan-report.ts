@@ -65,6 +65,17 @@ export function renderScanHuman(result: ScanResult): string {
   if (shown.length < result.tagsJudged) {
     text += `(${result.tagsJudged - shown.length} signed tags not listed; use --json for every tag)\n`;
   }
+  if (result.expiringSoon.length > 0) {
+    text +=
+      `\nExpiring within the warning window (re-sign before then):\n` +
+      renderTable(
+        ['GUN', 'ROLE', 'EXPIRES'],
+        result.expiringSoon.slice(0, LIST_ALL_UP_TO).map((role) => [role.gun, role.role, formatInstant(new Date(role.expires)) ?? ''])
+      );
+    if (result.expiringSoon.length > LIST_ALL_UP_TO) {
+      text += `(${result.expiringSoon.length - LIST_ALL_UP_TO} more; see trust_auditor_trust_expiry_timestamp_seconds)\n`;
+    }
+  }
   if (result.problems.length > 0) {
     text += '\nProblems:\n' + [...new Set(result.problems)].slice(0, 20).map((p) => `  ${terminalSafe(p)}`).join('\n') + '\n';
   }

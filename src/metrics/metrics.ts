@@ -36,7 +36,17 @@ export interface Metrics {
 
 const FROM_LAST_SCAN = 'Values come from the last completed scan, not from the moment of the scrape.';
 
-export function createMetrics(options: { version: string; nodeVersion: string; defaultMetrics: boolean }): Metrics {
+export interface MetricsOptions {
+  readonly version: string;
+  readonly nodeVersion: string;
+  readonly defaultMetrics: boolean;
+  /** `expiryWarningDays` in seconds: the window the expiry alert rules compare against. */
+  readonly expiryWarningSeconds: number;
+  /** The longest gap the schedule leaves between scans: what the staleness rules compare against. */
+  readonly scanIntervalSeconds: number;
+}
+
+export function createMetrics(options: MetricsOptions): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics) {
     collectDefaultMetrics({ register: registry });
@@ -151,6 +161,19 @@ export function createMetrics(options: { version: string; nodeVersion: string; d
     registers: [registry],
   });
   buildInfo.set({ version: options.version, node_version: options.nodeVersion }, 1);
+
+  // The configuration the shipped alert rules need, as series: change the
+  // config, and the rules follow without editing them.
+  new Gauge({
+    name: 'trust_auditor_expiry_warning_seconds',
+    help: 'How long before a role expires it is reported as expiring soon (expiryWarningDays, in seconds).',
+    registers: [registry],
+  }).set(options.expiryWarningSeconds);
+  new Gauge({
+    name: 'trust_auditor_scan_interval_seconds',
+    help: 'The longest time the configured schedule leaves between two scans, in seconds.',
+    registers: [registry],
+  }).set(options.scanIntervalSeconds);
 
   return {
     registry,

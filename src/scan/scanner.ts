@@ -62,6 +62,8 @@ export interface ScanOptions {
   readonly evaluateAt?: Date | undefined;
   /** Trust collections fetched at once. */
   readonly concurrency?: number;
+  /** `expiryWarningDays` in milliseconds: roles expiring this soon are listed in `expiringSoon`. */
+  readonly expiryWarningMs?: number;
   /**
    * Bytes of trust data the scan may hold at once, fetched and not yet written
    * (default 512 MiB): a collection that does not fit is that GUN's `error`.
@@ -99,6 +101,11 @@ export interface ScanResult {
   readonly tags: readonly TagReport[];
   /** Roles of every GUN checked (report 'all'). */
   readonly trust: readonly TrustRoleRecord[];
+  /**
+   * Roles that expire within `expiryWarningMs` of the evaluation instant, soonest
+   * first: what a publisher must re-sign soon (the roles the server renews left out).
+   */
+  readonly expiringSoon: readonly TrustRoleRecord[];
   /** A repository could not be listed (or Nexus not reached): the audit is incomplete. */
   readonly nexusFailed: boolean;
   readonly problems: readonly string[];
@@ -197,6 +204,9 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
     }
   };
 
+  const expiryWarningMs = options.expiryWarningMs ?? 0;
+  const expiringSoon: TrustRoleRecord[] = [];
+
   // Bounded concurrency for trust fetches.
   let running = 0;
   const waiting: (() => void)[] = [];
@@ -280,6 +290,12 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
       }
       if (listAll) {
         trustRoles.push(...trustRolesOf(gun, trustSummary.roles));
+      }
+      for (const role of trustRolesOf(gun, trustSummary.roles)) {
+        const left = Date.parse(role.expires) - evaluatedAt.getTime();
+        if (left >= 0 && left <= expiryWarningMs && !SERVER_RENEWED_ROLES.has(role.role)) {
+          expiringSoon.push(role);
+        }
       }
       if (pending.heldBytes > FLUSH_HELD_BYTES) {
         flush();
@@ -548,6 +564,7 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
     summary,
     tags: reports,
     trust: trustRoles,
+    expiringSoon: expiringSoon.sort((a, b) => Date.parse(a.expires) - Date.parse(b.expires)),
     nexusFailed,
     problems,
     nexusRequests,

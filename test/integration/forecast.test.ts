@@ -5,6 +5,7 @@
  * forecast's made-up expiries.
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 
@@ -119,5 +120,21 @@ describe('forecasts (scan --at)', () => {
     assert.equal((JSON.parse(inspect.stdout) as { status: string }).status, 'valid');
     assert.equal(inspect.code, 0);
     assert.equal(inspectNow.code, 0);
+  });
+
+  it('lists what expires within expiryWarningDays (the renewed timestamp left out), and exports the window and the schedule interval', async () => {
+    const wide = await world.writeConfig('wide.yaml', (await readFile(config, 'utf8')) + 'expiryWarningDays: 3650\n');
+
+    const result = await runCli(['scan', '--config', wide]);
+    const metrics = parseMetrics(await (await fetch(`${daemon?.url}/metrics`)).text());
+
+    assert.equal(result.code, 0, result.stderr);
+    const section = result.stdout.split('Expiring within the warning window')[1] ?? '';
+    assert.match(section, new RegExp(`${PREFIX}/app +targets +`));
+    assert.match(section, new RegExp(`${PREFIX}/app +snapshot +`));
+    assert.doesNotMatch(section, /timestamp/);
+    assert.equal(metrics.get('trust_auditor_expiry_warning_seconds'), 7 * 86_400);
+    // schedule "0 0 1 1 *": once a year.
+    assert.ok((metrics.get('trust_auditor_scan_interval_seconds') ?? 0) >= 365 * 86_400);
   });
 });
