@@ -205,6 +205,8 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
   };
 
   const expiryWarningMs = options.expiryWarningMs ?? 0;
+  /** GUNs whose trust data Notary answered for (data or a 404), and those it could not be fetched for. */
+  const notaryAnswers = { answered: 0, unavailable: 0 };
   const expiringSoon: TrustRoleRecord[] = [];
 
   // Bounded concurrency for trust fetches.
@@ -248,6 +250,7 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
     await acquire();
     try {
       const timestamp = await notary.fetchTimestamp(gun, signal);
+      notaryAnswers.answered++;
       if (timestamp === undefined) {
         pending.clearedGuns.push(gun);
         pending.trustRoles.push({ gun, roles: [] });
@@ -312,6 +315,7 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
           ? thrown
           : new FetchError('MALFORMED', `trust data of ${gun} could not be processed: ${describeError(thrown)}`, { cause: thrown });
       sourceFailure('notary', error);
+      notaryAnswers.unavailable++;
       log.warn({ gun, code: error.code, error: error.message }, 'Trust data could not be fetched');
       return { evidence: { kind: 'unavailable', detail: error.message } };
     } finally {
@@ -524,16 +528,24 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
     fatal ??= `database: ${describeError(error)}`;
   }
 
+  // Contract: when no image's trust data could be fetched at all (a wrong CA,
+  // refused credentials, Notary down), the scan failed: that is a
+  // misconfiguration or an outage, not a registry full of findings.
+  if (fatal === undefined && notaryAnswers.unavailable > 0 && notaryAnswers.answered === 0) {
+    fatal = `notary: the trust data of none of the ${notaryAnswers.unavailable} image(s) could be fetched (${problems.find((problem) => problem.startsWith('notary: ')) ?? 'see the log'})`;
+  }
   const finishedAt = clock.now();
   const outcome: ScanOutcome =
     fatal !== undefined || (nexusFailed && fullyListed.length === 0) ? 'failed' : sourceErrors.length > 0 ? 'partial' : 'complete';
+  // The scan row keeps why a scan was not complete, for the API and the status page.
+  const error = fatal ?? (outcome === 'complete' ? null : [...new Set(problems)].slice(0, 5).join('; '));
   const nexusRequests = nexus.requests - nexusRequestsBefore;
   const notaryRequests = notary.requests - notaryRequestsBefore;
   store.finishScan(scanId, {
     finishedAt: finishedAt.toISOString(),
     outcome,
     summary,
-    error: fatal ?? null,
+    error,
     nexusRequests,
     notaryRequests,
   });
