@@ -144,7 +144,38 @@ function formatExpiry(date: Date, format: ExpiryFormat): string {
       return iso.replace('T', 't').replace('Z', 'z');
     case 'space-separator':
       return iso.replace('T', ' ');
+    case 'twelve-digit-fraction':
+      return iso.slice(0, 23) + '456789123Z';
+    case 'comma-fraction':
+      return iso.slice(0, 19) + ',' + iso.slice(20);
+    case 'unknown-offset':
+      return iso.slice(0, 23) + '-00:00';
+    case 'offset-without-colon':
+      return shifted(3).replace(/:00$/, '00');
+    case 'leap-second':
+      return iso.slice(0, 17) + '60Z';
   }
+}
+
+const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/**
+ * The same bytes in another base64 text: a newline in the middle (Go's decoder
+ * skips \r and \n), or the unused low bits before the padding set (Go's
+ * non-strict decoder ignores them). undefined when there are no unused bits.
+ */
+export function respellBase64(text: string, spelling: 'newline' | 'trailing-bits'): string | undefined {
+  if (spelling === 'newline') {
+    const middle = Math.floor(text.length / 8) * 4;
+    return text.slice(0, middle) + '\n' + text.slice(middle);
+  }
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  if (padding === 0) {
+    return undefined;
+  }
+  const at = text.length - padding - 1;
+  const value = BASE64_ALPHABET.indexOf(text[at] as string);
+  return text.slice(0, at) + BASE64_ALPHABET[value ^ 1] + text.slice(at + 1);
 }
 
 export async function buildCase(spec: CaseSpec, gun: string, pool: KeyPool, now: Date): Promise<BuiltCase> {
@@ -262,6 +293,21 @@ export async function buildCase(spec: CaseSpec, gun: string, pool: KeyPool, now:
         if (key !== undefined && key.keytype === 'rsa') {
           plans.set(mutation.role, single(asPycryptoKey(key)));
         }
+        break;
+      }
+      case 'base64-spelling': {
+        const target = plan(mutation.role);
+        const key = target?.listed[0];
+        const respelled = key === undefined ? undefined : respellBase64(key.publicB64, mutation.spelling);
+        if (mutation.where !== 'key' || target === undefined || key === undefined || respelled === undefined) {
+          break;
+        }
+        // Notary's key id is over the re-encoded (canonical) base64; a reader that hashes the text gets another id.
+        const listedId = mutation.listedUnder === 'canonical-id' ? key.id : keyIdOf(key.keytype, respelled);
+        const respelledKey: SigningKey = { keytype: key.keytype, publicB64: respelled, id: listedId, sign: (m) => key.sign(m) };
+        target.listed[0] = respelledKey;
+        target.listedIds[0] = listedId;
+        target.signers = target.signers.map((s) => (s.key === key ? { key: respelledKey, keyid: listedId } : s));
         break;
       }
       case 'threshold': {
@@ -436,6 +482,11 @@ export async function buildCase(spec: CaseSpec, gun: string, pool: KeyPool, now:
           signatures.splice(0, signatures.length, ...(await signaturesFor(signed, [{ key: foreign, keyid: foreign.id }])));
           break;
         }
+        case 'base64-spelling':
+          if (mutation.where === 'signature' && signatures[0] !== undefined) {
+            signatures[0].sig = respellBase64(signatures[0].sig, mutation.spelling) ?? signatures[0].sig;
+          }
+          break;
         case 'truncated-signature':
           if (signatures[0] !== undefined) {
             const bytes = Buffer.from(signatures[0].sig, 'base64');
@@ -582,6 +633,11 @@ export async function buildCase(spec: CaseSpec, gun: string, pool: KeyPool, now:
         case 'meta-hash':
           if (hashes !== undefined) {
             editHashes(hashes, mutation.change);
+          }
+          break;
+        case 'base64-spelling':
+          if (mutation.where === 'hash' && hashes !== undefined && typeof hashes['sha256'] === 'string') {
+            hashes['sha256'] = respellBase64(hashes['sha256'], mutation.spelling) ?? hashes['sha256'];
           }
           break;
         default:

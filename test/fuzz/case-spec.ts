@@ -60,6 +60,7 @@ export type Mutation =
   | { readonly kind: 'wrong-keytype'; readonly role: string; readonly keytype: string }
   | { readonly kind: 'key-under-foreign-id'; readonly role: string; readonly signatureKeyId: 'listed' | 'own' }
   | { readonly kind: 'pycrypto-pem-key'; readonly role: string }
+  | { readonly kind: 'base64-spelling'; readonly role: string; readonly where: 'key' | 'signature' | 'hash'; readonly spelling: Base64Spelling; readonly listedUnder: 'canonical-id' | 'id-of-text' }
   // thresholds
   | { readonly kind: 'threshold'; readonly role: string; readonly threshold: number }
   | { readonly kind: 'missing-signer'; readonly role: string }
@@ -104,7 +105,20 @@ export type Mutation =
   | { readonly kind: 'flip-byte-after-hashing'; readonly role: string };
 
 export type MetaHashChange = 'drop-sha256' | 'drop-sha512' | 'wrong-sha256' | 'wrong-sha512' | 'unknown-algorithm-only' | 'extra-unknown-algorithm' | 'short-sha256';
-export type ExpiryFormat = 'utc-offset' | 'no-fraction' | 'nine-digit-fraction' | 'lowercase' | 'space-separator' | 'negative-offset';
+export type ExpiryFormat =
+  | 'utc-offset'
+  | 'no-fraction'
+  | 'nine-digit-fraction'
+  | 'twelve-digit-fraction'
+  | 'comma-fraction'
+  | 'lowercase'
+  | 'space-separator'
+  | 'negative-offset'
+  | 'unknown-offset'
+  | 'offset-without-colon'
+  | 'leap-second';
+/** Base64 that decodes to the same bytes but is not the canonical text: Go's decoder skips newlines and ignores unused trailing bits. */
+export type Base64Spelling = 'newline' | 'trailing-bits';
 export type ExtraFieldPlace = 'signed' | 'tag-entry' | 'key-entry' | 'delegation-role';
 export type ExtraFieldValue = 'string' | 'object' | 'null' | 'unicode-key' | 'control-characters';
 export type CaseVariantField = 'targets' | 'expires' | 'version' | 'delegations' | 'envelope' | 'meta' | '_type';
@@ -328,6 +342,13 @@ const MUTATIONS: readonly (readonly [number, MutationMaker])[] = [
     forceKeyKind(random, spec, role, ['rsa']);
     return { kind: 'pycrypto-pem-key', role };
   }],
+  [2, (random, spec) => ({
+    kind: 'base64-spelling',
+    role: random.pick(['root', keyedRole(random, spec)]),
+    where: random.pick(['key', 'key', 'signature', 'hash'] as const),
+    spelling: random.pick(['newline', 'trailing-bits'] as const),
+    listedUnder: random.pick(['canonical-id', 'id-of-text'] as const),
+  })],
   [2, (random, spec) => {
     const role = random.pick(['root', keyedRole(random, spec)]);
     return { kind: 'threshold', role, threshold: random.pick([0, 2, 3, 5]) };
@@ -376,7 +397,19 @@ const MUTATIONS: readonly (readonly [number, MutationMaker])[] = [
   [2, (random, spec) => ({
     kind: 'expiry-format',
     role: signedRole(random, spec),
-    format: random.pick<ExpiryFormat>(['utc-offset', 'no-fraction', 'nine-digit-fraction', 'lowercase', 'space-separator', 'negative-offset']),
+    format: random.pick<ExpiryFormat>([
+      'utc-offset',
+      'no-fraction',
+      'nine-digit-fraction',
+      'twelve-digit-fraction',
+      'comma-fraction',
+      'lowercase',
+      'space-separator',
+      'negative-offset',
+      'unknown-offset',
+      'offset-without-colon',
+      'leap-second',
+    ]),
   })],
   [3, (random, spec) => ({
     kind: 'extra-field',

@@ -160,12 +160,33 @@ export const STRICTER_RULES: readonly StricterRule[] = [
       'Numbers must be exact: beyond 2^53 a double no longer holds the integer that was signed. notary decodes into float64 and re-encodes through int64, so it verifies whatever the rounded value re-encodes to.',
   },
   {
+    id: 'strict-rfc3339',
+    verdict: /^invalid MALFORMED_METADATA: .*is not an RFC 3339 time/,
+    trigger: 'an expiry with a comma before the fraction, or more than nine fractional digits',
+    when: ({ spec }) =>
+      mutated(spec, (m) => m.kind === 'expiry-format' && (m.format === 'comma-fraction' || m.format === 'twelve-digit-fraction')),
+    reason:
+      "`expires` must be an RFC 3339 date-time as Go writes it (a '.' and at most nine fractional digits). Go's time.Parse also accepts a comma and any number of digits, which no notary writes.",
+  },
+  {
     id: 'strict-utf8',
     verdict: /^invalid MALFORMED_METADATA: .*UTF-8/,
     trigger: 'an invalid UTF-8 byte in a string of signed metadata',
     when: ({ spec }) => mutated(spec, (m) => m.kind === 'invalid-utf8'),
     reason:
       "Metadata must be valid UTF-8, so that what is verified is what was signed. Go's decoder reads an invalid byte as U+FFFD, and notary verifies the signature over the replaced text.",
+  },
+  {
+    id: 'canonical-base64',
+    verdict: /^invalid (KEY_ID_MISMATCH|THRESHOLD_NOT_MET|MALFORMED_METADATA|ROOT_CERTIFICATE_INVALID):/,
+    trigger: 'a public key, signature or hash in base64 that is not canonical (a line break, or unused trailing bits set), a key listed under the id of its canonical text',
+    when: ({ spec }) =>
+      mutated(
+        spec,
+        (m) => m.kind === 'base64-spelling' && (m.spelling === 'newline' || (m.where === 'key' && m.listedUnder === 'canonical-id'))
+      ),
+    reason:
+      "Base64 is read strictly and a key id is the hash of the key as written. Go's decoder skips line breaks and ignores unused trailing bits, and notary computes a key id over the re-encoded text (notary:tuf/data/keys.go TUFKey.ID), so it accepts other spellings of a key under the canonical key id.",
   },
   {
     id: 'no-pycrypto-method',
