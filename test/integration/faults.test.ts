@@ -152,7 +152,9 @@ describe('faults while serving', () => {
     try {
       const result = await runCli(['scan', '--config', config, '--json']);
       const report = JSON.parse(result.stdout) as { scan: { outcome: string }; tags: Tag[] };
-      assert.equal(report.scan.outcome, 'partial');
+      // No image's trust data could be fetched: the scan failed (exit 3), it found nothing.
+      assert.equal(report.scan.outcome, 'failed');
+      assert.equal(result.code, 3);
       assert.ok(report.tags.every((t) => t.status === 'error'), 'no tag is signed without trust data');
       assert.match(result.stderr, /token endpoint .* answered HTTP 500/);
     } finally {
@@ -177,8 +179,9 @@ describe('faults while serving', () => {
       const rogue = await world.writeConfig('rogue.yaml', (await readFile(config, 'utf8')).replace(notaryFaults.url, url).replace(/database: .*/, `database: ${world.dir}/rogue.db`).replace(/listen: .*\n/, ''));
       const result = await runCli(['scan', '--config', rogue, '--json']);
       const report = JSON.parse(result.stdout) as { scan: { outcome: string }; tags: Tag[] };
-      assert.equal(result.code, 1);
-      assert.equal(report.scan.outcome, 'partial');
+      // A wrong CA for every image is a misconfiguration, not findings: failed, exit 3.
+      assert.equal(result.code, 3);
+      assert.equal(report.scan.outcome, 'failed');
       assert.ok(report.tags.every((t) => t.status === 'error'));
       assert.match(report.tags[0]?.reason ?? '', /TLS/);
     } finally {
