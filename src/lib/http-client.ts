@@ -24,6 +24,12 @@ export interface HttpRequest {
   readonly maxBytes: number;
   /** What the caller is fetching, for error messages (`timestamp.json of example.com/app`). */
   readonly what: string;
+  /**
+   * The caller's abort (a shutdown, a signal). An aborted request rejects with
+   * the signal's reason, as fetch does (an Error whose cause is the reason when
+   * the reason is not an Error): never a FetchError, so an abort is not logged
+   * as a TIMEOUT, not retried and not counted in source_errors_total.
+   */
   readonly signal?: AbortSignal | undefined;
   /**
    * 'truncate': keep the first maxBytes + 1 bytes and stop reading, for bodies
@@ -75,7 +81,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         throw error;
       }
       if (req.signal?.aborted === true) {
-        throw new FetchError('TIMEOUT', `${req.what}: aborted`, { cause: error });
+        throw abortReason(req.signal, req.what);
       }
       throw mapTransportError(error, req.what, url, options.timeoutMs, timeout.aborted);
     }
@@ -152,6 +158,12 @@ async function readBounded(
     }
   }
   return Buffer.concat(chunks, total);
+}
+
+/** What an aborted request rejects with: the signal's reason itself, or an Error carrying it. */
+function abortReason(signal: AbortSignal, what: string): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new Error(`${what}: aborted (${String(reason)})`, { cause: reason });
 }
 
 const TLS_ERROR = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME|ALTNAME/i;

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { Agent } from 'undici';
 
+import { FetchError } from '../../src/lib/errors.js';
 import { createHttpClient, type HttpClient } from '../../src/lib/http-client.js';
 import { fetchFailure } from '../support/assertions.js';
 import { freePort } from '../support/processes.js';
@@ -59,6 +60,8 @@ describe('createHttpClient', () => {
           res.on('close', () => clearInterval(timer));
           return;
         }
+        case '/hang':
+          return; // answers nothing: only the timeout or the caller ends the request
         default:
           res.end('small');
       }
@@ -118,6 +121,48 @@ describe('createHttpClient', () => {
 
     assert.equal(error.code, 'TIMEOUT');
     assert.match(error.message, /within 1000 ms/);
+  });
+
+  it('rejects with the caller\'s abort reason, not a TIMEOUT, and at once', async () => {
+    for (const path of ['/hang', '/drip']) {
+      const abort = new AbortController();
+      const reason = new Error('shutdown');
+      const started = Date.now();
+      setTimeout(() => abort.abort(reason), 150);
+
+      const error = await http.send(new URL(path, origin.url), { maxBytes: 1000, what: path, signal: abort.signal }).then(
+        () => assert.fail(`${path} was not aborted`),
+        (caught: unknown) => caught
+      );
+
+      assert.equal(error, reason, `${path}: the abort's own reason`);
+      assert.ok(!(error instanceof FetchError), `${path}: not a FetchError (no TIMEOUT code, not retried, no source error)`);
+      assert.ok(Date.now() - started < 900, `${path}: before the 1000 ms timeout`);
+    }
+  });
+
+  it('carries an abort reason that is not an Error (a signal name) in an Error', async () => {
+    const abort = new AbortController();
+    setTimeout(() => abort.abort('SIGTERM'), 100);
+
+    const error = await http.send(new URL('/hang', origin.url), { maxBytes: 1000, what: 'the Nexus repository list', signal: abort.signal }).then(
+      () => assert.fail('not aborted'),
+      (caught: unknown) => caught
+    );
+
+    assert.ok(error instanceof Error && !(error instanceof FetchError), String(error));
+    assert.equal(error.message, 'the Nexus repository list: aborted (SIGTERM)');
+    assert.equal(error.cause, 'SIGTERM');
+    assert.doesNotMatch(error.message, /TIMEOUT|within/);
+  });
+
+  it('still reports its own timeout as TIMEOUT when the caller passed a signal', async () => {
+    const abort = new AbortController();
+
+    const error = await fetchFailure(http.send(new URL('/hang', origin.url), { maxBytes: 1000, what: 'hang', signal: abort.signal }));
+
+    assert.equal(error.code, 'TIMEOUT');
+    assert.match(error.message, /^hang: no complete answer from .* within 1000 ms$/);
   });
 
   it('reports a refused connection', async () => {
