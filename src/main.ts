@@ -223,7 +223,11 @@ async function runCommand(command: Command): Promise<number> {
       const log = createLogger();
       const context = createScanContext(config, 'scan', log);
       const abort = new AbortController();
-      const onSignal = (): void => abort.abort(new Error('interrupted'));
+      // The abort's reason is the signal's name: the scan's error says what stopped it.
+      const onSignal = (signal: NodeJS.Signals): void => {
+        log.warn({ signal }, 'Stopping the scan');
+        abort.abort(signal);
+      };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {

@@ -519,7 +519,7 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
     problems.push(`nexus: skipped ${skippedComponents} component(s) that are not Docker tags (malformed, or a name outside the reference grammar); see the log`);
   }
   if (signal?.aborted === true) {
-    fatal ??= 'aborted before it completed (shutdown)';
+    problems.push((fatal = typeof signal.reason === 'string' ? `stopped by ${signal.reason} before it completed` : 'aborted before it completed (shutdown)'));
     pending.verdicts = [];
   }
   try {
