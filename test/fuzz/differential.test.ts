@@ -34,7 +34,7 @@ describe('differential testing against the real notary client', () => {
     });
     console.log(
       `# ${report.casesRun} cases in ${(report.elapsedMs / 1000).toFixed(1)} s, ${report.casesPerSecond.toFixed(1)} cases/s; ` +
-        `${JSON.stringify(report.counts)}; rules ${JSON.stringify(report.ruleCounts)}`
+        `${JSON.stringify(report.counts)}; both honour tags in ${report.bothHonouring}; rules ${JSON.stringify(report.ruleCounts)}`
     );
 
     const shown = report.failures.slice(0, 20).map((failure) => describeOutcome(failure, seed));
