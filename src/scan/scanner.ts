@@ -34,6 +34,7 @@ import {
 } from '../store/scan-store.js';
 import { isCosignArtifactTag } from './cosign.js';
 import type { ManifestSource, RepositorySource, TrustSource } from './ports.js';
+import { verdictThroughOutage } from './outage.js';
 import { inlineVerifier, type CollectionVerifier, type VerificationOutcome } from './verifier.js';
 
 export interface RepositoryTarget {
@@ -412,6 +413,9 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
         signedDigest: judgement.signedDigest,
         trustExpires: judgement.trustExpires?.toISOString() ?? null,
       };
+      if (outcome.evidence.kind === 'unavailable') {
+        record = verdictThroughOutage(record, store.tag(repository.name, image, tag));
+      }
     }
     counters.judged++;
     summary[record.status]++;
@@ -501,8 +505,30 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
           sourceFailure('nexus', error);
           log.error({ repository: repository.name, code: error.code, error: error.message }, 'Repository could not be listed; its tags were not audited');
           if (signal?.aborted !== true && !forecast) {
+            // The tags it did not list: unknown, or their last known finding (the outage rule).
+            for (const [key, previous] of index) {
+              const [image, tag] = key.split('\u0000') as [string, string];
+              const stored = store.tag(repository.name, image, tag);
+              const unknown: TagVerdictRecord = {
+                repository: repository.name,
+                image,
+                tag,
+                gun: stored?.gun ?? `${repository.gunPrefix}/${image}`,
+                digest: stored?.digest ?? null,
+                size: stored?.size ?? null,
+                status: 'error',
+                role: null,
+                reasonCode: 'FETCH_FAILED',
+                reason: `FETCH_FAILED: the repository could not be listed: ${error.message}`,
+                signedDigest: null,
+                trustExpires: null,
+              };
+              const verdict = verdictThroughOutage(unknown, stored);
+              if (previous.fingerprint !== verdictFingerprint(verdict)) {
+                pending.verdicts.push({ verdict, previous });
+              }
+            }
             flush();
-            store.markRepositoryUnknown(scanId, clock.now().toISOString(), repository.name, index, `FETCH_FAILED: the repository could not be listed: ${error.message}`);
           }
         }
         progress.repositoriesDone++;

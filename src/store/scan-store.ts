@@ -216,11 +216,6 @@ export class ScanStore {
           status_since = CASE WHEN tags.status IS excluded.status THEN tags.status_since ELSE excluded.status_since END,
           digest_since = CASE WHEN tags.digest IS excluded.digest THEN tags.digest_since ELSE excluded.digest_since END`),
       touchRepository: db.prepare(`UPDATE tags SET last_seen_at = ?, last_scan_id = ? WHERE repository = ?`),
-      markUnknown: db.prepare(`
-        UPDATE tags SET status = 'error', reason_code = 'FETCH_FAILED', reason = @reason, role = NULL, signed_digest = NULL,
-          trust_expires = NULL, last_scan_id = @scan_id, fingerprint = '',
-          status_since = CASE WHEN status = 'error' THEN status_since ELSE @at END
-        WHERE repository = @repository AND image = @image AND tag = @tag`),
       gunState: db.prepare(`SELECT timestamp_sha256, summary_json FROM gun_state WHERE gun = ?`),
       upsertGunState: db.prepare(`
         INSERT INTO gun_state (gun, timestamp_sha256, summary_json, checked_at) VALUES (?, ?, ?, ?)
@@ -255,6 +250,7 @@ export class ScanStore {
       ),
       recentScans: db.prepare(`SELECT * FROM scans ORDER BY id DESC LIMIT ?`),
       allTags: db.prepare(`SELECT * FROM tags ORDER BY repository, image, tag`),
+      oneTag: db.prepare(`SELECT * FROM tags WHERE repository = ? AND image = ? AND tag = ?`),
       trustRoles: db.prepare(`SELECT gun, role, version, expires FROM trust_roles ORDER BY gun, role`),
       tagHistory: db.prepare(`SELECT * FROM tag_history WHERE repository = ? AND image = ? AND tag = ? ORDER BY id`),
     };
@@ -386,21 +382,10 @@ export class ScanStore {
     })();
   }
 
-  /**
-   * A repository could not be listed: the tags it had that this scan did not
-   * judge are unknown now, so they become `error`, never stay `signed`.
-   */
-  markRepositoryUnknown(scanId: number, at: string, repository: string, unjudged: ReadonlyMap<string, IndexedTag>, reason: string): void {
-    const s = this.#statements;
-    this.#db.transaction(() => {
-      for (const [key, tag] of unjudged) {
-        const [image, name] = key.split('\u0000') as [string, string];
-        s.markUnknown.run({ reason, scan_id: scanId, at, repository, image, tag: name });
-        if (tag.status !== 'error') {
-          s.addHistory.run(repository, image, name, scanId, at, 'status', 'error', tag.digest, 'FETCH_FAILED', null);
-        }
-      }
-    })();
+  /** One tag's latest verdict. */
+  tag(repository: string, image: string, tag: string): StoredTag | undefined {
+    const row = this.#statements.oneTag.get(repository, image, tag) as TagRow | undefined;
+    return row === undefined ? undefined : toStoredTag(row);
   }
 
   /** The incremental state of a GUN: the timestamp its summary came from. */
