@@ -6,12 +6,17 @@
 import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
 
 export interface Scheduler {
+  /** When the schedule next fires (undefined once stopped). */
+  nextRunAt(): Date | undefined;
   stop(): Promise<void>;
 }
 
 export function startCronScheduler(expression: string, onTick: () => void): Scheduler {
   const task: ScheduledTask = cronSchedule(expression, () => onTick(), { name: 'trust-auditor-scan' });
   return {
+    nextRunAt() {
+      return task.getNextRun() ?? undefined;
+    },
     async stop() {
       await task.stop();
       await task.destroy();
