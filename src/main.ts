@@ -32,7 +32,7 @@ import { runScan, type ScanDependencies } from './scan/scanner.js';
 import { createWorkerVerifier } from './scan/verifier.js';
 import { createMetrics } from './metrics/metrics.js';
 import { scheduleIntervalSeconds } from './scheduler/interval.js';
-import { startCronScheduler } from './scheduler/scheduler.js';
+import { startCronScheduler, type Scheduler } from './scheduler/scheduler.js';
 import { startHttpServer } from './server/http-server.js';
 import { describeDatabaseError, openDatabase, type Db } from './store/database.js';
 import { applyMigrations } from './store/migrate.js';
@@ -261,6 +261,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 async function serve(config: Config): Promise<number> {
   const log = createLogger();
+  const runbookUrl = runbookUrlFromEnv();
   const context = createScanContext(config, 'serve', log);
   const { store } = context.deps;
   const metrics = createMetrics({
@@ -296,6 +297,7 @@ async function serve(config: Config): Promise<number> {
   }
   const auth = web.username === undefined || web.password === undefined ? undefined : { username: web.username, password: web.password };
   let server;
+  let scheduler: Scheduler | undefined;
   try {
     server = await startHttpServer(
       {
@@ -308,6 +310,9 @@ async function serve(config: Config): Promise<number> {
         hostNames: [hostname(), ...web.hosts],
         minScanIntervalMs: web.minScanIntervalSeconds * 1000,
         clock: systemClock,
+        expiryWarningDays: config.expiryWarningDays,
+        nextScanAt: () => scheduler?.nextRunAt(),
+        runbookUrl,
       },
       config.listen.host,
       config.listen.port
@@ -316,7 +321,7 @@ async function serve(config: Config): Promise<number> {
     await context.close();
     throw new UnavailableError(`cannot listen on ${config.listen.host}:${config.listen.port}: ${describeError(error)}`);
   }
-  const scheduler = startCronScheduler(config.schedule, () => void service.trigger('schedule'));
+  scheduler = startCronScheduler(config.schedule, () => void service.trigger('schedule'));
   log.info(
     { listen: `${config.listen.host}:${server.port}`, schedule: config.schedule, database: config.database, version: VERSION },
     'trust-auditor serving: /metrics, /healthz, /readyz, /api/v1/tags, /api/v1/scans, /'
@@ -339,6 +344,18 @@ async function serve(config: Config): Promise<number> {
   await context.close();
   log.info({}, 'Stopped cleanly');
   return 0;
+}
+
+/** `TRUST_AUDITOR_RUNBOOK_URL`: where docs/runbooks.md is published, for the status page's links. */
+function runbookUrlFromEnv(): string | undefined {
+  const value = process.env['TRUST_AUDITOR_RUNBOOK_URL'];
+  if (value === undefined || value === '') {
+    return undefined;
+  }
+  if (!/^https?:$/.test(URL.parse(value)?.protocol ?? '')) {
+    throw new UsageError('TRUST_AUDITOR_RUNBOOK_URL must be an http or https URL');
+  }
+  return value;
 }
 
 function notaryFromUrl(value: string | undefined): Config['notary'] {

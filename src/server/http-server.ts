@@ -16,7 +16,7 @@ import { TAG_STATUSES, type TagStatus } from '../notary/core/codes.js';
 import type { StoredTag, ScanStore } from '../store/scan-store.js';
 import type { AuditService } from '../scan/audit-service.js';
 import { contractTag } from '../scan/tag-json.js';
-import { renderStatusPage } from './status-page.js';
+import { gatherStatusPage, renderStatusPage, renderStatusPageError } from './status-page.js';
 
 export interface HttpServerOptions {
   readonly registry: Registry;
@@ -32,6 +32,12 @@ export interface HttpServerOptions {
   /** A scan requested sooner than this after the last one ended gets 429. */
   readonly minScanIntervalMs: number;
   readonly clock: Clock;
+  /** The status page's expiry warning window (`expiryWarningDays`). */
+  readonly expiryWarningDays: number;
+  /** When the schedule next starts a scan, for the status page. */
+  readonly nextScanAt?: (() => Date | undefined) | undefined;
+  /** Where docs/runbooks.md is published; the status page links its sections (`<url>#<alert>`). */
+  readonly runbookUrl?: string | undefined;
 }
 
 export interface RunningServer {
@@ -41,6 +47,8 @@ export interface RunningServer {
 
 const MAX_PAGE = 1000;
 const DEFAULT_PAGE = 100;
+/** No script at all, no other origin: the page is styles and links (README, Security). */
+const STATUS_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'";
 
 export async function startHttpServer(options: HttpServerOptions, host: string, port: number): Promise<RunningServer> {
   const expected = options.auth === undefined ? undefined : Buffer.from('Basic ' + Buffer.from(`${options.auth.username}:${options.auth.password}`).toString('base64'));
@@ -162,10 +170,12 @@ async function handle(options: HttpServerOptions, req: IncomingMessage, res: Ser
       sendJson(res, 200, { tags: page.map(publicTag), next: tags.length > limit && last !== undefined ? encodeCursor(last) : null });
       return;
     }
-    case 'GET /':
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" });
-      res.end(renderStatusPage({ store: options.store, service: options.service, version: options.version }));
+    case 'GET /': {
+      const view = gatherStatusPage(options, url.searchParams, options.clock.now());
+      res.writeHead(view.ok ? 200 : 400, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': STATUS_PAGE_CSP, 'cache-control': 'no-store' });
+      res.end(view.ok ? renderStatusPage(view.value) : renderStatusPageError(view.error));
       return;
+    }
     default: {
       const known = ['/metrics', '/healthz', '/readyz', '/api/v1/scans', '/api/v1/tags', '/'];
       sendJson(res, known.includes(url.pathname) ? 405 : 404, { error: known.includes(url.pathname) ? `method ${method} not allowed` : 'not found' });

@@ -143,8 +143,8 @@ describe('serve', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /<h1>trust-auditor<\/h1>/);
     assert.match(result.stdout, /<table id="findings">/);
-    assert.match(result.stdout, /<td>v2-unsigned<\/td><td>unsigned<\/td>/);
-    assert.match(result.stdout, /data-status="signed">1</);
+    assert.match(result.stdout, /<tr class="status-unsigned" data-status="unsigned">.*?<td data-label="Tag" class="tag" title="sha256:[0-9a-f]{64}">v2-unsigned<\/td>/);
+    assert.match(result.stdout, /data-status="signed"><span class="label">signed<\/span> <strong>1<\/strong>/);
   });
 
   it('exits 0 within 10 s on SIGTERM during a scan, and the next start sees a consistent database', async () => {
