@@ -209,7 +209,7 @@ export function judgeTag(
       return judgement(
         'unsigned',
         'ONLY_IN_OTHER_DELEGATION',
-        `signed only in ${others.join(', ')}, which docker pull does not honour (only ${RELEASES_ROLE} and targets)`
+        `docker pull finds it in ${others.join(', ')}, which it does not honour (only ${RELEASES_ROLE} and targets)`
       );
     }
     return judgement('unsigned', 'NOT_SIGNED', `tag is in neither ${RELEASES_ROLE} nor targets`);

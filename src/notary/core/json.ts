@@ -16,8 +16,9 @@ export function parseJsonBytes(bytes: Uint8Array): Result<JsonValue, string> {
   } catch {
     return err('not valid UTF-8');
   }
-  if (text.length > MAX_JSON_DEPTH && nestsDeeperThan(text, MAX_JSON_DEPTH)) {
-    return err(`nested deeper than ${MAX_JSON_DEPTH} levels`);
+  const problem = lexicalProblem(text);
+  if (problem !== undefined) {
+    return err(problem);
   }
   try {
     return ok(JSON.parse(text) as JsonValue);
@@ -33,31 +34,46 @@ export function parseJsonBytes(bytes: Uint8Array): Result<JsonValue, string> {
  */
 export const MAX_JSON_DEPTH = 10_000;
 
-/** Counts brackets outside strings; a document needs more characters than levels. */
-function nestsDeeperThan(text: string, limit: number): boolean {
+/**
+ * One pass over the text for what `JSON.parse` lets through and Go's decoder,
+ * in the notary client, refuses: nesting deeper than its limit, and numbers
+ * that are not integer literals (`1.0`, `10e-1`: Go cannot read them into the
+ * integer fields length, version and threshold, and a canonical document has
+ * no other numbers, since docker/go canonical/json writes integers only).
+ */
+function lexicalProblem(text: string): string | undefined {
   let depth = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i++) {
     const char = text.charCodeAt(i);
-    if (inString) {
-      if (char === BACKSLASH) {
-        i++;
-      } else if (char === QUOTE) {
-        inString = false;
+    if (char === QUOTE) {
+      for (i++; text.charCodeAt(i) !== QUOTE; i++) {
+        if (text.charCodeAt(i) === BACKSLASH) {
+          i++;
+        }
       }
-    } else if (char === QUOTE) {
-      inString = true;
     } else if (char === OPEN_BRACE || char === OPEN_BRACKET) {
-      if (++depth > limit) {
-        return true;
+      if (++depth > MAX_JSON_DEPTH) {
+        return `nested deeper than ${MAX_JSON_DEPTH} levels`;
       }
     } else if (char === CLOSE_BRACE || char === CLOSE_BRACKET) {
       depth--;
+    } else if (char === MINUS || (char >= DIGIT_0 && char <= DIGIT_9)) {
+      const literal = NUMBER.exec(text.slice(i, i + 64))?.[0] as string;
+      if (!INTEGER.test(literal)) {
+        return `number ${literal} is not an integer literal`;
+      }
+      i += literal.length - 1;
     }
   }
-  return false;
+  return undefined;
 }
 
+/** A JSON number token (the text starts with `-` or a digit); and the integer form. */
+const NUMBER = /^-?[0-9]*(?:\.[0-9]*)?(?:[eE][+-]?[0-9]*)?/;
+const INTEGER = /^-?(?:0|[1-9][0-9]*)$/;
+const MINUS = 0x2d;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const OPEN_BRACE = 0x7b;

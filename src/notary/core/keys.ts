@@ -130,6 +130,12 @@ export function importKey(keytype: string, publicBase64: string): TufKey {
   if (raw === undefined) {
     return unusable('public key is not base64');
   }
+  // Notary decodes the key and computes its id over the re-encoded bytes
+  // (tuf/data/keys.go): a key spelled otherwise (unused trailing bits set)
+  // would get one id here and another there. Only the canonical spelling is used.
+  if (raw.toString('base64') !== publicBase64) {
+    return unusable('public key is not in canonical base64');
+  }
   try {
     switch (keytype) {
       case 'ed25519': {

@@ -145,12 +145,48 @@ function stringArray(object: JsonObject, key: string, where: string, maximum: nu
   );
 }
 
+/*
+ * The notary client decodes metadata with docker/go canonical/json, which (like
+ * Go's encoding/json) matches an object key to a struct field ignoring case,
+ * folding `ſ` to `s` and the Kelvin sign to `k`, the last match winning: after
+ * `"targets"`, a `"Targets"` is what notary reads, while we would read the
+ * first. An object decoded into a struct may therefore not hold a key that
+ * differs from one of its fields only in case. (Map keys, such as tag names,
+ * are matched exactly and are not concerned.)
+ */
+const goFold = (text: string): string => text.replace(/\u017f/g, 's').toLowerCase();
+
+function refuseCaseVariants(object: JsonObject, fields: readonly string[], where: string): void {
+  for (const key of Object.keys(object)) {
+    const twin = fields.find((field) => field !== key && goFold(field) === goFold(key));
+    if (twin !== undefined) {
+      fail(`${where} has "${key}", which notary reads as its "${twin}"`);
+    }
+  }
+}
+
+const ENVELOPE_FIELDS = ['signed', 'signatures'];
+const SIGNATURE_FIELDS = ['keyid', 'method', 'sig'];
+const COMMON_FIELDS = ['_type', 'expires', 'version'];
+const SIGNED_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  Root: [...COMMON_FIELDS, 'keys', 'roles', 'consistent_snapshot'],
+  Targets: [...COMMON_FIELDS, 'targets', 'delegations'],
+  Snapshot: [...COMMON_FIELDS, 'meta'],
+  Timestamp: [...COMMON_FIELDS, 'meta'],
+};
+const FILE_META_FIELDS = ['length', 'hashes', 'custom'];
+const KEY_FIELDS = ['keytype', 'keyval'];
+const KEYVAL_FIELDS = ['public', 'private'];
+const ROLE_FIELDS = ['keyids', 'threshold', 'name', 'paths'];
+const DELEGATIONS_FIELDS = ['keys', 'roles'];
+
 function parseSignatures(list: JsonValue[]): SignatureEntry[] {
   return list.map((item, index) => {
     const where = `signatures[${index}]`;
     if (!isObject(item)) {
       fail(`${where} is not an object`);
     }
+    refuseCaseVariants(item, SIGNATURE_FIELDS, where);
     const sig = decodeBase64(stringField(item, 'sig', where));
     if (sig === undefined) {
       fail(`${where}.sig is not base64`);
@@ -164,6 +200,7 @@ export function parseFileMeta(value: JsonValue, where: string): FileMeta {
   if (!isObject(value)) {
     fail(`${where} is not an object`);
   }
+  refuseCaseVariants(value, FILE_META_FIELDS, where);
   const length = integerField(value, 'length', where, 0);
   const hashes = new Map<string, Uint8Array>();
   for (const [algorithm, encoded] of entriesOf(objectField(value, 'hashes', where))) {
@@ -195,7 +232,9 @@ function parseKeys(object: JsonObject, where: string): Map<string, TufKey> {
     if (!isObject(value)) {
       fail(`${where}.${keyid} is not an object`);
     }
+    refuseCaseVariants(value, KEY_FIELDS, `${where}.${keyid}`);
     const keyval = objectField(value, 'keyval', `${where}.${keyid}`);
+    refuseCaseVariants(keyval, KEYVAL_FIELDS, `${where}.${keyid}.keyval`);
     keys.set(keyid, importKey(stringField(value, 'keytype', `${where}.${keyid}`), stringField(keyval, 'public', `${where}.${keyid}.keyval`)));
   }
   return keys;
@@ -205,6 +244,7 @@ function parseRoleKeys(value: JsonValue, where: string, known: ReadonlyMap<strin
   if (!isObject(value)) {
     fail(`${where} is not an object`);
   }
+  refuseCaseVariants(value, ROLE_FIELDS, where);
   const keyids = stringArray(value, 'keyids', where, MAX_KEYS);
   for (const keyid of keyids) {
     if (!known.has(keyid)) {
@@ -224,7 +264,9 @@ function parseSigned(bytes: Uint8Array, type: string): { signed: JsonObject; com
   if (!isObject(envelope)) {
     fail('metadata is not a JSON object');
   }
+  refuseCaseVariants(envelope, ENVELOPE_FIELDS, 'metadata');
   const signed = objectField(envelope, 'signed', 'metadata');
+  refuseCaseVariants(signed, SIGNED_FIELDS[type] as readonly string[], 'signed');
   const signatures = parseSignatures(arrayField(envelope, 'signatures', 'metadata', MAX_SIGNATURES));
   const actualType = stringField(signed, '_type', 'signed');
   if (actualType !== type) {
@@ -325,7 +367,9 @@ export function parseTargets(bytes: Uint8Array, role: string): Result<Targets, P
       targets.set(name, parseFileMeta(value, `signed.targets[${JSON.stringify(name)}]`));
     }
     const delegationsObject = objectField(signed, 'delegations', 'signed');
+    refuseCaseVariants(delegationsObject, DELEGATIONS_FIELDS, 'signed.delegations');
     const delegationKeys = parseKeys(mapField(delegationsObject, 'keys', 'signed.delegations'), 'signed.delegations.keys');
+    const declared = new Set<string>();
     const delegations = listField(delegationsObject, 'roles', 'signed.delegations', MAX_DELEGATIONS).map(
       (value, index): DelegatedRole => {
         const where = `signed.delegations.roles[${index}]`;
@@ -336,6 +380,11 @@ export function parseTargets(bytes: Uint8Array, role: string): Result<Targets, P
         if (!isDelegationName(name) || !name.startsWith(role + '/') || name.slice(role.length + 1).includes('/')) {
           fail(`${where}.name ${JSON.stringify(name)} is not a direct child delegation of ${role}`);
         }
+        // notary tuf/data/targets.go: a role declared twice fails the load ("has already been loaded").
+        if (declared.has(name)) {
+          fail(`${where}.name ${JSON.stringify(name)} is declared twice`);
+        }
+        declared.add(name);
         return {
           name,
           ...parseRoleKeys(value, where, delegationKeys),

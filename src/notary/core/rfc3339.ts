@@ -6,7 +6,9 @@
  * by hand. Sub-millisecond digits are truncated.
  */
 const RFC3339 =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+  // Upper-case `T` and `Z` only: RFC 3339 allows lower case, Go's time.Parse
+  // (which reads `expires` in the notary client) does not.
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:(Z)|([+-])(\d{2}):(\d{2}))$/;
 
 export function parseRfc3339(text: string): Date | undefined {
   const match = RFC3339.exec(text);

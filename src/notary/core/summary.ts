@@ -33,7 +33,7 @@ export interface HonouredEntry {
  * under another revision is not reused for an unchanged timestamp, so an
  * upgrade re-verifies every collection with the new rules.
  */
-export const SUMMARY_REVISION = 4;
+export const SUMMARY_REVISION = 5;
 
 export interface TrustSummary {
   /** SUMMARY_REVISION of the core that made it (absent before revision 2). */
@@ -102,8 +102,24 @@ export function summarize(verification: Result<VerifiedCollection, CollectionFai
         }
       }
     }
+    // docker's lookup (notary GetTargetByName(tag, releases, targets)) walks the
+    // whole releases subtree, parents first, before targets: a tag that a
+    // delegation below releases signs, and releases does not, is found there,
+    // and docker refuses it, even when targets signs it too.
+    const foundBelowReleases = new Set<string>();
+    for (const [name, state] of collection.delegations) {
+      if (state.state === 'verified' && name.startsWith(RELEASES_ROLE + '/')) {
+        for (const tag of state.targets.keys()) {
+          if (honoured[tag] === undefined && pathAllowed(state.paths, tag)) {
+            foundBelowReleases.add(tag);
+          }
+        }
+      }
+    }
     for (const [tag, meta] of collection.targets) {
-      honoured[tag] ??= { digest: digestOf(meta), length: meta.length, role: 'targets' };
+      if (!foundBelowReleases.has(tag)) {
+        honoured[tag] ??= { digest: digestOf(meta), length: meta.length, role: 'targets' };
+      }
     }
   }
   for (const [name, state] of collection.delegations) {
@@ -111,7 +127,7 @@ export function summarize(verification: Result<VerifiedCollection, CollectionFai
       continue;
     }
     for (const tag of state.targets.keys()) {
-      if (honoured[tag] === undefined && !collection.targets.has(tag) && pathAllowed(state.paths, tag)) {
+      if (honoured[tag] === undefined && pathAllowed(state.paths, tag)) {
         (otherDelegations[tag] ??= []).push(name);
       }
     }

@@ -430,10 +430,9 @@ function walkDelegations(
   // A stack: the next role to visit is last.
   const stack = [...topLevel.filter((p) => p.role.name !== RELEASES_ROLE), ...topLevel.filter((p) => p.role.name === RELEASES_ROLE)].reverse();
   for (let pending = stack.pop(); pending !== undefined; pending = stack.pop()) {
+    // Each name is visited once: a name is a direct child of exactly one parent
+    // (parseTargets), and a parent that declares it twice does not parse.
     const { role, parent, parentPaths, depth } = pending;
-    if (states.has(role.name)) {
-      continue; // declared twice: the first declaration wins, as in notary's walk
-    }
     const invalid = (code: TrustFailureCode, detail: string): void => {
       states.set(role.name, { state: 'invalid', failure: { code, role: role.name, detail } });
     };

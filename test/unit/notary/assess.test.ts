@@ -122,7 +122,7 @@ describe('judgeTag', () => {
   it('says which delegations sign a tag that docker pull does not honour', () => {
     const judgement = judgeTag(checked({ otherDelegations: { v3: ['targets/alice', 'targets/bob'] } }), 'v3', { digest: DIGEST, size: 10 }, NOW);
     assert.equal(judgement.reasonCode, 'ONLY_IN_OTHER_DELEGATION');
-    assert.equal(judgement.reason, 'signed only in targets/alice, targets/bob, which docker pull does not honour (only targets/releases and targets)');
+    assert.equal(judgement.reason, 'docker pull finds it in targets/alice, targets/bob, which it does not honour (only targets/releases and targets)');
   });
 
   it("does not take inherited properties of a stored summary's records for tags", () => {

@@ -18,7 +18,12 @@ describe('parseRfc3339', () => {
     assert.equal(parseRfc3339('2026-12-10T22:50:06+24:00'), undefined);
     assert.equal(parseRfc3339('2026-12-10T22:50:06-00:60'), undefined);
     assert.equal(parseRfc3339('2026-12-10T22:50:06-23:59')?.toISOString(), '2026-12-11T22:49:06.000Z');
-    assert.equal(parseRfc3339('2026-12-10t22:50:06z')?.toISOString(), '2026-12-10T22:50:06.000Z');
+  });
+
+  it('refuses a lower-case t or z, as Go\'s time.Parse does in the notary client (a differential finding)', () => {
+    assert.equal(parseRfc3339('2026-12-10t22:50:06z'), undefined);
+    assert.equal(parseRfc3339('2026-12-10T22:50:06z'), undefined);
+    assert.equal(parseRfc3339('2026-12-10t22:50:06Z'), undefined);
   });
 
   it('refuses what is not RFC 3339', () => {
