@@ -146,6 +146,22 @@ export const STRICTER_RULES: readonly StricterRule[] = [
       'The whole snapshot is parsed strictly: every entry needs a well-formed sha256. notary checks the entries of root and targets when it parses the snapshot, and a delegation\'s entry only when it downloads that delegation, so a malformed entry for an unreachable delegation (under an unpublished parent) passes there.',
   },
   {
+    id: 'case-variant-fields',
+    verdict: /^invalid MALFORMED_METADATA: [^:]+: .* has ".*", which notary reads as its ".*"$/,
+    trigger: 'a key that differs from a field of its object only in case (`Targets`, `Signed`, `Delegations`, ...)',
+    when: ({ spec }) => mutated(spec, (m) => m.kind === 'case-variant-field'),
+    reason:
+      "docker/go's JSON decoder matches keys to struct fields ignoring case, the last match winning, so notary reads the variant while the canonical form (what is signed) holds both. Which of the two a client reads depends on their order; we refuse the file instead of guessing.",
+  },
+  {
+    id: 'integer-literals',
+    verdict: /^invalid MALFORMED_METADATA: [^:]+: number \S+ is not an integer literal$/,
+    trigger: 'a number spelled with a fraction or an exponent (`1.0`, `10e-1`), in a custom field or an integer field',
+    when: ({ spec }) => mutated(spec, (m) => m.kind === 'number-spelling' || m.kind === 'extra-field' || m.kind === 'large-number'),
+    reason:
+      'Go cannot read such a number into the integer fields (length, version, threshold), and a canonical document has no other numbers; notary accepts it only in a custom field, which it decodes as a float. We refuse every such spelling.',
+  },
+  {
     id: 'safe-integers',
     verdict: /^invalid MALFORMED_METADATA: .*(safe integer|integer >=)/,
     trigger: 'a number beyond 2^53 (and below 2^63) in signed metadata: a custom field or a version',

@@ -124,16 +124,19 @@ export function computeKeyId(keytype: string, publicBase64: string): string {
 }
 
 export function importKey(keytype: string, publicBase64: string): TufKey {
-  const id = computeKeyId(keytype, publicBase64);
-  const unusable = (problem: string): TufKey => new TufKey(id, keytype, { problem });
-  const raw = decodeBase64(publicBase64);
+  // Notary decodes the key as Go decodes []byte from JSON (line breaks skipped,
+  // unused trailing bits ignored) and computes its id over the bytes
+  // re-encoded (tuf/data/keys.go): so do we, or a key spelled otherwise would
+  // carry one id here and another in the client. Such a key is then refused
+  // as unusable, only its canonical spelling signs.
+  const raw = decodeBase64(publicBase64.replace(/[\r\n]/g, ''));
   if (raw === undefined) {
-    return unusable('public key is not base64');
+    return new TufKey(computeKeyId(keytype, publicBase64), keytype, { problem: 'public key is not base64' });
   }
-  // Notary decodes the key and computes its id over the re-encoded bytes
-  // (tuf/data/keys.go): a key spelled otherwise (unused trailing bits set)
-  // would get one id here and another there. Only the canonical spelling is used.
-  if (raw.toString('base64') !== publicBase64) {
+  const canonical = raw.toString('base64');
+  const id = computeKeyId(keytype, canonical);
+  const unusable = (problem: string): TufKey => new TufKey(id, keytype, { problem });
+  if (canonical !== publicBase64) {
     return unusable('public key is not in canonical base64');
   }
   try {
