@@ -9,7 +9,8 @@ import { createServer, request, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 
 import { startDaemon, triggerScan, type Daemon } from '../support/daemon.js';
-import { freePort, runStatus } from '../support/processes.js';
+import { dumpDom } from '../support/chromium.js';
+import { freePort } from '../support/processes.js';
 import { startScanWorld, type ScanWorld } from '../support/scan-world.js';
 
 const PREFIX = '127.0.0.1:18079';
@@ -81,23 +82,9 @@ document.body.dataset.done = 'yes';
     await new Promise<void>((resolve) => (page as Server).listen(pagePort, '127.0.0.1', resolve));
 
     // `localhost` is another site than `127.0.0.1`: the requests are cross-site.
-    const result = await runStatus('chromium', [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      `--user-data-dir=${world.dir}/chromium-cross-site`,
-      '--virtual-time-budget=5000',
-      '--dump-dom',
-      `http://localhost:${pagePort}/`,
-    ]);
+    const dom = await dumpDom(`http://localhost:${pagePort}/`, `${world.dir}/chromium-cross-site`, ['--virtual-time-budget=5000']);
 
-    assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /data-done="yes"/, 'the page ran its script');
+    assert.match(dom, /data-done="yes"/, 'the page ran its script');
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.equal((await (open as Daemon).scans()).length, scansBefore);
   });

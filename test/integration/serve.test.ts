@@ -11,8 +11,9 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 
 import { parseMetrics } from '../support/assertions.js';
+import { dumpDom } from '../support/chromium.js';
 import { startDaemon, triggerScan, type Daemon } from '../support/daemon.js';
-import { freePort, runStatus, waitUntil } from '../support/processes.js';
+import { freePort, waitUntil } from '../support/processes.js';
 import { startScanWorld, type ScanWorld } from '../support/scan-world.js';
 
 const PREFIX = '127.0.0.1:18079';
@@ -126,25 +127,12 @@ describe('serve', () => {
   });
 
   it('shows the findings on the status page in a real browser', async () => {
-    const result = await runStatus('chromium', [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      `--user-data-dir=${world.dir}/chromium-profile`,
-      '--dump-dom',
-      `${daemon?.url}/`,
-    ]);
+    const dom = await dumpDom(`${daemon?.url}/`, `${world.dir}/chromium-profile`);
 
-    assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /<h1>trust-auditor<\/h1>/);
-    assert.match(result.stdout, /<table id="findings">/);
-    assert.match(result.stdout, /<tr class="status-unsigned" data-status="unsigned">.*?<td data-label="Tag" class="tag" title="sha256:[0-9a-f]{64}">v2-unsigned<\/td>/);
-    assert.match(result.stdout, /data-status="signed"><span class="label">signed<\/span> <strong>1<\/strong>/);
+    assert.match(dom, /<h1>trust-auditor<\/h1>/);
+    assert.match(dom, /<table id="findings">/);
+    assert.match(dom, /<tr class="status-unsigned" data-status="unsigned">.*?<td data-label="Tag" class="tag" title="sha256:[0-9a-f]{64}">v2-unsigned<\/td>/);
+    assert.match(dom, /data-status="signed"><span class="label">signed<\/span> <strong>1<\/strong>/);
   });
 
   it('exits 0 within 10 s on SIGTERM during a scan, and the next start sees a consistent database', async () => {

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { runCli } from '../support/cli.js';
-import { dumpDom, PREFIX, startStatusPageWorld, type StatusPageWorld } from '../support/status-page-world.js';
+import { dumpDom } from '../support/chromium.js';
+import { PREFIX, startStatusPageWorld, type StatusPageWorld } from '../support/status-page-world.js';
 
 interface Row {
   readonly status: string;

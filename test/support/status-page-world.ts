@@ -10,6 +10,7 @@
 import { join } from 'node:path';
 
 import { startDaemon, type Daemon } from './daemon.js';
+import { chromiumArgs } from './chromium.js';
 import { freePort, runStatus } from './processes.js';
 import { startScanWorld, type ScanWorld } from './scan-world.js';
 import { ed25519Key, generateCollection, generateKeys, type SigningKey, type TargetSpec } from './trust-factory.js';
@@ -108,30 +109,6 @@ export async function startStatusPageWorld(options: { schedule?: string } = {}):
   }
 }
 
-/** Headless Chromium with everything that reaches the network switched off. */
-function chromiumArgs(profileDir: string): string[] {
-  return [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-dev-shm-usage',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--hide-scrollbars',
-    `--user-data-dir=${profileDir}`,
-  ];
-}
-
-/** The DOM after Chromium loaded and laid out `url` (what a person would see, as markup). */
-export async function dumpDom(url: string, profileDir: string): Promise<string> {
-  const result = await runStatus('chromium', [...chromiumArgs(profileDir), '--dump-dom', url]);
-  if (result.code !== 0) {
-    throw new Error(`chromium --dump-dom ${url} exited ${result.code}: ${result.stderr}`);
-  }
-  return result.stdout;
-}
 
 /** A PNG of `url` at this window size. */
 export async function screenshot(url: string, file: string, width: number, height: number, profileDir: string): Promise<void> {
