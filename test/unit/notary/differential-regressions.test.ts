@@ -6,23 +6,14 @@
  * rfc3339.test.ts, a delegation declared twice in verify-collection.test.ts.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import { checkedEvidence, judgeTag } from '../../../src/notary/core/assess.js';
 import { importKey } from '../../../src/notary/core/keys.js';
 import { NO_HISTORY, verifyCollection } from '../../../src/notary/core/verify-collection.js';
 import { withPublicKey } from '../../support/key-encodings.js';
-import { makeTempDir } from '../../support/temp.js';
-import {
-  asCollectionBytes,
-  ed25519Key,
-  generateCollection,
-  generateKeys,
-  targetFor,
-  type CollectionKeys,
-  type CollectionSpec,
-  type SigningKey,
-} from '../../support/trust-factory.js';
+import { releasesCollection, type CollectionBytes } from '../../support/collection-fixture.js';
+import { ed25519Key, generateKeys, targetFor } from '../../support/trust-factory.js';
 
 const GUN = 'registry.example:5000/team/differential';
 /** One clock reading: the certificates below are made at the real current time. */
@@ -31,7 +22,7 @@ const OLD = targetFor('old');
 const NEW = targetFor('new');
 const served = (target: { sha256Hex: string; length: number }): { digest: string; size: number } => ({ digest: `sha256:${target.sha256Hex}`, size: target.length });
 
-type Bytes = ReturnType<typeof asCollectionBytes>;
+type Bytes = CollectionBytes;
 
 function outcome(bytes: Bytes): string {
   const verification = verifyCollection(GUN, bytes, NO_HISTORY, NOW);
@@ -50,29 +41,8 @@ function otherSpelling(base64: string): string {
 }
 
 describe('what the differential fuzzer found', () => {
-  let dir: { path: string; remove(): Promise<void> };
-  let keys: CollectionKeys;
-  let releasesKey: SigningKey;
-
-  const build = async (overrides: Partial<CollectionSpec> = {}): Promise<Bytes> =>
-    asCollectionBytes(
-      await generateCollection({
-        gun: GUN,
-        keys,
-        now: NOW,
-        targets: { v1: OLD },
-        delegations: [{ name: 'targets/releases', keys: [releasesKey], targets: { v1: NEW } }],
-        ...overrides,
-      })
-    );
-
-  before(async () => {
-    dir = await makeTempDir('differential');
-    keys = await generateKeys(dir.path, GUN);
-    releasesKey = await ed25519Key();
-  });
-
-  after(async () => dir?.remove());
+  const collection = releasesCollection({ gun: GUN, now: NOW, inTargets: OLD, inReleases: NEW, keys: (dir) => generateKeys(dir, GUN) });
+  const build = collection.build;
 
   it('a field that differs from a known one only in case is refused: notary would read it instead (seed 7, cases 4799 and 13177)', async () => {
     // Validly signed: the canonical form holds both; docker/go reads "Targets", the last match.
@@ -127,7 +97,7 @@ describe('what the differential fuzzer found', () => {
     const childKey = await ed25519Key();
     const shadowed = await build({
       delegations: [
-        { name: 'targets/releases', keys: [releasesKey], targets: {} },
+        { name: 'targets/releases', keys: [collection.releasesKey], targets: {} },
         { name: 'targets/releases/ci', keys: [childKey], targets: { v1: NEW } },
       ],
     });
@@ -139,7 +109,7 @@ describe('what the differential fuzzer found', () => {
     // When releases itself signs the tag, it is found there first and honoured.
     const direct = await build({
       delegations: [
-        { name: 'targets/releases', keys: [releasesKey], targets: { v1: NEW } },
+        { name: 'targets/releases', keys: [collection.releasesKey], targets: { v1: NEW } },
         { name: 'targets/releases/ci', keys: [childKey], targets: { v1: OLD } },
       ],
     });

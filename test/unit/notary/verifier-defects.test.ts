@@ -5,26 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import { assessCollection, checkedEvidence, honouredTargets, judgeTag, type TrustEvidence } from '../../../src/notary/core/assess.js';
 import { MAX_JSON_DEPTH } from '../../../src/notary/core/json.js';
 import { NO_HISTORY, verifyCollection } from '../../../src/notary/core/verify-collection.js';
 import { rsaKey, rsaSpkiWithExtraLeadingZero, spkiWithLongFormLength, spkiWithTrailingElement, withPublicKey } from '../../support/key-encodings.js';
-import { makeTempDir } from '../../support/temp.js';
-import {
-  asCollectionBytes,
-  ecdsaKey,
-  ed25519Key,
-  generateCollection,
-  generateKeys,
-  PreCanonical,
-  rootCertificateKey,
-  targetFor,
-  type CollectionKeys,
-  type CollectionSpec,
-  type SigningKey,
-} from '../../support/trust-factory.js';
+import { releasesCollection, type CollectionBytes } from '../../support/collection-fixture.js';
+import { ecdsaKey, ed25519Key, generateKeys, PreCanonical, rootCertificateKey, targetFor, type CollectionSpec, type SigningKey } from '../../support/trust-factory.js';
 
 const GUN = 'registry.example:5000/team/defects';
 /** One clock reading: the certificates below are made at the real current time. */
@@ -37,7 +25,7 @@ const served = (target: { sha256Hex: string; length: number }): { digest: string
   size: target.length,
 });
 
-type Bytes = ReturnType<typeof asCollectionBytes>;
+type Bytes = CollectionBytes;
 
 function evidenceOf(bytes: Bytes, now = NOW): TrustEvidence {
   return checkedEvidence(verifyCollection(GUN, bytes, NO_HISTORY, now));
@@ -56,29 +44,8 @@ function editEnvelope(bytes: Uint8Array, edit: (envelope: { signed: unknown; sig
 }
 
 describe('verifier defects found against the real notary client', () => {
-  let dir: { path: string; remove(): Promise<void> };
-  let keys: CollectionKeys;
-  let releasesKey: SigningKey;
-
-  const build = async (overrides: Partial<CollectionSpec> = {}): Promise<Bytes> =>
-    asCollectionBytes(
-      await generateCollection({
-        gun: GUN,
-        keys,
-        now: NOW,
-        targets: { v1: OLD },
-        delegations: [{ name: 'targets/releases', keys: [releasesKey], targets: { v1: NEW } }],
-        ...overrides,
-      })
-    );
-
-  before(async () => {
-    dir = await makeTempDir('defects');
-    keys = await generateKeys(dir.path, GUN);
-    releasesKey = await ed25519Key();
-  });
-
-  after(async () => dir?.remove());
+  const collection = releasesCollection({ gun: GUN, now: NOW, inTargets: OLD, inReleases: NEW, keys: (dir) => generateKeys(dir, GUN) });
+  const build = collection.build;
 
   describe('1. a threshold is met only by distinct public keys, whatever their encoding', () => {
     const variants: [string, () => SigningKey, (b64: string) => string][] = [
@@ -128,7 +95,7 @@ describe('verifier defects found against the real notary client', () => {
       const bytes = await build({
         delegations: [
           ...(await aliceWithUnpublishedChildren()),
-          { name: 'targets/releases', keys: [releasesKey], targets: { v1: NEW }, signers: [await ed25519Key()] },
+          { name: 'targets/releases', keys: [collection.releasesKey], targets: { v1: NEW }, signers: [await ed25519Key()] },
         ],
       });
 
@@ -140,7 +107,7 @@ describe('verifier defects found against the real notary client', () => {
 
     it('a valid releases behind 255 children of alice gives its own digest, not the older one in targets', async () => {
       const bytes = await build({
-        delegations: [...(await aliceWithUnpublishedChildren()), { name: 'targets/releases', keys: [releasesKey], targets: { v1: NEW } }],
+        delegations: [...(await aliceWithUnpublishedChildren()), { name: 'targets/releases', keys: [collection.releasesKey], targets: { v1: NEW } }],
       });
       const evidence = evidenceOf(bytes);
 
@@ -160,7 +127,7 @@ describe('verifier defects found against the real notary client', () => {
         keys: [chainKey],
         targets: {},
       }));
-      const bytes = await build({ delegations: [{ name: 'targets/releases', keys: [releasesKey], targets: { v1: NEW } }, ...chain] });
+      const bytes = await build({ delegations: [{ name: 'targets/releases', keys: [collection.releasesKey], targets: { v1: NEW } }, ...chain] });
       const evidence = evidenceOf(bytes);
 
       const assessment = assessCollection(evidence, NOW);
@@ -247,9 +214,9 @@ describe('verifier defects found against the real notary client', () => {
 
   describe('6. an expired spare root certificate', () => {
     it('does not expire the collection while the certificate that signs is valid, and is named in the reason', async () => {
-      const signing = await rootCertificateKey(dir.path, 'signing', GUN, 3650);
-      const spare = await rootCertificateKey(dir.path, 'spare', GUN, 1);
-      const bytes = await build({ keys: { ...keys, root: [signing, spare] }, signers: { root: [signing] } });
+      const signing = await rootCertificateKey(collection.dir, 'signing', GUN, 3650);
+      const spare = await rootCertificateKey(collection.dir, 'spare', GUN, 1);
+      const bytes = await build({ keys: { ...collection.keys, root: [signing, spare] }, signers: { root: [signing] } });
       const later = new Date(NOW.getTime() + 2 * DAY);
       const evidence = evidenceOf(bytes, later);
 
@@ -269,10 +236,10 @@ describe('verifier defects found against the real notary client', () => {
     });
 
     it('with threshold 2, root expires when the second of its two signing certificates lapses', async () => {
-      const longLived = await rootCertificateKey(dir.path, 'long', GUN, 3650);
-      const shortLived = await rootCertificateKey(dir.path, 'short', GUN, 1);
+      const longLived = await rootCertificateKey(collection.dir, 'long', GUN, 3650);
+      const shortLived = await rootCertificateKey(collection.dir, 'short', GUN, 1);
       const bytes = await build({
-        keys: { ...keys, root: [longLived, shortLived] },
+        keys: { ...collection.keys, root: [longLived, shortLived] },
         thresholds: { root: 2 },
         signers: { root: [longLived, shortLived] },
       });

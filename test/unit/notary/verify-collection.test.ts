@@ -23,17 +23,8 @@ import {
 } from '../../../src/notary/core/verify-collection.js';
 import type { Result } from '../../../src/lib/result.js';
 import { basicConstraints, certificateKey } from '../../support/der-builder.js';
-import {
-  asCollectionBytes,
-  ecdsaKey,
-  ed25519Key,
-  generateCollection,
-  keyIdOf,
-  targetFor,
-  type CollectionKeys,
-  type CollectionSpec,
-  type SigningKey,
-} from '../../support/trust-factory.js';
+import { releasesCollection, type CollectionBytes } from '../../support/collection-fixture.js';
+import { ecdsaKey, ed25519Key, keyIdOf, targetFor, type SigningKey } from '../../support/trust-factory.js';
 
 const GUN = 'registry.example:5000/team/collection';
 /** One clock reading: everything below, certificates included, is dated from it. */
@@ -43,7 +34,7 @@ const OLD = targetFor('manifest-old');
 const NEW = targetFor('manifest-new');
 const served = (target: { sha256Hex: string; length: number }): { digest: string; size: number } => ({ digest: `sha256:${target.sha256Hex}`, size: target.length });
 
-type Bytes = ReturnType<typeof asCollectionBytes>;
+type Bytes = CollectionBytes;
 type Verification = Result<VerifiedCollection, CollectionFailure>;
 
 /** A root key: a hand-written leaf certificate for the GUN, valid from yesterday for ten years. */
@@ -79,25 +70,14 @@ function listing(bytes: Uint8Array): { hashes: { sha256: string; sha512: string 
 }
 
 describe('verifyCollection', () => {
-  let keys: CollectionKeys;
-  let releasesKey: SigningKey;
-
-  const build = async (overrides: Partial<CollectionSpec> = {}): Promise<Bytes> =>
-    asCollectionBytes(
-      await generateCollection({
-        gun: GUN,
-        keys,
-        now: NOW,
-        targets: { v1: OLD },
-        delegations: [{ name: 'targets/releases', keys: [releasesKey], targets: { v1: NEW } }],
-        ...overrides,
-      })
-    );
-
-  before(async () => {
-    keys = { root: [rootKey()], targets: ecdsaKey(), snapshot: await ed25519Key(), timestamp: await ed25519Key() };
-    releasesKey = await ed25519Key();
+  const fixture = releasesCollection({
+    gun: GUN,
+    now: NOW,
+    inTargets: OLD,
+    inReleases: NEW,
+    keys: async () => ({ root: [rootKey()], targets: ecdsaKey(), snapshot: await ed25519Key(), timestamp: await ed25519Key() }),
   });
+  const build = fixture.build;
 
   it('verifies the generated collection and records every role it verified', async () => {
     const collection = verified(verify(await build()));
@@ -136,16 +116,16 @@ describe('verifyCollection', () => {
 
     it('fails ROOT_CERTIFICATE_INVALID when a refused certificate is why the threshold is not met', async () => {
       const foreign = rootKey('registry.example:5000/team/other');
-      const failure = failed(verify(await build({ keys: { ...keys, root: [foreign] } })));
+      const failure = failed(verify(await build({ keys: { ...fixture.keys, root: [foreign] } })));
       assert.equal(failure.code, 'ROOT_CERTIFICATE_INVALID');
       assert.match(failure.detail, /does not match GUN/);
     });
 
     it('fails KEY_ID_MISMATCH for a root key listed under an id that is not its own, though its certificate is fine', async () => {
-      const [own] = keys.root as [SigningKey];
+      const [own] = fixture.keys.root as [SigningKey];
       const foreignId = keyIdOf('ecdsa-x509', 'another key');
       const alias: SigningKey = { ...own, id: foreignId };
-      const failure = failed(verify(await build({ keys: { ...keys, root: [alias] } })));
+      const failure = failed(verify(await build({ keys: { ...fixture.keys, root: [alias] } })));
       assert.equal(failure.code, 'KEY_ID_MISMATCH');
       assert.equal(failure.role, 'root');
       assert.equal(failure.detail, `key listed as ${foreignId} has id ${own.id}`);
@@ -170,13 +150,13 @@ describe('verifyCollection', () => {
     let pinned: Bytes;
 
     before(async () => {
-      oldRootKey = keys.root[0] as SigningKey;
+      oldRootKey = fixture.keys.root[0] as SigningKey;
       pinned = await build();
     });
 
     /** A later collection whose root lists `rootKeys` and is signed by `signers`. */
     const rotated = (version: number, rootKeys: SigningKey[], signers: SigningKey[]): Promise<Bytes> =>
-      build({ keys: { ...keys, root: rootKeys }, versions: { root: version }, signers: { root: signers } });
+      build({ keys: { ...fixture.keys, root: rootKeys }, versions: { root: version }, signers: { root: signers } });
 
     it('refuses a pinned root that cannot be parsed', async () => {
       const failure = failed(verify(await rotated(2, [oldRootKey], [oldRootKey]), { pinnedRoot: Buffer.from('{}'), roles: new Map() }));
@@ -273,7 +253,7 @@ describe('verifyCollection', () => {
 
     it('is HASH_MISMATCH when the bytes served are not those the snapshot lists, and its tags do not fall back to targets', async () => {
       const bytes = await build();
-      const other = await build({ delegations: [{ name: 'targets/releases', keys: [releasesKey], targets: { v1: OLD } }] });
+      const other = await build({ delegations: [{ name: 'targets/releases', keys: [fixture.releasesKey], targets: { v1: OLD } }] });
       bytes.delegations.set('targets/releases', other.delegations.get('targets/releases') as Uint8Array);
       assert.deepEqual(invalid(verified(verify(bytes))), { code: 'HASH_MISMATCH', detail: 'targets/releases sha256 differs from the hash in snapshot' });
       const judgement = judgeTag(checkedEvidence(verify(bytes)), 'v1', served(OLD), NOW);
