@@ -146,6 +146,14 @@ export const STRICTER_RULES: readonly StricterRule[] = [
       'The whole snapshot is parsed strictly: every entry needs a well-formed sha256. notary checks the entries of root and targets when it parses the snapshot, and a delegation\'s entry only when it downloads that delegation, so a malformed entry for an unreachable delegation (under an unpublished parent) passes there.',
   },
   {
+    id: 'delegation-declared-twice',
+    verdict: /^invalid MALFORMED_METADATA: [^:]+: signed\.delegations\.roles\[\d+\]\.name ".*" is declared twice$/,
+    trigger: 'a delegation listed twice in its parent\'s roles',
+    when: ({ spec }) => mutated(spec, (m) => m.kind === 'duplicate-delegation-entry'),
+    reason:
+      'The client fails on it ("has already been loaded") when it walks into the role, and otherwise lists the rest; which declaration holds (keys, threshold, paths) is ambiguous, so we refuse the parent.',
+  },
+  {
     id: 'case-variant-fields',
     verdict: /^invalid MALFORMED_METADATA: [^:]+: .* has ".*", which notary reads as its ".*"$/,
     trigger: 'a key that differs from a field of its object only in case (`Targets`, `Signed`, `Delegations`, ...)',
