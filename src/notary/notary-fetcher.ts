@@ -37,7 +37,7 @@ export const DEFAULT_METADATA_LIMITS: MetadataLimits = {
   root: 1024 * 1024,
   targets: 64 * 1024 * 1024,
   delegations: 256,
-  collection: 128 * 1024 * 1024,
+  collection: 32 * 1024 * 1024,
 };
 
 /** Bytes of a role verified before, by role and sha256 (hex), if still held. */

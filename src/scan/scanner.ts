@@ -67,7 +67,7 @@ export interface ScanOptions {
   readonly expiryWarningMs?: number;
   /**
    * Bytes of trust data the scan may hold at once, fetched and not yet written
-   * (default 512 MiB): a collection that does not fit is that GUN's `error`.
+   * (default 256 MiB): a collection that does not fit is that GUN's `error`.
    */
   readonly inFlightBytes?: number;
   readonly signal?: AbortSignal | undefined;
@@ -128,7 +128,7 @@ interface GunOutcome {
 const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 /** Trust data a scan may hold at once (fetched, not yet written). */
-const DEFAULT_IN_FLIGHT_BYTES = 512 * 1024 * 1024;
+const DEFAULT_IN_FLIGHT_BYTES = 256 * 1024 * 1024;
 /** Written out early once verified files pending a write hold this much. */
 const FLUSH_HELD_BYTES = 64 * 1024 * 1024;
 
