@@ -46,7 +46,8 @@ function lexicalProblem(text: string): string | undefined {
   for (let i = 0; i < text.length; i++) {
     const char = text.charCodeAt(i);
     if (char === QUOTE) {
-      for (i++; text.charCodeAt(i) !== QUOTE; i++) {
+      // To the closing quote, or the end of a truncated text (JSON.parse then says what is wrong).
+      for (i++; i < text.length && text.charCodeAt(i) !== QUOTE; i++) {
         if (text.charCodeAt(i) === BACKSLASH) {
           i++;
         }

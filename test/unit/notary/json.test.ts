@@ -46,4 +46,13 @@ describe('parseJsonBytes', () => {
     assert.ok(result.ok);
     assert.equal((result.value as unknown[]).length, MAX_JSON_DEPTH + 1);
   });
+
+  it('ends at once on a text cut inside a string, or after a backslash at its very end (a truncated body)', () => {
+    // Once an endless loop: a hostile or truncated body hung a verification worker until its time limit.
+    for (const truncated of ['{"signed":{"_type":"Targ', '["abc\\', '"', '{"a":"\\"}']) {
+      const result = parse(truncated);
+      assert.equal(result.ok, false, truncated);
+      assert.match(result.ok ? '' : result.error, /^not valid JSON/);
+    }
+  });
 });
