@@ -230,11 +230,28 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
   };
 
   const verifier = deps.verifier ?? inlineVerifier;
+  /**
+   * A shutdown does not wait for a verification already running in a worker
+   * (it may take up to the pool's time limit): the scan stops at once, and the
+   * pool is closed behind it.
+   */
+  const untilAborted = <T>(work: Promise<T>): Promise<T> =>
+    signal === undefined
+      ? work
+      : new Promise<T>((resolve, reject) => {
+          const onAbort = (): void => reject(signal.reason);
+          if (signal.aborted) {
+            onAbort();
+            return;
+          }
+          signal.addEventListener('abort', onAbort, { once: true });
+          work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+        });
 
   /** Verifies fetched bytes; walks `<N>.root.json` when the root rotated by more than one version. */
   const verify = async (gun: string, bytes: TrustCollectionBytes): Promise<VerificationOutcome> => {
     const history = store.loadHistory(gun);
-    const outcome = await verifier.verify(gun, bytes, history, evaluatedAt);
+    const outcome = await untilAborted(verifier.verify(gun, bytes, history, evaluatedAt));
     if (outcome.failure?.code !== 'ROOT_ROTATION_INVALID' || history.pinnedRoot === undefined) {
       return outcome;
     }
@@ -244,7 +261,7 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
       return outcome;
     }
     const intermediateRoots = await notary.fetchRootVersions(gun, pinnedVersion + 1, newest - 1, signal);
-    return verifier.verify(gun, bytes, { ...history, intermediateRoots }, evaluatedAt);
+    return untilAborted(verifier.verify(gun, bytes, { ...history, intermediateRoots }, evaluatedAt));
   };
 
   const checkGun = async (gun: string): Promise<GunOutcome> => {

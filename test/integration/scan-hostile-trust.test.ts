@@ -110,6 +110,28 @@ describe('hostile trust data for one image', () => {
     }
   });
 
+  it('a shutdown does not wait for a verification that never ends', async () => {
+    const db: Db = openDatabase(`${world.dir}/hangs.db`);
+    try {
+      applyMigrations(db, MIGRATIONS);
+      const abort = new AbortController();
+      const started = Date.now();
+      setTimeout(() => abort.abort(new Error('SIGTERM')), 500).unref();
+      const result = await runScan(
+        {
+          ...scanDependencies(world, db, dispatcher),
+          verifier: { verify: () => new Promise(() => undefined), close: async () => undefined },
+        },
+        { repositories: [{ name: 'docker-hosted', gunPrefix: PREFIX }], registrySample: 0, signal: abort.signal }
+      );
+
+      assert.equal(result.outcome, 'failed');
+      assert.ok(Date.now() - started < 5_000, `stopped after ${Date.now() - started} ms`);
+    } finally {
+      db.close();
+    }
+  });
+
   it('records a tag that moves from targets/releases to targets when the delegation is removed', async () => {
     const gun = `${PREFIX}/moved`;
     const manifest = world.push('docker-hosted', 'moved', 'v1');
