@@ -11,8 +11,6 @@
  * when it changed, only the files whose hashes changed are fetched. Verdicts
  * that did not change are not rewritten.
  */
-import { createHash } from 'node:crypto';
-
 import { ByteBudget } from '../lib/byte-budget.js';
 import type { Clock } from '../lib/clock.js';
 import { describeError, FetchError, type FetchErrorCode } from '../lib/errors.js';
@@ -20,7 +18,7 @@ import type { Logger } from '../lib/logger.js';
 import { judgeTag, SERVER_RENEWED_ROLES, type TrustEvidence } from '../notary/core/assess.js';
 import type { TagStatus } from '../notary/core/codes.js';
 import { SUMMARY_REVISION, type SummaryRole, type TrustSummary } from '../notary/core/summary.js';
-import type { TrustCollectionBytes } from '../notary/core/verify-collection.js';
+import { sha256Hex, type TrustCollectionBytes } from '../notary/core/verify-collection.js';
 import {
   verdictFingerprint,
   type GunStateUpdate,
@@ -125,7 +123,6 @@ interface GunOutcome {
   readonly evidence: TrustEvidence;
 }
 
-const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 /** Trust data a scan may hold at once (fetched, not yet written). */
 const DEFAULT_IN_FLIGHT_BYTES = 256 * 1024 * 1024;

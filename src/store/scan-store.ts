@@ -8,7 +8,7 @@ import type { TagStatus } from '../notary/core/codes.js';
 import type { TrustSummary } from '../notary/core/summary.js';
 import { createHash } from 'node:crypto';
 
-import type { RoleRecord, RoleVersion, TrustHistory } from '../notary/core/verify-collection.js';
+import { sha256Hex, type RoleRecord, type RoleVersion, type TrustHistory } from '../notary/core/verify-collection.js';
 import type { Db } from './database.js';
 
 export type ScanOutcome = 'complete' | 'partial' | 'failed';
@@ -305,7 +305,7 @@ export class ScanStore {
         if (state.files !== undefined) {
           s.deleteRoleFiles.run(state.gun);
           for (const [role, bytes] of state.files) {
-            s.insertRoleFile.run(state.gun, role, createHash('sha256').update(bytes).digest('hex'), Buffer.from(bytes));
+            s.insertRoleFile.run(state.gun, role, sha256Hex(bytes), Buffer.from(bytes));
           }
         }
       }
