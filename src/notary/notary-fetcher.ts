@@ -60,6 +60,8 @@ export interface CollectedCollection<T> {
   readonly bytes: TrustCollectionBytes;
   /** The last verification, over `bytes`. */
   readonly outcome: T;
+  /** Bytes the collection holds against the scan's budget (every file, the timestamp included). */
+  readonly heldBytes: number;
   /** Gives the collection's bytes back to the scan's budget. */
   release(): void;
 }
@@ -88,6 +90,10 @@ class Allowance {
       throw new FetchError('TOO_LARGE', `trust data of ${this.#gun}: ${what} does not fit in the scan's budget of ${this.#budget.limit} bytes in flight`);
     }
     this.#taken += bytes;
+  }
+
+  get taken(): number {
+    return this.#taken;
   }
 
   release(): void {
@@ -200,7 +206,7 @@ export class NotaryFetcher {
         const outcome = await verify(bytes);
         const next = outcome.unserved.filter((role) => !tried.has(role) && base.locations.has(role));
         if (next.length === 0) {
-          return { bytes, outcome, release: () => allowance.release() };
+          return { bytes, outcome, heldBytes: allowance.taken, release: () => allowance.release() };
         }
         if (tried.size + next.length > this.#limits.delegations) {
           throw new FetchError('TOO_LARGE', `trust data of ${gun}: more than ${this.#limits.delegations} delegations to fetch`);

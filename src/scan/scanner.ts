@@ -298,7 +298,7 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
         pending.gunStates.push({ gun, timestampSha256, summary: trustSummary, files: verification.roles === undefined ? undefined : files });
         // The bytes stay in the scan's budget until they are written.
         pending.releases.push(fetched.release);
-        pending.heldBytes += [...files.values(), fetched.bytes.root].reduce((sum, bytes) => sum + bytes.length, 0);
+        pending.heldBytes += fetched.heldBytes;
         pending.trustRoles.push({ gun, roles: trustRolesOf(gun, trustSummary.roles) });
         if (verification.roles !== undefined) {
           pending.trust.push({ gun, roles: verification.roles, root: fetched.bytes.root });
@@ -306,10 +306,11 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
           log.warn({ gun, code: verification.failure.code, role: verification.failure.role, detail: verification.failure.detail }, 'Trust data rejected');
         }
       }
+      const roles = trustRolesOf(gun, trustSummary.roles);
       if (listAll) {
-        trustRoles.push(...trustRolesOf(gun, trustSummary.roles));
+        trustRoles.push(...roles);
       }
-      for (const role of trustRolesOf(gun, trustSummary.roles)) {
+      for (const role of roles) {
         const left = Date.parse(role.expires) - evaluatedAt.getTime();
         if (left >= 0 && left <= expiryWarningMs && !SERVER_RENEWED_ROLES.has(role.role)) {
           expiringSoon.push(role);
