@@ -12,6 +12,7 @@ import { Agent } from 'undici';
 import { FetchError } from '../../src/lib/errors.js';
 import { createHttpClient } from '../../src/lib/http-client.js';
 import { NotaryFetcher } from '../../src/notary/notary-fetcher.js';
+import { listenOnLoopback } from '../support/processes.js';
 
 const CREDENTIALS = { username: 'notary-reader', password: 'notary-PW-origin' };
 const BASIC = 'Basic ' + Buffer.from(`${CREDENTIALS.username}:${CREDENTIALS.password}`).toString('base64');
@@ -33,12 +34,10 @@ async function recorder(): Promise<Recorder> {
     seen.push(`${req.url ?? ''} ${req.headers.authorization ?? '-'}`);
     self.handle(req, res);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const url = await listenOnLoopback(server);
   return Object.assign(self, {
-    url: `http://127.0.0.1:${port}`,
-    host: `127.0.0.1:${port}`,
+    url,
+    host: new URL(url).host,
     seen,
     close: () =>
       new Promise<void>((resolve) => {

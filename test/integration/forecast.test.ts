@@ -14,7 +14,7 @@ import { ScanStore } from '../../src/store/scan-store.js';
 import { parseMetrics } from '../support/assertions.js';
 import { runCli } from '../support/cli.js';
 import { startDaemon, type Daemon } from '../support/daemon.js';
-import { freePort } from '../support/processes.js';
+import { freePort, listenOnLoopback } from '../support/processes.js';
 import { startScanWorld, type ScanWorld } from '../support/scan-world.js';
 
 const PREFIX = '127.0.0.1:18079';
@@ -38,9 +38,7 @@ describe('forecasts (scan --at)', () => {
 
   before(async () => {
     silent = createServer((socket) => void held.push(socket));
-    await new Promise<void>((resolve) => (silent as Server).listen(0, '127.0.0.1', resolve));
-    const address = silent.address();
-    silentNexus = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+    silentNexus = await listenOnLoopback(silent);
     world = await startScanWorld();
     world.nexus.addRepository({ name: 'docker-hosted', type: 'hosted' });
     await world.cli.init(`${PREFIX}/app`);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { runCli } from '../support/cli.js';
+import { listenOnLoopback } from '../support/processes.js';
 import { makeTempDir } from '../support/temp.js';
 
 describe('hostile text and careless files at the CLI', () => {
@@ -24,9 +25,7 @@ describe('hostile text and careless files at the CLI', () => {
       res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'x\u001b[2J\u001b]0;owned\u0007\ndocker-hosted app 9.9 signed' }] }));
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
-    url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+    url = await listenOnLoopback(server);
   });
 
   after(async () => {

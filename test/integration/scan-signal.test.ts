@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 
 import { MAIN } from '../support/cli.js';
 import { makeTempDir } from '../support/temp.js';
+import { listenOnLoopback } from '../support/processes.js';
 
 describe('scan stopped by a signal', () => {
   let dir: { path: string; remove(): Promise<void> };
@@ -27,9 +28,7 @@ describe('scan stopped by a signal', () => {
     nexus = createServer(() => {
       received++;
     });
-    await new Promise<void>((resolve) => nexus.listen(0, '127.0.0.1', resolve));
-    const address = nexus.address();
-    nexusUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+    nexusUrl = await listenOnLoopback(nexus);
   });
 
   after(async () => {

@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 
 import { MAIN } from '../support/cli.js';
-import { freePort } from '../support/processes.js';
+import { freePort, listenOnLoopback } from '../support/processes.js';
 import { makeTempDir } from '../support/temp.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -39,9 +39,7 @@ describe('serve on SIGTERM: the running scan finishes or is aborted within 10 s'
         res.on('close', () => clearTimeout(timer));
       }
     });
-    await new Promise<void>((resolve) => nexus.listen(0, '127.0.0.1', resolve));
-    const address = nexus.address();
-    nexusUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+    nexusUrl = await listenOnLoopback(nexus);
   });
 
   after(async () => {

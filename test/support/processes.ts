@@ -4,7 +4,7 @@
  * when the test ends, and killed if the test process dies first.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { createServer, type Server as NetServer } from 'node:net';
 
 const running = new Set<ChildProcess>();
 
@@ -26,6 +26,13 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** Starts `server` on a free loopback port; returns its `http://127.0.0.1:PORT` base URL. */
+export async function listenOnLoopback(server: NetServer): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
 }
 
 export interface ManagedProcess {
