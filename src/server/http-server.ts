@@ -198,18 +198,18 @@ function crossSiteRefusal(req: IncomingMessage): { status: number; reason: strin
     return { status: 403, reason: 'cross-site requests are refused' };
   }
   const origin = req.headers.origin;
-  if (origin !== undefined && origin !== 'null') {
-    let originHost: string;
-    try {
-      originHost = new URL(origin).host;
-    } catch {
-      return { status: 403, reason: 'the Origin header is not a URL' };
-    }
-    if (originHost.toLowerCase() !== (req.headers.host ?? '').toLowerCase()) {
-      return { status: 403, reason: 'requests from another origin are refused' };
-    }
-  } else if (origin === 'null') {
+  if (origin === undefined) {
+    return undefined;
+  }
+  if (origin === 'null') {
     return { status: 403, reason: 'requests from an opaque origin are refused' };
+  }
+  const originHost = URL.parse(origin)?.host;
+  if (originHost === undefined) {
+    return { status: 403, reason: 'the Origin header is not a URL' };
+  }
+  if (originHost.toLowerCase() !== (req.headers.host ?? '').toLowerCase()) {
+    return { status: 403, reason: 'requests from another origin are refused' };
   }
   return undefined;
 }
