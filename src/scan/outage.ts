@@ -13,7 +13,7 @@
  * - Anything else (no previous verdict, `error`, another digest) is `error`.
  */
 import type { TagStatus } from '../notary/core/codes.js';
-import type { StoredTag, TagVerdictRecord } from '../store/scan-store.js';
+import type { StoredTag, TagVerdictRecord } from '../domain/verdict.js';
 
 const CARRIED: ReadonlySet<TagStatus> = new Set(['invalid', 'digest_mismatch', 'expired', 'unsigned']);
 

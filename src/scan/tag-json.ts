@@ -1,6 +1,6 @@
 /** A tag verdict as the contract's JSON shows it (the `scan --json` report, and the API). */
 import { formatInstant } from '../lib/instant.js';
-import type { TagVerdictRecord } from '../store/scan-store.js';
+import type { TagVerdictRecord } from '../domain/verdict.js';
 
 export interface ContractTag {
   readonly repository: string;

@@ -13,8 +13,9 @@ import type { Registry } from 'prom-client';
 
 import type { Clock } from '../lib/clock.js';
 import { TAG_STATUSES, type TagStatus } from '../notary/core/codes.js';
-import type { StoredTag, ScanStore } from '../store/scan-store.js';
-import type { AuditService } from '../scan/audit-service.js';
+import type { StoredTag } from '../domain/verdict.js';
+import type { ScanStore } from '../store/scan-store.js';
+import type { AuditService } from '../scheduler/audit-service.js';
 import { contractTag } from '../scan/tag-json.js';
 import { gatherStatusPage, renderStatusPage, renderStatusPageError } from './status-page.js';
 

@@ -12,9 +12,11 @@
  */
 import { TAG_STATUSES, type TagStatus } from '../notary/core/codes.js';
 import { err, ok, type Result } from '../lib/result.js';
-import type { AuditService } from '../scan/audit-service.js';
+import type { AuditService } from '../scheduler/audit-service.js';
 import type { SourceError } from '../scan/scanner.js';
-import type { ScanRecord, ScanStore, StoredTag, TrustRoleRecord } from '../store/scan-store.js';
+import type { ScanRecord, TrustRoleRecord } from '../domain/scan.js';
+import type { StoredTag } from '../domain/verdict.js';
+import type { ScanStore } from '../store/scan-store.js';
 
 /** Findings, worst first: what is broken or tampered with, then what is merely unsigned. */
 export const SEVERITY_ORDER: readonly TagStatus[] = ['invalid', 'digest_mismatch', 'expired', 'error', 'unsigned'];

@@ -23,7 +23,8 @@ import {
 } from '../../../src/server/status-page.js';
 import { openDatabase } from '../../../src/store/database.js';
 import { applyMigrations } from '../../../src/store/migrate.js';
-import { ScanStore, type Batch, type TagVerdictRecord } from '../../../src/store/scan-store.js';
+import type { TagVerdictRecord } from '../../../src/domain/verdict.js';
+import { ScanStore, type Batch } from '../../../src/store/scan-store.js';
 
 const MIGRATIONS = fileURLToPath(new URL('../../../../migrations/', import.meta.url));
 const NOW = new Date('2031-03-04T05:06:07.000Z');

@@ -5,7 +5,8 @@ import { beforeEach, describe, it } from 'node:test';
 
 import { openDatabase, type Db } from '../../../src/store/database.js';
 import { applyMigrations } from '../../../src/store/migrate.js';
-import { ScanStore, type Batch, type TagVerdictRecord } from '../../../src/store/scan-store.js';
+import type { TagVerdictRecord } from '../../../src/domain/verdict.js';
+import { ScanStore, type Batch } from '../../../src/store/scan-store.js';
 
 const MIGRATIONS = fileURLToPath(new URL('../../../../migrations/', import.meta.url));
 

@@ -1,0 +1,87 @@
+/**
+ * A tag's verdict: the one value every stage after the verification agrees
+ * on. The scan makes it, the store keeps it and its history, the report, the
+ * API, the status page and the metrics show it.
+ */
+import { createHash } from 'node:crypto';
+
+import type { TagStatus } from '../notary/core/codes.js';
+
+export interface TagVerdictRecord {
+  readonly repository: string;
+  readonly image: string;
+  readonly tag: string;
+  readonly gun: string;
+  readonly digest: string | null;
+  readonly size: number | null;
+  readonly status: TagStatus;
+  readonly role: string | null;
+  readonly reasonCode: string | null;
+  readonly reason: string | null;
+  readonly signedDigest: string | null;
+  readonly trustExpires: string | null;
+}
+
+/** A verdict as the database holds it: with when it was first seen and since when it holds. */
+export interface StoredTag extends TagVerdictRecord {
+  readonly firstSeenAt: string;
+  readonly lastSeenAt: string;
+  readonly statusSince: string;
+  readonly digestSince: string;
+  readonly lastScanId: number;
+}
+
+/** A tag's verdict as the previous scan left it, for change detection. */
+export interface IndexedTag {
+  readonly status: TagStatus;
+  readonly digest: string | null;
+  /** The role the tag was honoured from (`targets/releases`, `targets`), if any. */
+  readonly role: string | null;
+  readonly fingerprint: string;
+}
+
+/** One verdict with what was there before (undefined: a new tag). */
+export interface VerdictWrite {
+  readonly verdict: TagVerdictRecord;
+  readonly previous: IndexedTag | undefined;
+}
+
+/** The key of a tag within its repository. NUL cannot occur in an image or tag name (the reference grammar). */
+export function tagKey(image: string, tag: string): string {
+  return `${image}\u0000${tag}`;
+}
+
+export function splitTagKey(key: string): { readonly image: string; readonly tag: string } {
+  const cut = key.indexOf('\u0000');
+  return { image: key.slice(0, cut), tag: key.slice(cut + 1) };
+}
+
+/**
+ * What decides whether a verdict changed: everything the report and metrics
+ * show, hashed (a rescan keeps one per tag in memory, so it stays small).
+ */
+export function verdictFingerprint(verdict: TagVerdictRecord): string {
+  return createHash('sha1')
+    .update([verdict.gun, verdict.digest, verdict.size, verdict.status, verdict.role, verdict.reasonCode, verdict.reason, verdict.signedDigest, verdict.trustExpires].join('\u0000'))
+    .digest('base64');
+}
+
+/** A verdict differs from the stored one (or there was none): it must be written. */
+export function verdictChanged(verdict: TagVerdictRecord, previous: IndexedTag | undefined): boolean {
+  return previous === undefined || previous.fingerprint !== verdictFingerprint(verdict);
+}
+
+/** A tag whose status the audit could not establish: `error`, never signed. */
+export function unknownVerdict(tag: { readonly repository: string; readonly image: string; readonly tag: string; readonly gun: string }, reason: string, lastKnown?: Pick<TagVerdictRecord, 'digest' | 'size'>): TagVerdictRecord {
+  return {
+    ...tag,
+    digest: lastKnown?.digest ?? null,
+    size: lastKnown?.size ?? null,
+    status: 'error',
+    role: null,
+    reasonCode: 'FETCH_FAILED',
+    reason: `FETCH_FAILED: ${reason}`,
+    signedDigest: null,
+    trustExpires: null,
+  };
+}

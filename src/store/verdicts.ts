@@ -1,0 +1,219 @@
+/**
+ * The `tags` and `tag_history` tables: the latest verdict per tag, and every
+ * change of it (new, status, repushed, role, deleted), for the API, the status
+ * page and the metrics.
+ */
+import { splitTagKey, tagKey, verdictFingerprint, type IndexedTag, type StoredTag, type VerdictWrite } from '../domain/verdict.js';
+import type { TagStatus } from '../notary/core/codes.js';
+import type { Db } from './database.js';
+
+interface TagRow {
+  repository: string;
+  image: string;
+  tag: string;
+  gun: string;
+  digest: string | null;
+  size: number | null;
+  status: TagStatus;
+  role: string | null;
+  reason_code: string | null;
+  reason: string | null;
+  signed_digest: string | null;
+  trust_expires: string | null;
+  first_seen_at: string;
+  last_seen_at: string;
+  status_since: string;
+  digest_since: string;
+  last_scan_id: number;
+}
+
+export interface TagQuery {
+  readonly status?: TagStatus | undefined;
+  readonly repository?: string | undefined;
+  readonly limit: number;
+  /** Keyset cursor: the last (repository, image, tag) of the previous page. */
+  readonly after?: { readonly repository: string; readonly image: string; readonly tag: string } | undefined;
+}
+
+export interface TagHistoryRow {
+  readonly event: string;
+  readonly status: string | null;
+  readonly digest: string | null;
+  readonly role: string | null;
+  readonly at: string;
+  readonly scan_id: number;
+}
+
+type HistoryEvent = 'new' | 'status' | 'repushed' | 'role' | 'deleted';
+
+function toStoredTag(row: TagRow): StoredTag {
+  return {
+    repository: row.repository,
+    image: row.image,
+    tag: row.tag,
+    gun: row.gun,
+    digest: row.digest,
+    size: row.size,
+    status: row.status,
+    role: row.role,
+    reasonCode: row.reason_code,
+    reason: row.reason,
+    signedDigest: row.signed_digest,
+    trustExpires: row.trust_expires,
+    firstSeenAt: row.first_seen_at,
+    lastSeenAt: row.last_seen_at,
+    statusSince: row.status_since,
+    digestSince: row.digest_since,
+    lastScanId: row.last_scan_id,
+  };
+}
+
+export class VerdictRows {
+  readonly #db: Db;
+  readonly #statements;
+
+  constructor(db: Db) {
+    this.#db = db;
+    this.#statements = {
+      index: db.prepare(`SELECT image, tag, status, digest, role, fingerprint FROM tags WHERE repository = ?`),
+      upsert: db.prepare(`
+        INSERT INTO tags (repository, image, tag, gun, digest, size, status, role, reason_code, reason, signed_digest,
+                          trust_expires, first_seen_at, last_seen_at, status_since, digest_since, last_scan_id, fingerprint)
+        VALUES (@repository, @image, @tag, @gun, @digest, @size, @status, @role, @reason_code, @reason, @signed_digest,
+                @trust_expires, @at, @at, @at, @at, @last_scan_id, @fingerprint)
+        ON CONFLICT (repository, image, tag) DO UPDATE SET
+          gun = excluded.gun, digest = excluded.digest, size = excluded.size, status = excluded.status,
+          role = excluded.role, reason_code = excluded.reason_code, reason = excluded.reason,
+          signed_digest = excluded.signed_digest, trust_expires = excluded.trust_expires,
+          last_seen_at = excluded.last_seen_at, last_scan_id = excluded.last_scan_id, fingerprint = excluded.fingerprint,
+          status_since = CASE WHEN tags.status IS excluded.status THEN tags.status_since ELSE excluded.status_since END,
+          digest_since = CASE WHEN tags.digest IS excluded.digest THEN tags.digest_since ELSE excluded.digest_since END`),
+      touchRepository: db.prepare(`UPDATE tags SET last_seen_at = ?, last_scan_id = ? WHERE repository = ?`),
+      addHistory: db.prepare(
+        `INSERT INTO tag_history (repository, image, tag, scan_id, at, event, status, digest, reason_code, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+      ),
+      delete: db.prepare(`DELETE FROM tags WHERE repository = ? AND image = ? AND tag = ?`),
+      all: db.prepare(`SELECT * FROM tags ORDER BY repository, image, tag`),
+      one: db.prepare(`SELECT * FROM tags WHERE repository = ? AND image = ? AND tag = ?`),
+      history: db.prepare(`SELECT * FROM tag_history WHERE repository = ? AND image = ? AND tag = ? ORDER BY id`),
+      countByStatus: db.prepare(`SELECT status, count(*) AS n FROM tags GROUP BY status`),
+    };
+  }
+
+  /** Writes a changed verdict and the history events the change amounts to. */
+  write(scanId: number, at: string, { verdict, previous }: VerdictWrite): void {
+    const s = this.#statements;
+    s.upsert.run({
+      repository: verdict.repository,
+      image: verdict.image,
+      tag: verdict.tag,
+      gun: verdict.gun,
+      digest: verdict.digest,
+      size: verdict.size,
+      status: verdict.status,
+      role: verdict.role,
+      reason_code: verdict.reasonCode,
+      reason: verdict.reason,
+      signed_digest: verdict.signedDigest,
+      trust_expires: verdict.trustExpires,
+      at,
+      last_scan_id: scanId,
+      fingerprint: verdictFingerprint(verdict),
+    });
+    const history = (event: HistoryEvent): void => {
+      s.addHistory.run(verdict.repository, verdict.image, verdict.tag, scanId, at, event, verdict.status, verdict.digest, verdict.reasonCode, verdict.role);
+    };
+    if (previous === undefined) {
+      history('new');
+      return;
+    }
+    if (previous.digest !== verdict.digest) {
+      history('repushed');
+    }
+    if (previous.status !== verdict.status) {
+      history('status');
+    } else if (previous.role !== verdict.role) {
+      // Same status from another role: e.g. targets/releases stopped being delegated
+      // and the tag is now honoured from targets.
+      history('role');
+    }
+  }
+
+  /** The verdicts the previous scans left for a repository, keyed by `tagKey`. */
+  index(repository: string): Map<string, IndexedTag> {
+    const index = new Map<string, IndexedTag>();
+    type Row = { image: string; tag: string; status: TagStatus; digest: string | null; role: string | null; fingerprint: string };
+    for (const row of this.#statements.index.iterate(repository) as IterableIterator<Row>) {
+      index.set(tagKey(row.image, row.tag), { status: row.status, digest: row.digest, role: row.role, fingerprint: row.fingerprint });
+    }
+    return index;
+  }
+
+  /** Deletes the tags a completely listed repository no longer has (each with a 'deleted' row), marks the rest seen. */
+  closeRepository(scanId: number, at: string, repository: string, gone: ReadonlyMap<string, IndexedTag>): void {
+    const s = this.#statements;
+    for (const [key, tag] of gone) {
+      const { image, tag: name } = splitTagKey(key);
+      s.delete.run(repository, image, name);
+      s.addHistory.run(repository, image, name, scanId, at, 'deleted', tag.status, tag.digest, null, tag.role);
+    }
+    s.touchRepository.run(at, scanId, repository);
+  }
+
+  one(repository: string, image: string, tag: string): StoredTag | undefined {
+    const row = this.#statements.one.get(repository, image, tag) as TagRow | undefined;
+    return row === undefined ? undefined : toStoredTag(row);
+  }
+
+  all(): StoredTag[] {
+    return (this.#statements.all.all() as TagRow[]).map(toStoredTag);
+  }
+
+  /** Latest verdicts, filtered and paged by keyset (repository, image, tag). */
+  query(query: TagQuery): StoredTag[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.status !== undefined) {
+      where.push('status = ?');
+      params.push(query.status);
+    }
+    if (query.repository !== undefined) {
+      where.push('repository = ?');
+      params.push(query.repository);
+    }
+    if (query.after !== undefined) {
+      where.push('(repository, image, tag) > (?, ?, ?)');
+      params.push(query.after.repository, query.after.image, query.after.tag);
+    }
+    const sql = `SELECT * FROM tags ${where.length === 0 ? '' : 'WHERE ' + where.join(' AND ')} ORDER BY repository, image, tag LIMIT ?`;
+    return (this.#db.prepare(sql).all(...params, query.limit) as TagRow[]).map(toStoredTag);
+  }
+
+  history(repository: string, image: string, tag: string): TagHistoryRow[] {
+    return this.#statements.history.all(repository, image, tag) as TagHistoryRow[];
+  }
+
+  /** How many tags have each status now (statuses with none are absent). */
+  countByStatus(): Partial<Record<TagStatus, number>> {
+    const counts: Partial<Record<TagStatus, number>> = {};
+    for (const row of this.#statements.countByStatus.all() as { status: TagStatus; n: number }[]) {
+      counts[row.status] = row.n;
+    }
+    return counts;
+  }
+
+  /**
+   * Latest verdicts with one of `statuses`, in the order of that list (worst
+   * first, for the status page), then the most recent change first, then by
+   * name; paged by offset, so every tag is on exactly one page.
+   */
+  inStatusOrder(query: { readonly statuses: readonly TagStatus[]; readonly limit: number; readonly offset: number }): StoredTag[] {
+    if (query.statuses.length === 0) {
+      return [];
+    }
+    const marks = query.statuses.map(() => '?').join(', ');
+    const rank = query.statuses.map((_, i) => `WHEN ? THEN ${i}`).join(' ');
+    const sql = `SELECT * FROM tags WHERE status IN (${marks}) ORDER BY CASE status ${rank} END, status_since DESC, repository, image, tag LIMIT ? OFFSET ?`;
+    return (this.#db.prepare(sql).all(...query.statuses, ...query.statuses, query.limit, query.offset) as TagRow[]).map(toStoredTag);
+  }
+}
