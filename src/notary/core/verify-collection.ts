@@ -329,6 +329,34 @@ function checkRotation(
   };
 }
 
+/** Root versions a rotation walk may need in between: no more are fetched (notary tufclient.go bounds its walk too). */
+export const MAX_ROOT_WALK = 256;
+
+/**
+ * The root versions strictly between the pinned root and `rootBytes` that
+ * `verifyCollection` will need in `history.intermediateRoots`: only when the
+ * new root is more than one version ahead and the pinned root did not sign it
+ * directly (notary tufclient.go updateRoot walks `<N>.root.json` one version
+ * at a time). A hint for the fetcher, read from unverified bytes:
+ * `verifyCollection` checks every byte it is then given.
+ */
+export function intermediateRootsNeeded(rootBytes: Uint8Array, history: TrustHistory): { readonly from: number; readonly to: number } | undefined {
+  const pinnedBytes = history.pinnedRoot;
+  if (pinnedBytes === undefined || bytesEqual(pinnedBytes, rootBytes)) {
+    return undefined;
+  }
+  const pinned = parseRoot(pinnedBytes);
+  const root = parseRoot(rootBytes);
+  if (!pinned.ok || !root.ok) {
+    return undefined;
+  }
+  const gap = root.value.version - pinned.value.version;
+  if (gap < 2 || gap > MAX_ROOT_WALK || signedByPrevious(pinned.value, root.value)) {
+    return undefined;
+  }
+  return { from: pinned.value.version + 1, to: root.value.version - 1 };
+}
+
 function signedByPrevious(previous: Root, next: Root): boolean {
   return checkThreshold(previous.roles.root, previous.keys, next.message, next.signatures).ok;
 }

@@ -14,6 +14,8 @@ import { before, describe, it } from 'node:test';
 
 import { assessCollection, checkedEvidence, judgeTag } from '../../../src/notary/core/assess.js';
 import {
+  intermediateRootsNeeded,
+  MAX_ROOT_WALK,
   NO_HISTORY,
   sha256Hex,
   verifyCollection,
@@ -213,6 +215,31 @@ describe('verifyCollection', () => {
       const failure = failed(verify(current, { pinnedRoot: pinned.root, intermediateRoots: [intermediate.root], roles: new Map() }));
       assert.equal(failure.code, 'ROOT_ROTATION_INVALID');
       assert.match(failure.detail, /^root version 3 is not signed by the pinned root \(version 1\)/);
+    });
+
+    it('names the intermediate root versions a walk needs, and only when it needs them', async () => {
+      const second = rootKey();
+      const fourth = rootKey();
+      const history = (pinnedRoot: Uint8Array | undefined) => ({ pinnedRoot, roles: new Map() });
+      const farAhead = await rotated(4, [fourth], [fourth]);
+      assert.deepEqual(intermediateRootsNeeded(farAhead.root, history(pinned.root)), { from: 2, to: 3 });
+
+      const signedByPinned = await rotated(4, [fourth], [oldRootKey, fourth]);
+      const nextVersion = await rotated(2, [second], [second]);
+      const tooFar = await rotated(2 + MAX_ROOT_WALK, [fourth], [fourth]);
+      const cases: [string, Uint8Array, Uint8Array | undefined][] = [
+        ['nothing pinned yet', farAhead.root, undefined],
+        ['the pinned root itself', pinned.root, pinned.root],
+        ['a pinned root that cannot be parsed', farAhead.root, Buffer.from('{}')],
+        ['a new root that cannot be parsed', Buffer.from('not json'), pinned.root],
+        ['one version ahead', nextVersion.root, pinned.root],
+        ['a lower version', pinned.root, farAhead.root],
+        ['further ahead than a walk goes', tooFar.root, pinned.root],
+        ['signed by the pinned root directly', signedByPinned.root, pinned.root],
+      ];
+      for (const [name, root, pinnedRoot] of cases) {
+        assert.equal(intermediateRootsNeeded(root, history(pinnedRoot)), undefined, name);
+      }
     });
   });
 
