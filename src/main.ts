@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseCommandLine, USAGE, type Command } from './cli/args.js';
 import { runInspect } from './cli/inspect.js';
 import { terminalSafeLines } from './cli/format.js';
-import { renderScanHuman, renderScanJson, scanExitStatus } from './cli/scan-report.js';
+import { renderScanHuman, renderScanJson, scanExitStatus, ScanReport } from './cli/scan-report.js';
 import type { Config, NexusConfig, NotaryConfig } from './config/config.js';
 import { parseConfig } from './config/parse-config.js';
 import type { Credentials } from './lib/challenge-auth.js';
@@ -27,7 +27,7 @@ import { NexusClient } from './nexus/nexus-client.js';
 import { isValidGun, NotaryFetcher } from './notary/notary-fetcher.js';
 import { RegistryClient } from './registry/registry-client.js';
 import type { RepositorySource } from './scan/ports.js';
-import { AuditService } from './scan/audit-service.js';
+import { AuditService } from './scheduler/audit-service.js';
 import { runScan, type ScanDependencies } from './scan/scanner.js';
 import { createWorkerVerifier } from './scan/verifier.js';
 import { createMetrics } from './metrics/metrics.js';
@@ -123,6 +123,7 @@ function openStore(path: string, log: Logger): { db: Db; store: ScanStore } {
 
 interface ScanContext {
   readonly deps: ScanDependencies;
+  readonly store: ScanStore;
   readonly db: Db;
   close(): Promise<void>;
 }
@@ -169,6 +170,7 @@ function createScanContext(config: Config, command: string, log: Logger): ScanCo
   const verifier = createWorkerVerifier();
   return {
     deps: { nexus: nexusSource, notary, registryFor, store, clock: systemClock, log, verifier },
+    store,
     db,
     async close() {
       await Promise.all([nexusDispatcher.close(), notaryDispatcher.close(), verifier.close()]);
@@ -231,15 +233,16 @@ async function runCommand(command: Command): Promise<number> {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
+        const report = new ScanReport(command.json ? 'all' : 'findings');
         const result = await runScan(context.deps, {
           repositories: config.nexus?.repositories,
           registrySample: config.nexus?.registrySample ?? 0,
           evaluateAt: command.at,
           expiryWarningMs: config.expiryWarningDays * 86_400_000,
           signal: abort.signal,
-          report: command.json ? 'all' : 'findings',
+          listener: report,
         });
-        process.stdout.write(command.json ? renderScanJson(result) : renderScanHuman(result));
+        process.stdout.write(command.json ? renderScanJson(result, report) : renderScanHuman(result, report));
         return scanExitStatus(result);
       } finally {
         process.off('SIGINT', onSignal);
@@ -263,7 +266,7 @@ async function serve(config: Config): Promise<number> {
   const log = createLogger();
   const runbookUrl = runbookUrlFromEnv();
   const context = createScanContext(config, 'serve', log);
-  const { store } = context.deps;
+  const { store } = context;
   const metrics = createMetrics({
     version: VERSION,
     nodeVersion: process.versions.node,

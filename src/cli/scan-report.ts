@@ -1,5 +1,7 @@
 /** The `scan` outputs: the contract's JSON report and the human table, and the exit status. */
-import type { ScanResult } from '../scan/scanner.js';
+import type { TrustRoleRecord } from '../domain/scan.js';
+import type { TagVerdictRecord } from '../domain/verdict.js';
+import type { ScanListener, ScanResult } from '../scan/scanner.js';
 import { contractTag } from '../scan/tag-json.js';
 import { formatInstant } from '../lib/instant.js';
 import { renderTable, terminalSafe } from './format.js';
@@ -15,8 +17,55 @@ export function scanExitStatus(result: ScanResult): number {
   return findings || result.outcome !== 'complete' ? SCAN_EXIT.findings : SCAN_EXIT.ok;
 }
 
+/** Tags listed one per line in the human output when the registry is small; findings always are. */
+const LIST_ALL_UP_TO = 200;
+
+/**
+ * What the report lists, collected while the scan runs: 'all' keeps every tag
+ * (the JSON report); 'findings' keeps every tag while there are at most 200,
+ * then only those not signed (the human table), so a large registry's signed
+ * tags are never held in memory.
+ */
+export class ScanReport implements ScanListener {
+  readonly #mode: 'all' | 'findings';
+  readonly #tags: TagVerdictRecord[] = [];
+  readonly #trust: TrustRoleRecord[] = [];
+  #heard = 0;
+
+  constructor(mode: 'all' | 'findings') {
+    this.#mode = mode;
+  }
+
+  verdict(verdict: TagVerdictRecord): void {
+    this.#heard++;
+    if (this.#mode === 'all' || verdict.status !== 'signed' || this.#heard <= LIST_ALL_UP_TO) {
+      this.#tags.push(verdict);
+    }
+  }
+
+  trustRoles(roles: readonly TrustRoleRecord[]): void {
+    if (this.#mode === 'all') {
+      this.#trust.push(...roles);
+    }
+  }
+
+  /** The tags kept, sorted by repository, image, tag. */
+  get tags(): readonly TagVerdictRecord[] {
+    return this.#tags.sort((a, b) => compare(a.repository, b.repository) || compare(a.image, b.image) || compare(a.tag, b.tag));
+  }
+
+  /** The roles of every GUN checked ('all'), sorted by GUN and role. */
+  get trust(): readonly TrustRoleRecord[] {
+    return this.#trust.sort((a, b) => compare(a.gun, b.gun) || compare(a.role, b.role));
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** The contract's JSON report (`scan --json`). */
-export function renderScanJson(result: ScanResult): string {
+export function renderScanJson(result: ScanResult, listed: ScanReport): string {
   const report = {
     scan: {
       id: result.scanId,
@@ -26,8 +75,8 @@ export function renderScanJson(result: ScanResult): string {
       outcome: result.outcome,
     },
     summary: result.summary,
-    tags: result.tags.map(contractTag),
-    trust: result.trust.map((role) => ({
+    tags: listed.tags.map(contractTag),
+    trust: listed.trust.map((role) => ({
       gun: role.gun,
       role: role.role,
       version: role.version,
@@ -37,15 +86,12 @@ export function renderScanJson(result: ScanResult): string {
   return JSON.stringify(report, null, 2) + '\n';
 }
 
-/** Tags listed one per line in the human output when the registry is small; findings always are. */
-const LIST_ALL_UP_TO = 200;
-
-export function renderScanHuman(result: ScanResult): string {
+export function renderScanHuman(result: ScanResult, listed: ScanReport): string {
   const s = result.summary;
   let text =
     `Scan ${result.scanId}: ${result.outcome}, ${result.tagsJudged} tags in ${((result.finishedAt.getTime() - result.startedAt.getTime()) / 1000).toFixed(1)} s, expiry evaluated at ${formatInstant(result.evaluatedAt) ?? ''}\n` +
     `signed ${s.signed}  unsigned ${s.unsigned}  digest_mismatch ${s.digest_mismatch}  expired ${s.expired}  invalid ${s.invalid}  error ${s.error}  skipped ${s.skipped}\n`;
-  const shown = result.tagsJudged <= LIST_ALL_UP_TO ? result.tags : result.tags.filter((tag) => tag.status !== 'signed');
+  const shown = result.tagsJudged <= LIST_ALL_UP_TO ? listed.tags : listed.tags.filter((tag) => tag.status !== 'signed');
   if (shown.length > 0) {
     text +=
       '\n' +

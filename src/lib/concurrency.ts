@@ -11,3 +11,32 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
 }
+
+/**
+ * A gate that lets at most `limit` calls of `work` run at once; the others wait
+ * in order of arrival.
+ */
+export function limitConcurrency(limit: number): <T>(work: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const release = (): void => {
+    const next = waiting.shift();
+    if (next === undefined) {
+      running--;
+    } else {
+      next();
+    }
+  };
+  return async <T>(work: () => Promise<T>): Promise<T> => {
+    if (running < limit) {
+      running++;
+    } else {
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    }
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  };
+}

@@ -46,7 +46,7 @@ describe('runScan progress', () => {
         repositories: [{ name: 'docker-hosted', gunPrefix: '127.0.0.1:18079' }], registrySample: 0, concurrency: 2, progressIntervalMs: 100 });
 
       assert.equal(result.outcome, 'complete');
-      assert.equal(result.tags.length, 12);
+      assert.equal(result.tagsJudged, 12);
     } finally {
       world.setOverride(undefined);
       db.close();

@@ -1,0 +1,48 @@
+/**
+ * A tag's verdict from what the scan established about it: the manifest it
+ * serves and the evidence about its image's trust data, judged at one
+ * instant. Pure: the same inputs always give the same verdict.
+ */
+import type { StoredTag, TagVerdictRecord } from '../domain/verdict.js';
+import { unknownVerdict } from '../domain/verdict.js';
+import { judgeTag, type ServedManifest, type TrustEvidence } from '../notary/core/assess.js';
+import { verdictThroughOutage } from './outage.js';
+
+export interface VerdictInput {
+  readonly repository: string;
+  readonly image: string;
+  readonly tag: string;
+  readonly gun: string;
+  /** undefined: the digest is known neither from Nexus REST nor from the registry API. */
+  readonly served: ServedManifest | undefined;
+  readonly evidence: TrustEvidence;
+  readonly evaluatedAt: Date;
+  /** Roles counted as renewed (a forecast past the present). */
+  readonly renewed?: ReadonlySet<string> | undefined;
+  /** The stored verdict, read when the evidence is `unavailable` (the outage rule). */
+  readonly lastKnown?: StoredTag | undefined;
+}
+
+export function toVerdict(input: VerdictInput): TagVerdictRecord {
+  const { repository, image, tag, gun, served } = input;
+  if (served === undefined) {
+    // Without a digest nothing can be compared: unknown, never signed.
+    return unknownVerdict({ repository, image, tag, gun }, 'the manifest digest is known neither from Nexus REST nor from the registry API');
+  }
+  const judgement = judgeTag(input.evidence, tag, served, input.evaluatedAt, input.renewed);
+  const verdict: TagVerdictRecord = {
+    repository,
+    image,
+    tag,
+    gun,
+    digest: served.digest,
+    size: served.size ?? null,
+    status: judgement.status,
+    role: judgement.role,
+    reasonCode: judgement.reasonCode,
+    reason: judgement.reasonCode === null ? null : `${judgement.reasonCode}: ${judgement.reason ?? ''}`,
+    signedDigest: judgement.signedDigest,
+    trustExpires: judgement.trustExpires?.toISOString() ?? null,
+  };
+  return input.evidence.kind === 'unavailable' ? verdictThroughOutage(verdict, input.lastKnown) : verdict;
+}
