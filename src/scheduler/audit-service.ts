@@ -4,14 +4,16 @@
  * so that they always describe the last completed scan, including the tags of
  * a repository that could not be listed this time.
  */
+import type { ScanRecord } from '../domain/scan.js';
 import type { Clock } from '../lib/clock.js';
 import { describeError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import { countByRepository, type Metrics, type MetricsSnapshot } from '../metrics/metrics.js';
-import type { ScanRecord, ScanStore } from '../store/scan-store.js';
-import { runScan, type ScanDependencies, type ScanOptions, type ScanResult } from './scanner.js';
+import type { Metrics, MetricsSnapshot } from '../metrics/metrics.js';
+import { failedScanSnapshot, metricsSnapshot, sourcesUp, type TagSeries } from '../metrics/snapshot.js';
+import { runScan, type ScanDependencies, type ScanOptions, type ScanResult } from '../scan/scanner.js';
+import type { ScanStore } from '../store/scan-store.js';
 
-export type TagSeries = 'all' | 'findings';
+export type { TagSeries } from '../metrics/snapshot.js';
 
 export interface AuditServiceOptions {
   readonly deps: ScanDependencies;
@@ -19,7 +21,7 @@ export interface AuditServiceOptions {
   readonly metrics: Metrics;
   readonly clock: Clock;
   readonly log: Logger;
-  readonly scanOptions: Omit<ScanOptions, 'signal' | 'evaluateAt'>;
+  readonly scanOptions: Omit<ScanOptions, 'signal' | 'evaluateAt' | 'listener'>;
   /** 'findings': per-tag series only for tags that are not signed (very large registries). */
   readonly tagSeries: TagSeries;
 }
@@ -109,7 +111,7 @@ export class AuditService {
   async #scan(signal: AbortSignal): Promise<void> {
     const { deps, scanOptions, metrics, store, log } = this.#options;
     try {
-      const result = await runScan(deps, { ...scanOptions, signal, report: 'none' });
+      const result = await runScan(deps, { ...scanOptions, signal });
       this.#lastResult = result;
       metrics.countSourceErrors(result.sourceErrors);
       const record = store.recentScans(1)[0];
@@ -126,19 +128,15 @@ export class AuditService {
 
   #snapshotFromStore(scan: ScanRecord, result: ScanResult | undefined): MetricsSnapshot {
     const { store, tagSeries } = this.#options;
-    const tags = store.allTags();
-    const repositories = [...new Set(tags.map((tag) => tag.repository))];
-    const complete = store.latestCompleteScan();
-    return {
-      tags: tagSeries === 'all' ? tags : tags.filter((tag) => tag.status !== 'signed'),
-      counts: countByRepository(tags, repositories),
-      expiries: store.trustRoles().map((role) => ({ gun: role.gun, role: role.role, expiresSeconds: Date.parse(role.expires) / 1000 })),
-      lastSuccessSeconds: complete?.finishedAt === null || complete === undefined ? undefined : Date.parse(complete.finishedAt) / 1000,
-      durationSeconds: scan.finishedAt === null ? 0 : (Date.parse(scan.finishedAt) - Date.parse(scan.startedAt)) / 1000,
-      scanUp: scan.outcome === 'complete',
+    return metricsSnapshot({
+      scan,
+      tags: store.allTags(),
+      trustRoles: store.trustRoles(),
+      latestComplete: store.latestCompleteScan(),
+      tagSeries,
       // Loaded from the database, the sources' health is only known through the outcome.
-      sourceUp: result === undefined ? { nexus: scan.outcome === 'complete', notary: scan.outcome === 'complete' } : sourcesUp(result),
-    };
+      sourceUp: result === undefined ? undefined : sourcesUp(result.sourceErrors),
+    });
   }
 
   #publish(scan: ScanRecord, result: ScanResult | undefined): void {
@@ -147,25 +145,8 @@ export class AuditService {
 
   /** A failed scan leaves the last verdicts in place but says the scan and the sources are down. */
   #publishFailure(result: ScanResult): void {
-    const { store } = this.#options;
-    const previous = store.latestFinishedScan();
+    const previous = this.#options.store.latestFinishedScan();
     const base = previous === undefined ? undefined : this.#snapshotFromStore(previous, undefined);
-    this.#options.metrics.publish({
-      tags: base?.tags ?? [],
-      counts: base?.counts ?? [],
-      expiries: base?.expiries ?? [],
-      lastSuccessSeconds: base?.lastSuccessSeconds,
-      durationSeconds: (result.finishedAt.getTime() - result.startedAt.getTime()) / 1000,
-      scanUp: false,
-      sourceUp: sourcesUp(result),
-    });
+    this.#options.metrics.publish(failedScanSnapshot(base, (result.finishedAt.getTime() - result.startedAt.getTime()) / 1000, result.sourceErrors));
   }
-}
-
-/** A source is up when none of the scan's requests to it failed. */
-function sourcesUp(result: ScanResult): MetricsSnapshot['sourceUp'] {
-  return {
-    nexus: !result.sourceErrors.some((error) => error.source === 'nexus'),
-    notary: !result.sourceErrors.some((error) => error.source === 'notary'),
-  };
 }
