@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { NotaryCli } from '../test/support/notary-cli.js';
 import { startNotaryServer } from '../test/support/notary-server.js';
 import { makeEcCertificate } from '../test/support/openssl.js';
-import { startNexusServer, makeManifest } from '../test/support/nexus-server.js';
+import { startNexusServer, makeManifest } from '../test/support/nexus/index.js';
 import { freePort, run } from '../test/support/processes.js';
 import { startStaticNotary } from '../test/support/static-notary.js';
 import { makeTempDir } from '../test/support/temp.js';

@@ -1,12 +1,12 @@
 /**
- * Fidelity of the fake Nexus (test/support/nexus-server.ts) against the behaviour documented in
+ * Fidelity of the fake Nexus (test/support/nexus/) against the behaviour documented in
  * docs/nexus-and-registry.md (§ numbers) and the public sources it cites.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 
-import { makeManifest, startNexusServer, type FakeManifest, type FakeNexus, type FakeNexusOptions } from '../support/nexus-server.js';
+import { makeManifest, startNexusServer, type FakeManifest, type FakeNexus, type FakeNexusOptions } from '../support/nexus/index.js';
 
 // ----- helpers -----
 

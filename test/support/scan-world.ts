@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 import { NotaryCli } from './notary-cli.js';
 import { startNotaryServer, type NotaryServer } from './notary-server.js';
-import { startNexusServer, makeManifest, type FakeNexus, type FakeNexusOptions } from './nexus-server.js';
+import { startNexusServer, makeManifest, type FakeNexus, type FakeNexusOptions } from './nexus/index.js';
 import { startStaticNotary, type StaticNotary } from './static-notary.js';
 import { startTamperProxy, type Tamper, type TamperProxy } from './tamper-proxy.js';
 import { makeTempDir } from './temp.js';

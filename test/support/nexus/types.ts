@@ -1,0 +1,87 @@
+/**
+ * The public shapes of the fake Nexus (test/support/nexus/): its options, the repositories and
+ * manifests tests hand it, and the handle startNexusServer returns. "§" numbers refer to
+ * docs/nexus-and-registry.md.
+ */
+
+export interface FakeNexusUser {
+  readonly password: string;
+  /** Administrative read on every repository (/v1/repositorySettings, /v1/repositories/docker/...). */
+  readonly admin?: boolean;
+  /**
+   * Repositories this (non-admin) user may browse/read. Absent = all of them (like nx-repository-view-*-*-*).
+   * Lets tests produce the list filtering and 403s of §1.2 / §1.8.
+   */
+  readonly repositories?: readonly string[];
+}
+
+export interface FakeNexusOptions {
+  /** 'datastore' (default): group "", path "/v2/...", 8-hex tokens, "docker" : { } in assets.
+   *  'orientdb': group null, path "v2/..." (no leading slash), 32-hex ids/tokens, no "docker" key,
+   *  the duplicated "blobCreated" key quirk, and a page size of 10. */
+  readonly flavour?: 'datastore' | 'orientdb';
+  /** Basic-auth users. Absent = anonymous access allowed for everything. */
+  readonly users?: Readonly<Record<string, FakeNexusUser>>;
+  /** With users set: whether anonymous GETs are still allowed (lists then filtered as for anonymous). Default false. */
+  readonly anonymous?: boolean;
+  /** Registry API auth challenge: 'basic' (forceBasicAuth, default: `BASIC realm="Sonatype Nexus Repository Manager"`) or 'bearer' (realm = service = <base>/repository/<repo>/v2/token, no scope; token endpoint returns {"token":"DockerToken.<uuid>"} for valid Basic creds). */
+  readonly registryAuth?: 'basic' | 'bearer';
+  readonly quirks?: {
+    /** HEAD on a manifest answers 404 while GET works. */
+    readonly headManifest404?: boolean;
+    /** tags/list contains a null entry. */
+    readonly nullTag?: boolean;
+    /** Link header on tags/list includes "/repository/<repo>" wrongly (issue #1011): following it gives 400. */
+    readonly connectorLink?: boolean;
+    /** Group repositories send no Link header. */
+    readonly noLinkOnGroups?: boolean;
+    /** The registry API serves another digest than REST checksum.sha256 for these "repo/image:tag" keys (tag moved between calls). */
+    readonly registryDigestDiffers?: readonly string[];
+    /** REST asset checksum omits sha256 for these "repo/image:tag" keys (so a crawler must ask the registry). */
+    readonly missingChecksum?: readonly string[];
+  };
+}
+
+export interface FakeManifest {
+  readonly bytes: Uint8Array;
+  readonly mediaType: string;
+}
+
+export interface FakeRepositoryDefinition {
+  name: string;
+  type: 'hosted' | 'proxy' | 'group';
+  format?: 'docker' | 'maven2' | 'npm';
+  members?: readonly string[];
+  docker?: {
+    httpPort?: number | null;
+    httpsPort?: number | null;
+    forceBasicAuth?: boolean;
+    v1Enabled?: boolean;
+    subdomain?: string | null;
+    pathEnabled?: boolean;
+  };
+}
+
+export interface FakeRequestRecord {
+  readonly method: string;
+  /** Path and query exactly as received. */
+  readonly path: string;
+  /** Whether an Authorization header was sent (valid or not). */
+  readonly authorized: boolean;
+  /** Status sent; 0 when the socket was destroyed by setOutage('reset'). */
+  readonly status: number;
+}
+
+export interface FakeNexus {
+  /** e.g. http://127.0.0.1:PORT (listens on 127.0.0.1 only, on a free port). */
+  readonly url: string;
+  /** Every request received (Community Edition request budget, §1.9: 401s count too). */
+  readonly requests: readonly FakeRequestRecord[];
+  addRepository(repo: FakeRepositoryDefinition): void;
+  /** Push (or re-push) image:tag with this manifest; returns the digest "sha256:<hex>" and size. Re-pushing keeps the component and replaces its asset's blob. */
+  putTag(repository: string, image: string, tag: string, manifest?: FakeManifest): { digest: string; size: number };
+  deleteTag(repository: string, image: string, tag: string): void;
+  /** Make every request answer `status` (e.g. 503, or 'reset' to destroy the socket) until called with undefined. */
+  setOutage(status: number | 'reset' | undefined): void;
+  stop(): Promise<void>;
+}
