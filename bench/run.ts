@@ -23,7 +23,9 @@ import { parseArgs } from 'node:util';
 
 import { NotaryCli } from '../test/support/notary-cli.js';
 import { startNotaryServer } from '../test/support/notary-server.js';
-import { makeManifest, startNexusServer, type FakeNexus } from '../test/support/nexus/index.js';
+import { makeManifest } from '../test/support/nexus/model.js';
+import { startNexusServer } from '../test/support/nexus/server.js';
+import type { FakeNexus } from '../test/support/nexus/types.js';
 import { startStaticNotary } from '../test/support/static-notary.js';
 import { makeTempDir } from '../test/support/temp.js';
 import { ecdsaKey, fastEd25519Key, generateCollection, rootCertificateKey, type TargetSpec } from '../test/support/trust-factory.js';

@@ -9,7 +9,9 @@ import { FetchError } from '../../src/lib/errors.js';
 import { createHttpClient } from '../../src/lib/http-client.js';
 import { NexusClient, type NexusClientOptions } from '../../src/nexus/nexus-client.js';
 import type { NexusTag } from '../../src/nexus/schema.js';
-import { makeManifest, startNexusServer, type FakeNexus } from '../support/nexus/index.js';
+import { makeManifest } from '../support/nexus/model.js';
+import { startNexusServer } from '../support/nexus/server.js';
+import type { FakeNexus } from '../support/nexus/types.js';
 
 async function collect(client: NexusClient, repository: string): Promise<{ tags: NexusTag[]; pages: number }> {
   const tags: NexusTag[] = [];

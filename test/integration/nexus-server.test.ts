@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 
-import { makeManifest, startNexusServer, type FakeManifest, type FakeNexus, type FakeNexusOptions } from '../support/nexus/index.js';
+import { makeManifest } from '../support/nexus/model.js';
+import { startNexusServer } from '../support/nexus/server.js';
+import type { FakeManifest, FakeNexus, FakeNexusOptions } from '../support/nexus/types.js';
 
 // ----- helpers -----
 

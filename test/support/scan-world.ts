@@ -9,7 +9,9 @@ import { join } from 'node:path';
 
 import { NotaryCli } from './notary-cli.js';
 import { startNotaryServer, type NotaryServer } from './notary-server.js';
-import { startNexusServer, makeManifest, type FakeNexus, type FakeNexusOptions } from './nexus/index.js';
+import { makeManifest } from './nexus/model.js';
+import { startNexusServer } from './nexus/server.js';
+import type { FakeNexus, FakeNexusOptions } from './nexus/types.js';
 import { startStaticNotary, type StaticNotary } from './static-notary.js';
 import { startTamperProxy, type Tamper, type TamperProxy } from './tamper-proxy.js';
 import { makeTempDir } from './temp.js';
