@@ -248,7 +248,7 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
   /** Verifies fetched bytes; walks `<N>.root.json` when the root rotated by more than one version. */
   const verify = async (gun: string, bytes: TrustCollectionBytes): Promise<VerificationOutcome> => {
     const history = store.loadHistory(gun);
-    const outcome = await untilAborted(verifier.verify(gun, bytes, history, evaluatedAt));
+    const outcome = await untilAborted(verifier.verify(gun, bytes, history, evaluatedAt, signal));
     if (outcome.failure?.code !== 'ROOT_ROTATION_INVALID' || history.pinnedRoot === undefined) {
       return outcome;
     }
@@ -258,7 +258,7 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
       return outcome;
     }
     const intermediateRoots = await notary.fetchRootVersions(gun, pinnedVersion + 1, newest - 1, signal);
-    return untilAborted(verifier.verify(gun, bytes, { ...history, intermediateRoots }, evaluatedAt));
+    return untilAborted(verifier.verify(gun, bytes, { ...history, intermediateRoots }, evaluatedAt, signal));
   };
 
   const checkGun = async (gun: string): Promise<GunOutcome> => {
