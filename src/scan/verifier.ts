@@ -161,7 +161,10 @@ export function createWorkerVerifier(options: WorkerVerifierOptions = {}): Colle
     worker.on('exit', (code) => {
       clearTimeout(slot.timer);
       slots = slots.filter((other) => other !== slot);
-      const task = slot.running;
+      // A worker that dies before it is ready (its script does not load) fails
+      // the oldest waiting verification, as if it had been running it: the
+      // next worker then fails the next one, and no scan waits for ever.
+      const task = slot.running ?? (slot.ready || closed ? undefined : waiting.shift());
       task?.forget();
       if (closed) {
         task?.reject(new Error('the verifier is closed'));

@@ -20,9 +20,13 @@ function verify(pool: CollectionVerifier, gun: string, signal?: AbortSignal): Pr
   );
 }
 
-/** Settles within `ms`, or says it did not. */
+/** Settles within `ms`, or says it did not; the wait keeps the process alive (the pool's workers do not). */
 function within<T>(promise: Promise<T>, ms: number): Promise<T | 'pending'> {
-  return Promise.race([promise, new Promise<'pending'>((resolve) => setTimeout(() => resolve('pending'), ms).unref())]);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'pending'>((resolve) => {
+    timer = setTimeout(() => resolve('pending'), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 describe('verification worker pool', () => {
@@ -76,6 +80,15 @@ describe('verification worker pool', () => {
     try {
       assert.equal(await verify(pool, 'a', AbortSignal.abort('shutdown')), 'failed: shutdown');
       assert.equal(await verify(pool, 'b', new AbortController().signal), 'ok b');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('a worker whose script does not load fails the verification instead of keeping it waiting', async () => {
+    const pool = createWorkerVerifier({ size: 1, workerUrl: new URL('./no-such-worker.js', import.meta.url) });
+    try {
+      assert.match(await within(verify(pool, 'a'), 10_000), /^failed: the verification worker died \(exit code 1/);
     } finally {
       await pool.close();
     }
