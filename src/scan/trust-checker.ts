@@ -156,7 +156,7 @@ export class TrustChecker {
       }
       withRoots = { ...history, intermediateRoots: await roots };
     }
-    return untilAborted(verifier.verify(gun, bytes, withRoots, evaluatedAt), signal);
+    return untilAborted(verifier.verify(gun, bytes, withRoots, evaluatedAt, signal), signal);
   }
 }
 

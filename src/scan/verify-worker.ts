@@ -2,7 +2,7 @@
 import { parentPort } from 'node:worker_threads';
 
 import type { TrustCollectionBytes, TrustHistory } from '../notary/core/verify-collection.js';
-import { verifyToOutcome } from './verifier.js';
+import { verifyToOutcome, type WorkerMessage } from './verifier.js';
 
 interface Request {
   readonly id: number;
@@ -12,11 +12,14 @@ interface Request {
   readonly now: Date;
 }
 
+const post = (message: WorkerMessage): void => parentPort?.postMessage(message);
+
 parentPort?.on('message', (request: Request) => {
   try {
-    const outcome = verifyToOutcome(request.gun, request.bytes, request.history, request.now);
-    parentPort?.postMessage({ id: request.id, outcome });
+    post({ id: request.id, outcome: verifyToOutcome(request.gun, request.bytes, request.history, request.now) });
   } catch (error) {
-    parentPort?.postMessage({ id: request.id, error: (error as Error).message });
+    post({ id: request.id, error: (error as Error).message });
   }
 });
+// Only now does the pool give this worker work: its time limit must not count loading this script.
+post({ ready: true });

@@ -24,3 +24,5 @@ parentPort?.on('message', (request: { id: number; gun: string }) => {
       parentPort?.postMessage({ id: request.id, outcome: { summary: { gun: request.gun }, roles: undefined, failure: undefined } });
   }
 });
+// As verify-worker.ts does: the pool gives work only to a worker that has said it is ready.
+parentPort?.postMessage({ ready: true });
