@@ -156,26 +156,7 @@ export class TrustChecker {
       }
       withRoots = { ...history, intermediateRoots: await roots };
     }
-    return untilAborted(verifier.verify(gun, bytes, withRoots, evaluatedAt, signal), signal);
+    // The pool drops or stops the verification on a shutdown (it may otherwise run up to its time limit).
+    return verifier.verify(gun, bytes, withRoots, evaluatedAt, signal);
   }
-}
-
-/**
- * A shutdown does not wait for a verification already running in a worker
- * (it may take up to the pool's time limit): the scan stops at once, and the
- * pool is closed behind it.
- */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) {
-    return work;
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    if (signal.aborted) {
-      onAbort();
-      return;
-    }
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
