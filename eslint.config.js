@@ -35,8 +35,7 @@ const layer = (files, patterns, ignores = []) => ({
  * folders deep) to their own folder: `outside(depth)` is the regex of an
  * import that climbs out of it.
  */
-const confined = (root, outside, patterns) =>
-  [1, 2, 3, 4, 5].map((depth) => layer([`${root}/${'*/'.repeat(depth - 1)}*.ts`], [outside(depth), ...patterns]));
+const confined = (root, outside, patterns) => [1, 2, 3, 4, 5].map((depth) => layer([`${root}/${'*/'.repeat(depth - 1)}*.ts`], [outside(depth), ...patterns]));
 
 const climbs = (depth) => `^(\\.\\./){${depth}}`;
 
@@ -50,33 +49,39 @@ const LAYERING = [
     forbid('^(?!\\.|node:crypto$)', 'src/notary/core imports no package but node:crypto: no I/O, SQLite, metrics or HTTP'),
   ]),
   // The domain model: pure types and functions over lib/ and the core.
-  layer(['src/domain/**/*.ts'], [
-    forbid(`${segment(`(${[...CLIENTS, 'scan', 'cli', 'server'].join('|')})`)}|${NOTARY_CLIENT}`, 'src/domain imports only src/lib and src/notary/core'),
-    forbid('^(?!\\.|node:crypto$)', 'src/domain is pure: no package but node:crypto'),
-  ]),
+  layer(
+    ['src/domain/**/*.ts'],
+    [
+      forbid(`${segment(`(${[...CLIENTS, 'scan', 'cli', 'server'].join('|')})`)}|${NOTARY_CLIENT}`, 'src/domain imports only src/lib and src/notary/core'),
+      forbid('^(?!\\.|node:crypto$)', 'src/domain is pure: no package but node:crypto'),
+    ]
+  ),
   // 3. Clients and infrastructure: lib/, the core and the domain; never
   // another client, the scan or the presentation.
   ...CLIENTS.map((client) =>
-    layer([`src/${client}/**/*.ts`], [
-      forbid(segment(`(${CLIENTS.filter((other) => other !== client).join('|')})`), `src/${client} imports no other client`),
-      forbid(NOTARY_CLIENT, `src/${client} imports no other client`),
-      forbid(segment('(scan|cli|server)'), `src/${client} imports neither the scan nor the presentation`),
-    ]),
+    layer(
+      [`src/${client}/**/*.ts`],
+      [
+        forbid(segment(`(${CLIENTS.filter((other) => other !== client).join('|')})`), `src/${client} imports no other client`),
+        forbid(NOTARY_CLIENT, `src/${client} imports no other client`),
+        forbid(segment('(scan|cli|server)'), `src/${client} imports neither the scan nor the presentation`),
+      ]
+    )
   ),
   layer(
     ['src/notary/**/*.ts'],
-    [
-      forbid(segment(`(${CLIENTS.join('|')})`), 'src/notary imports no other client'),
-      forbid(segment('(scan|cli|server)'), 'src/notary imports neither the scan nor the presentation'),
-    ],
-    ['src/notary/core/**'],
+    [forbid(segment(`(${CLIENTS.join('|')})`), 'src/notary imports no other client'), forbid(segment('(scan|cli|server)'), 'src/notary imports neither the scan nor the presentation')],
+    ['src/notary/core/**']
   ),
   // 4. scan/: the clients only through their types.
-  layer(['src/scan/**/*.ts'], [
-    forbid(segment('(cli|server)'), 'src/scan imports neither src/cli nor src/server'),
-    forbid(segment(`(${CLIENTS.join('|')})`), 'src/scan imports the clients only with `import type` (the ports of ports.ts)', { allowTypeImports: true }),
-    forbid(NOTARY_CLIENT, 'src/scan imports the Notary fetcher only with `import type` (the ports of ports.ts)', { allowTypeImports: true }),
-  ]),
+  layer(
+    ['src/scan/**/*.ts'],
+    [
+      forbid(segment('(cli|server)'), 'src/scan imports neither src/cli nor src/server'),
+      forbid(segment(`(${CLIENTS.join('|')})`), 'src/scan imports the clients only with `import type` (the ports of ports.ts)', { allowTypeImports: true }),
+      forbid(NOTARY_CLIENT, 'src/scan imports the Notary fetcher only with `import type` (the ports of ports.ts)', { allowTypeImports: true }),
+    ]
+  ),
   // 5. The presentations never import each other.
   layer(['src/cli/**/*.ts'], [forbid(segment('server'), 'src/cli never imports src/server')]),
   layer(['src/server/**/*.ts'], [forbid(segment('cli'), 'src/server never imports src/cli')]),
@@ -102,10 +107,7 @@ export default tseslint.config(
     rules: {
       // node:test's test(), it(), describe() and suite() return promises the
       // runner itself awaits; a top-level call is never a floating promise.
-      '@typescript-eslint/no-floating-promises': [
-        'error',
-        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite'] }] },
-      ],
+      '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite'] }] }],
       // Off: every finding (23 of 23) was a synchronous implementation of a
       // Promise-returning interface (sign, sleep, close, verify, listTags),
       // where `async` is what turns a throw into a rejection.
@@ -124,5 +126,5 @@ export default tseslint.config(
     },
   },
   layer(['**/*.ts'], []),
-  ...LAYERING,
+  ...LAYERING
 );
