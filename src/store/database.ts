@@ -31,7 +31,7 @@ export function openDatabase(path: string): Db {
  * and the migrations.
  */
 export function describeDatabaseError(path: string, error: unknown): string {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
   const detail = error instanceof Error ? error.message : String(error);
   const where = `database ${path}`;
   const directory = dirname(resolve(path));

@@ -226,7 +226,7 @@ function makeDelegationTree(random: Random, index: number, targetTags: readonly 
     }
   }
   if (random.chance(0.08)) {
-    const parent = delegations.length > 0 && random.chance(0.5) ? (random.pick(delegations) as DelegationSpec).name : 'targets';
+    const parent = delegations.length > 0 && random.chance(0.5) ? random.pick<DelegationSpec>(delegations).name : 'targets';
     const children = random.int(10, 40);
     for (let child = 0; child < children; child++) {
       const spec = add(`${parent}/team-${child}`);

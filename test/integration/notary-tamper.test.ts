@@ -16,6 +16,12 @@ import { editMetadata, flipSignatureBit, roleOfPath, startTamperProxy, type Tamp
 import { makeTempDir } from '../support/temp.js';
 import { codeOf, fetchAndVerify, type Verified } from '../support/verify.js';
 
+/** The fields of `inspect --json` these tests read. */
+interface InspectReport {
+  readonly status: string;
+  readonly reason: string;
+}
+
 const GUN = '127.0.0.1:18079/tampered';
 const OTHER_GUN = '127.0.0.1:18079/impostor';
 
@@ -136,7 +142,7 @@ describe('tampered real trust data', () => {
     assert.equal(codeOf(await fetchAndVerify(proxy.url, GUN)), 'MALFORMED_METADATA@timestamp');
     const result = await runCli(['inspect', GUN, '--notary', proxy.url, '--json']);
     assert.equal(result.code, 1);
-    assert.equal(JSON.parse(result.stdout).status, 'invalid');
+    assert.equal((JSON.parse(result.stdout) as InspectReport).status, 'invalid');
   });
 
   it('refuses an oversized timestamp without reading it all (error, exit 3, one line on stdout JSON)', async () => {
@@ -146,7 +152,7 @@ describe('tampered real trust data', () => {
     assert.equal(verified.error?.code, 'TOO_LARGE');
     const result = await runCli(['inspect', GUN, '--notary', proxy.url, '--json']);
     assert.equal(result.code, 3);
-    const report = JSON.parse(result.stdout);
+    const report = JSON.parse(result.stdout) as InspectReport;
     assert.equal(report.status, 'error');
     assert.match(report.reason, /limit/);
   });

@@ -16,6 +16,12 @@ import { freePort } from '../support/processes.js';
 import { makeTempDir } from '../support/temp.js';
 import { codeOf, fetchAndVerify } from '../support/verify.js';
 
+/** The fields of `inspect --json` these tests read. */
+interface InspectReport {
+  readonly status: string;
+  readonly reason: string;
+}
+
 const GUN = '127.0.0.1:18079/tls-app';
 const ROTATED = '127.0.0.1:18079/rotated';
 const REINITIALISED = '127.0.0.1:18079/reinitialised';
@@ -54,7 +60,7 @@ describe('TLS, root rotation and CLI errors against the real notary-server', () 
     const result = await runCli(['inspect', GUN, '--config', config, '--json']);
 
     assert.equal(result.code, 0, result.stderr + result.stdout);
-    assert.equal(JSON.parse(result.stdout).status, 'valid');
+    assert.equal((JSON.parse(result.stdout) as InspectReport).status, 'valid');
   });
 
   it('fails with a TLS error and exit 3 when the server certificate is from an unknown CA', async () => {
@@ -72,7 +78,7 @@ describe('TLS, root rotation and CLI errors against the real notary-server', () 
     const result = await runCli(['inspect', GUN, '--notary', `http://127.0.0.1:${port}`, '--json']);
 
     assert.equal(result.code, 3);
-    const report = JSON.parse(result.stdout);
+    const report = JSON.parse(result.stdout) as InspectReport;
     assert.equal(report.status, 'error');
     assert.match(report.reason, /cannot connect/);
   });

@@ -119,7 +119,7 @@ describe('the test-side signer', () => {
     const result = await runCli(['inspect', GENERATED_GUN, '--notary', staticNotary.url, '--json']);
     assert.equal(result.code, 0, result.stdout);
     assert.deepEqual(
-      (JSON.parse(result.stdout).targets as { tag: string; role: string }[]).map((t) => [t.tag, t.role]),
+      (JSON.parse(result.stdout) as { targets: { tag: string; role: string }[] }).targets.map((t) => [t.tag, t.role]),
       [['admin-only', 'targets'], ['shared', 'targets/releases'], ['v1', 'targets/releases']]
     );
   });

@@ -151,7 +151,7 @@ function meaning(bytes: TrustCollectionBytes): string {
   let timestamp: string;
   try {
     const envelope = JSON.parse(Buffer.from(bytes.timestamp).toString('utf8')) as { signed: JsonTree; signatures: { keyid: string; method: string; sig: string }[] };
-    timestamp = canonicalJson(envelope.signed as never) + JSON.stringify(envelope.signatures.map((s) => [s.keyid, s.method.toLowerCase(), Buffer.from(s.sig, 'base64').toString('hex')]));
+    timestamp = canonicalJson(envelope.signed) + JSON.stringify(envelope.signatures.map((s) => [s.keyid, s.method.toLowerCase(), Buffer.from(s.sig, 'base64').toString('hex')]));
   } catch {
     timestamp = 'unparseable:' + Buffer.from(bytes.timestamp).toString('base64');
   }

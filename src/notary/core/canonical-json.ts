@@ -54,7 +54,7 @@ export function canonicalize(value: JsonValue): Uint8Array {
     if (frame.keys !== undefined) {
       out.text += quote(frame.keys[frame.next] as string) + ':';
     }
-    pending = frame.members[frame.next++] as JsonValue;
+    pending = frame.members[frame.next++];
   }
 }
 

@@ -279,7 +279,7 @@ function readTime(der: Uint8Array, tlv: Tlv): Date {
   } else {
     throw new DerError('certificate validity time is malformed');
   }
-  const [, , mo, d, h, mi, s] = match.map(Number) as number[];
+  const [, , mo, d, h, mi, s] = match.map(Number);
   const date = new Date(0);
   date.setUTCFullYear(year, (mo as number) - 1, d);
   date.setUTCHours(h as number, mi, s, 0);

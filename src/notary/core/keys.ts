@@ -182,7 +182,7 @@ function usableSpki(keytype: string, spki: SpkiKey): UsableSpki | string {
   if (spki.kind === 'rsa' && bitLength(spki.modulus) < 2048) {
     return 'RSA key is shorter than 2048 bits';
   }
-  return spki as UsableSpki;
+  return spki;
 }
 
 /** Bits of a DER INTEGER's magnitude: readSpki strips the sign byte, so the first byte is the top non-zero one. */

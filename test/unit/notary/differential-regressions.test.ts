@@ -42,7 +42,7 @@ function otherSpelling(base64: string): string {
 
 describe('what the differential fuzzer found', () => {
   const collection = releasesCollection({ gun: GUN, now: NOW, inTargets: OLD, inReleases: NEW, keys: (dir) => generateKeys(dir, GUN) });
-  const build = collection.build;
+  const build: typeof collection.build = (overrides) => collection.build(overrides);
 
   it('a field that differs from a known one only in case is refused: notary would read it instead (seed 7, cases 4799 and 13177)', async () => {
     // Validly signed: the canonical form holds both; docker/go reads "Targets", the last match.

@@ -275,7 +275,7 @@ describe('snapshot', () => {
   });
 
   it('refuses more than 258 files (256 delegations, root and targets), and takes 258', () => {
-    const meta = (count: number): Json => Object.fromEntries([['root', fileMeta()], ['targets', fileMeta()], ...Array.from({ length: count }, (_, i) => [`targets/d${i}`, fileMeta()])]);
+    const meta = (count: number): Json => Object.fromEntries<Json>([['root', fileMeta()], ['targets', fileMeta()], ...Array.from({ length: count }, (_, i): [string, Json] => [`targets/d${i}`, fileMeta()])]);
     malformed(parseSnapshot(file(snapshotSigned(meta(257)))), 'signed.meta lists more than 258 files');
     assert.equal(parseSnapshot(file(snapshotSigned(meta(256)))).ok, true);
   });

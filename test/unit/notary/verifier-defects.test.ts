@@ -45,7 +45,7 @@ function editEnvelope(bytes: Uint8Array, edit: (envelope: { signed: unknown; sig
 
 describe('verifier defects found against the real notary client', () => {
   const collection = releasesCollection({ gun: GUN, now: NOW, inTargets: OLD, inReleases: NEW, keys: (dir) => generateKeys(dir, GUN) });
-  const build = collection.build;
+  const build: typeof collection.build = (overrides) => collection.build(overrides);
 
   describe('1. a threshold is met only by distinct public keys, whatever their encoding', () => {
     const variants: [string, () => SigningKey, (b64: string) => string][] = [

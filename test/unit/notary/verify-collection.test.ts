@@ -79,7 +79,7 @@ describe('verifyCollection', () => {
     inReleases: NEW,
     keys: async () => ({ root: [rootKey()], targets: ecdsaKey(), snapshot: await ed25519Key(), timestamp: await ed25519Key() }),
   });
-  const build = fixture.build;
+  const build: typeof fixture.build = (overrides) => fixture.build(overrides);
 
   it('verifies the generated collection and records every role it verified', async () => {
     const collection = verified(verify(await build()));
