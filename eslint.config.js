@@ -13,7 +13,9 @@ import tseslint from 'typescript-eslint';
 // own folder at all (except the core to lib/result.ts), which the depth of the
 // importing file decides.
 const ARCHITECTURE = 'docs/architecture.md §1';
-const CLIENTS = ['config', 'nexus', 'registry', 'store', 'metrics', 'scheduler'];
+const CLIENTS = ['config', 'nexus', 'registry', 'store', 'metrics'];
+/** Above the scan: what runs it (the daemon's service and its schedule) and what presents it. */
+const ABOVE_SCAN = 'scan|scheduler|cli|server';
 const segment = (folder) => `(^|/)${folder}/`;
 // notary/ holds both the core (layer 2) and the fetcher (a client).
 const NOTARY_CLIENT = '(^|/)notary/(?!core/)';
@@ -52,7 +54,7 @@ const LAYERING = [
   layer(
     ['src/domain/**/*.ts'],
     [
-      forbid(`${segment(`(${[...CLIENTS, 'scan', 'cli', 'server'].join('|')})`)}|${NOTARY_CLIENT}`, 'src/domain imports only src/lib and src/notary/core'),
+      forbid(`${segment(`(${[...CLIENTS, ...ABOVE_SCAN.split('|')].join('|')})`)}|${NOTARY_CLIENT}`, 'src/domain imports only src/lib and src/notary/core'),
       forbid('^(?!\\.|node:crypto$)', 'src/domain is pure: no package but node:crypto'),
     ]
   ),
@@ -64,25 +66,34 @@ const LAYERING = [
       [
         forbid(segment(`(${CLIENTS.filter((other) => other !== client).join('|')})`), `src/${client} imports no other client`),
         forbid(NOTARY_CLIENT, `src/${client} imports no other client`),
-        forbid(segment('(scan|cli|server)'), `src/${client} imports neither the scan nor the presentation`),
+        forbid(segment(`(${ABOVE_SCAN})`), `src/${client} imports neither the scan nor what runs or presents it`),
       ]
     )
   ),
   layer(
     ['src/notary/**/*.ts'],
-    [forbid(segment(`(${CLIENTS.join('|')})`), 'src/notary imports no other client'), forbid(segment('(scan|cli|server)'), 'src/notary imports neither the scan nor the presentation')],
+    [forbid(segment(`(${CLIENTS.join('|')})`), 'src/notary imports no other client'), forbid(segment(`(${ABOVE_SCAN})`), 'src/notary imports neither the scan nor what runs or presents it')],
     ['src/notary/core/**']
   ),
   // 4. scan/: the clients only through their types.
   layer(
     ['src/scan/**/*.ts'],
     [
-      forbid(segment('(cli|server)'), 'src/scan imports neither src/cli nor src/server'),
+      forbid(segment('(scheduler|cli|server)'), 'src/scan imports neither what runs it (src/scheduler) nor src/cli or src/server'),
       forbid(segment(`(${CLIENTS.join('|')})`), 'src/scan imports the clients only with `import type` (the ports of ports.ts)', { allowTypeImports: true }),
       forbid(NOTARY_CLIENT, 'src/scan imports the Notary fetcher only with `import type` (the ports of ports.ts)', { allowTypeImports: true }),
     ]
   ),
-  // 5. The presentations never import each other.
+  // 5. scheduler/: the daemon's service runs scans and publishes their
+  // metrics; it sees the sources only through the scan, and presents nothing.
+  layer(
+    ['src/scheduler/**/*.ts'],
+    [
+      forbid(segment('(cli|server)'), 'src/scheduler imports neither src/cli nor src/server'),
+      forbid(`${segment('(config|nexus|registry)')}|${NOTARY_CLIENT}`, 'src/scheduler reaches the sources only through the scan'),
+    ]
+  ),
+  // 6. The presentations never import each other.
   layer(['src/cli/**/*.ts'], [forbid(segment('server'), 'src/cli never imports src/server')]),
   layer(['src/server/**/*.ts'], [forbid(segment('cli'), 'src/server never imports src/cli')]),
 ];

@@ -133,7 +133,7 @@ export class TrustChecker {
       verified: verification.roles === undefined ? undefined : { gun, roles: verification.roles, root: fetched.bytes.root },
       // The bytes stay in the scan's budget until they are written.
       heldBytes: fetched.heldBytes,
-      release: fetched.release,
+      release: () => fetched.release(),
     });
     return summary;
   }

@@ -100,7 +100,6 @@ describe('layering: the clients import only src/lib, src/notary/core and src/dom
     { file: 'src/config/probe.ts', other: '../store/scan-store.js', core: '../notary/core/model.js' },
     { file: 'src/store/sqlite/probe.ts', other: '../../metrics/metrics.js', core: '../../notary/core/model.js' },
     { file: 'src/metrics/probe.ts', other: '../scheduler/scheduler.js', core: '../notary/core/codes.js' },
-    { file: 'src/scheduler/probe.ts', other: '../config/config.js', core: '../notary/core/codes.js' },
   ];
 
   for (const { file, other, core } of CLIENTS) {
@@ -109,7 +108,8 @@ describe('layering: the clients import only src/lib, src/notary/core and src/dom
     it(`${file} refuses another client, also as a type, the scan and the presentations`, async () => {
       await refuses(file, `import { probe } from '${other}';`);
       await refuses(file, `import type { Probe } from '${other}';`);
-      await refuses(file, `import { AuditService } from '${up}scan/audit-service.js';`);
+      await refuses(file, `import { runScan } from '${up}scan/scanner.js';`);
+      await refuses(file, `import { AuditService } from '${up}scheduler/audit-service.js';`);
       await refuses(file, `import { formatVerdict } from '${up}cli/format.js';`);
       await refuses(file, `import type { HttpServer } from '${up}server/http-server.js';`);
     });
@@ -118,6 +118,22 @@ describe('layering: the clients import only src/lib, src/notary/core and src/dom
       await allows(file, `import { ok } from '${up}lib/result.js';\nimport { probe } from '${core}';\nimport type { Tag } from '${up}domain/tag.js';\nimport { own } from './own.js';`);
     });
   }
+});
+
+describe('layering: src/scheduler runs scans and sees the sources only through them', () => {
+  const FILE = 'src/scheduler/probe.ts';
+
+  it('refuses the sources and the presentations', async () => {
+    await refuses(FILE, "import { NexusClient } from '../nexus/nexus-client.js';");
+    await refuses(FILE, "import type { NotaryFetcher } from '../notary/notary-fetcher.js';");
+    await refuses(FILE, "import { parseConfig } from '../config/parse-config.js';");
+    await refuses(FILE, "import { formatVerdict } from '../cli/format.js';");
+    await refuses(FILE, "import type { HttpServer } from '../server/http-server.js';");
+  });
+
+  it('allows the scan, the store, the metrics and the layers below', async () => {
+    await allows(FILE, "import { runScan } from '../scan/scanner.js';\nimport type { ScanStore } from '../store/scan-store.js';\nimport { metricsSnapshot } from '../metrics/snapshot.js';\nimport { judgeTag } from '../notary/core/assess.js';");
+  });
 });
 
 describe('layering: src/scan sees the clients only through their types', () => {
@@ -133,6 +149,7 @@ describe('layering: src/scan sees the clients only through their types', () => {
   it('refuses the presentations, even as types', async () => {
     await refuses(FILE, "import { formatVerdict } from '../cli/format.js';");
     await refuses(FILE, "import type { HttpServer } from '../server/http-server.js';");
+    await refuses(FILE, "import type { AuditService } from '../scheduler/audit-service.js';");
   });
 
   it('allows type imports of the clients, and the core, lib and domain as values', async () => {

@@ -13,7 +13,7 @@ import type { TrustRoleRecord } from '../../../src/domain/scan.js';
 import { fixedClock } from '../../../src/lib/clock.js';
 import { silentLogger } from '../../../src/lib/logger.js';
 import type { ComponentPage, NexusRepository } from '../../../src/nexus/schema.js';
-import type { CollectedCollection, CollectOptions, VerificationRound } from '../../../src/notary/notary-fetcher.js';
+import type { CollectedCollection, VerificationRound } from '../../../src/notary/notary-fetcher.js';
 import type { TrustCollectionBytes } from '../../../src/notary/core/verify-collection.js';
 import type { RepositorySource, TrustSource } from '../../../src/scan/ports.js';
 import { runScan, type ScanListener } from '../../../src/scan/scanner.js';
@@ -68,7 +68,7 @@ class MemoryNotary implements TrustSource {
     return gun === GUN ? this.collection?.timestamp : undefined;
   }
 
-  async collect<T extends VerificationRound>(_gun: string, _timestamp: Uint8Array, verify: (bytes: TrustCollectionBytes) => Promise<T>, _options?: CollectOptions): Promise<CollectedCollection<T>> {
+  async collect<T extends VerificationRound>(_gun: string, _timestamp: Uint8Array, verify: (bytes: TrustCollectionBytes) => Promise<T>): Promise<CollectedCollection<T>> {
     this.collects++;
     const bytes = this.collection as CollectionBytes;
     return { bytes, outcome: await verify(bytes), heldBytes: 0, release: () => undefined };
