@@ -16,7 +16,8 @@ import { TAG_STATUSES, type TagStatus } from '../notary/core/codes.js';
 import type { StoredTag, ScanStore } from '../store/scan-store.js';
 import type { AuditService } from '../scan/audit-service.js';
 import { contractTag } from '../scan/tag-json.js';
-import { gatherStatusPage, renderStatusPage, renderStatusPageError } from './status-page.js';
+import { renderStatusPage, renderStatusPageError } from './status-page/page.js';
+import { gatherStatusPage } from './status-page/view-model.js';
 
 export interface HttpServerOptions {
   readonly registry: Registry;

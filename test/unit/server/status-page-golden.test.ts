@@ -11,7 +11,8 @@ import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 
 import type { TagStatus } from '../../../src/notary/core/codes.js';
-import { renderStatusPage, renderStatusPageError, type StatusPageView } from '../../../src/server/status-page.js';
+import { renderStatusPage, renderStatusPageError } from '../../../src/server/status-page/page.js';
+import type { StatusPageView } from '../../../src/server/status-page/view-model.js';
 import type { ScanRecord, StoredTag, TrustRoleRecord } from '../../../src/store/scan-store.js';
 
 const NOW = new Date('2031-03-04T05:06:07.000Z');
