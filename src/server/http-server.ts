@@ -17,7 +17,8 @@ import type { StoredTag } from '../domain/verdict.js';
 import type { ScanStore } from '../store/scan-store.js';
 import type { AuditService } from '../scheduler/audit-service.js';
 import { contractTag } from '../scan/tag-json.js';
-import { gatherStatusPage, renderStatusPage, renderStatusPageError } from './status-page.js';
+import { renderStatusPage, renderStatusPageError } from './status-page/page.js';
+import { gatherStatusPage } from './status-page/view-model.js';
 
 export interface HttpServerOptions {
   readonly registry: Registry;

@@ -3,7 +3,8 @@
  * which immutable name (`<role>.<sha256 hex>.json`, notary ConsistentName).
  * These are hints for the fetcher only: `verifyCollection` checks every byte.
  */
-import { parseSnapshot, parseTimestamp, type FileMeta } from './model.js';
+import type { FileMeta } from './model.js';
+import { parseSnapshot, parseTimestamp } from './parse-roles.js';
 
 export interface FileLocation {
   /** sha256 of the file, hex: the consistent-name URL component. */

@@ -78,7 +78,7 @@ export interface ThresholdFailure {
  * from the id it is listed under is a hard error (notary ErrInvalidKeyID).
  * Every signature is tried, as notary VerifySignatures does: a bad signature
  * placed before a good one under the same key id must not hide it. The work
- * stays bounded by the file's signature count (model.ts MAX_SIGNATURES), and a
+ * stays bounded by the file's signature count (MAX_SIGNATURES, metadata-parts.ts), and a
  * key that has verified once is not tried again.
  *
  * Returns the keys that signed (one entry per key id); the threshold is met by

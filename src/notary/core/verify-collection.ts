@@ -13,19 +13,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { err, ok, type Result } from '../../lib/result.js';
 import { RELEASES_ROLE, ROOT_CERTIFICATE_ROLE, type TrustFailure, type TrustFailureCode } from './codes.js';
 import { checkRootCertificate, type TufKey } from './keys.js';
-import {
-  parseRoot,
-  parseSnapshot,
-  parseTargets,
-  parseTimestamp,
-  type DelegatedRole,
-  type FileMeta,
-  type Root,
-  type RoleKeys,
-  type SignatureEntry,
-  type Snapshot,
-  type Targets,
-} from './model.js';
+import type { DelegatedRole, FileMeta, Root, RoleKeys, SignatureEntry, Snapshot, Targets } from './model.js';
+import { parseRoot, parseSnapshot, parseTargets, parseTimestamp } from './parse-roles.js';
 import { checkThreshold } from './signatures.js';
 
 /** The bytes of one collection, as served. Delegations are keyed by role name. */
@@ -397,7 +386,7 @@ function checkVersion(role: string, version: number, bytes: Uint8Array, history:
 
 /**
  * Checks served bytes against the hashes and length their parent lists (notary CheckHashes; length exact).
- * `meta` is never missing: timestamp and snapshot must list it to parse (model.ts), and an
+ * `meta` is never missing: timestamp and snapshot must list it to parse (parse-roles.ts), and an
  * unlisted delegation is MISSING_METADATA before this is reached (walkDelegations).
  */
 function metaProblem(bytes: Uint8Array, meta: FileMeta, role: string, parent: string): Problem | undefined {

@@ -7,7 +7,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { guard, parseFileMeta, parseRoot, parseSnapshot, parseTargets, parseTimestamp, type ParseFailure } from '../../../src/notary/core/model.js';
+import { guard } from '../../../src/notary/core/metadata-fields.js';
+import { parseFileMeta } from '../../../src/notary/core/metadata-parts.js';
+import type { ParseFailure } from '../../../src/notary/core/model.js';
+import { parseRoot, parseSnapshot, parseTargets, parseTimestamp } from '../../../src/notary/core/parse-roles.js';
 import type { Result } from '../../../src/lib/result.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

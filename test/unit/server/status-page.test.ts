@@ -9,18 +9,10 @@ import { beforeEach, describe, it } from 'node:test';
 
 import type { TagStatus } from '../../../src/notary/core/codes.js';
 import type { ScanResult } from '../../../src/scan/scanner.js';
-import {
-  durationText,
-  escapeAttr,
-  escapeText,
-  gatherStatusPage,
-  parsePageQuery,
-  relativeTime,
-  renderStatusPage,
-  SEVERITY_ORDER,
-  type StatusPageSources,
-  type StatusPageView,
-} from '../../../src/server/status-page.js';
+import { escapeAttr, escapeText } from '../../../src/server/status-page/escape.js';
+import { durationText, relativeTime } from '../../../src/server/status-page/format.js';
+import { renderStatusPage } from '../../../src/server/status-page/page.js';
+import { gatherStatusPage, parsePageQuery, SEVERITY_ORDER, type StatusPageSources, type StatusPageView } from '../../../src/server/status-page/view-model.js';
 import { openDatabase } from '../../../src/store/database.js';
 import { applyMigrations } from '../../../src/store/migrate.js';
 import type { TagVerdictRecord } from '../../../src/domain/verdict.js';

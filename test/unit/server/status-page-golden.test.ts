@@ -1,0 +1,202 @@
+/**
+ * The status page's markup, byte for byte: fixed view models (every section's
+ * branches, hostile names, each filter, paging past the end) rendered and
+ * hashed. The hashes were taken from the renderer before it was split into
+ * src/server/status-page/, so a change here is a change of the page, not of
+ * its layout in files. When the page is meant to change, print the new
+ * hashes (the assertion's diff shows them) and say why in the commit.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { describe, it } from 'node:test';
+
+import type { TagStatus } from '../../../src/notary/core/codes.js';
+import { renderStatusPage, renderStatusPageError } from '../../../src/server/status-page/page.js';
+import type { StatusPageView } from '../../../src/server/status-page/view-model.js';
+import type { ScanRecord, TrustRoleRecord } from '../../../src/domain/scan.js';
+import type { StoredTag } from '../../../src/domain/verdict.js';
+
+const NOW = new Date('2031-03-04T05:06:07.000Z');
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+const at = (offsetMs: number): string => new Date(NOW.getTime() + offsetMs).toISOString();
+/** Markup, quotes, a terminal escape, a direction override and a zero-width space: what a hostile registry could send. */
+const HOSTILE = `<script>alert("x")</script>&'\u001b[31m\u202e\u200b`;
+
+function scan(id: number, outcome: ScanRecord['outcome'], extra: Partial<ScanRecord> = {}): ScanRecord {
+  return {
+    id,
+    startedAt: at(-2 * DAY - 95_500),
+    finishedAt: at(-2 * DAY),
+    evaluatedAt: at(-2 * DAY - 95_500),
+    outcome,
+    summary: { signed: 4, skipped: 1234 },
+    error: null,
+    nexusRequests: 1500,
+    notaryRequests: 12,
+    kind: 'audit',
+    ...extra,
+  };
+}
+
+function tag(image: string, status: TagStatus, extra: Partial<StoredTag> = {}): StoredTag {
+  return {
+    repository: 'docker-hosted',
+    image,
+    tag: 'v1',
+    gun: `nexus.example.com:18079/team/${image}`,
+    digest: 'sha256:' + 'a'.repeat(64),
+    size: 100,
+    status,
+    role: 'targets/releases',
+    reasonCode: status === 'signed' ? null : 'NOT_SIGNED',
+    reason: status === 'signed' ? null : `NOT_SIGNED: ${status} reason`,
+    signedDigest: null,
+    trustExpires: at(3 * DAY),
+    firstSeenAt: at(-30 * DAY),
+    lastSeenAt: at(-MINUTE),
+    statusSince: at(-5 * DAY),
+    digestSince: at(-30 * DAY),
+    lastScanId: 7,
+    ...extra,
+  };
+}
+
+const role = (gun: string, name: string, expiresIn: number): TrustRoleRecord => ({ gun, role: name, version: 3, expires: at(expiresIn) });
+
+const COUNTS: Record<TagStatus, number> = { invalid: 3, digest_mismatch: 1, expired: 2, error: 0, unsigned: 1200, signed: 5400 };
+const NONE: Record<TagStatus, number> = { invalid: 0, digest_mismatch: 0, expired: 0, error: 0, unsigned: 0, signed: 0 };
+
+const BASE: StatusPageView = {
+  now: NOW,
+  version: '1.2.3',
+  latest: scan(9, 'complete'),
+  running: undefined,
+  lastFinished: scan(9, 'complete'),
+  problems: [],
+  sources: { nexus: { state: 'up' }, notary: { state: 'up' } },
+  nextScanAt: new Date(NOW.getTime() + 12 * MINUTE),
+  expiryWarningDays: 14,
+  expiring: { total: 0, roles: [] },
+  counts: COUNTS,
+  filter: 'findings',
+  page: 1,
+  pageSize: 100,
+  total: 1206,
+  rows: [tag('app', 'invalid'), tag('web', 'unsigned', { role: null, trustExpires: null, digest: null })],
+  runbookUrl: undefined,
+};
+
+/** One view per case; together they reach every branch of the renderer. */
+const VIEWS: Record<string, StatusPageView> = {
+  'failed scan, hostile names, runbook links, paging in the middle': {
+    ...BASE,
+    latest: scan(12, 'failed', { error: `Nexus: ECONNREFUSED ${HOSTILE}`, finishedAt: at(-3 * MINUTE), startedAt: at(-3 * MINUTE - 4_200) }),
+    running: scan(13, 'running', { finishedAt: null, startedAt: at(-20_000) }),
+    lastFinished: scan(9, 'partial'),
+    problems: ['ECONNREFUSED', ...Array.from({ length: 12 }, (_, i) => `notary: GUN ${i} ${HOSTILE}`), 'notary: GUN 0 ' + HOSTILE],
+    sources: { nexus: { state: 'down', reasons: ['CONNECTION ×3', `HTTP_500 ${HOSTILE} ×1`] }, notary: { state: 'unknown', why: 'not asked: the scan stopped before it' } },
+    expiring: {
+      total: 140,
+      roles: [role(`nexus.example.com:18079/${HOSTILE}`, 'targets/releases', -DAY), role('nexus.example.com:18079/app', 'root-certificate', 9 * DAY), role('nexus.example.com:18079/app', 'timestamp', -90 * 1000)],
+    },
+    page: 6,
+    pageSize: 50,
+    total: 1206,
+    rows: [
+      tag(HOSTILE, 'invalid', { tag: HOSTILE, reason: `BAD_SIGNATURE: ${HOSTILE}`, role: `targets/${HOSTILE}`, digest: `sha256:${HOSTILE}` }),
+      tag('old', 'expired', { trustExpires: at(-400 * DAY), statusSince: 'not a date' }),
+      tag('far', 'digest_mismatch', { trustExpires: at(900 * DAY), reason: 'no code prefix here', statusSince: at(-5_000) }),
+      tag('blank', 'error', { reason: '', trustExpires: at(40 * DAY) }),
+      tag('none', 'unsigned', { reason: null }),
+    ],
+    runbookUrl: 'https://wiki.example.com/runbooks?x=1&y="2"#old-anchor',
+  },
+  'before any scan, one starting': {
+    ...BASE,
+    latest: undefined,
+    running: true,
+    lastFinished: undefined,
+    problems: undefined,
+    sources: { nexus: { state: 'unknown', why: 'no scan has ended yet' }, notary: { state: 'unknown', why: 'no scan has ended yet' } },
+    nextScanAt: undefined,
+    counts: NONE,
+    total: 0,
+    rows: [],
+  },
+  'all signed, every tag on one page': {
+    ...BASE,
+    latest: scan(4, 'complete', { finishedAt: at(-30 * DAY), startedAt: at(-30 * DAY - 2_345_000) }),
+    counts: { ...NONE, signed: 2 },
+    filter: 'all',
+    total: 2,
+    rows: [tag('a', 'signed', { statusSince: at(-90 * MINUTE) }), tag('b', 'signed', { statusSince: at(-47 * 3_600_000) })],
+    expiryWarningDays: 1,
+  },
+  'no findings among signed tags; a scan that never finished': {
+    ...BASE,
+    latest: scan(5, 'complete', { finishedAt: null }),
+    counts: { ...NONE, signed: 2 },
+    total: 0,
+    rows: [],
+  },
+  'partial scan after a restart, nothing completed yet, one status filtered': {
+    ...BASE,
+    latest: scan(3, 'partial', { summary: null }),
+    lastFinished: undefined,
+    problems: undefined,
+    filter: 'unsigned',
+    counts: { ...COUNTS, unsigned: 0 },
+    total: 0,
+    rows: [],
+    runbookUrl: 'https://runbooks.example.com/',
+  },
+  'interrupted scan, problems all quoted in its error, past the last page of signed': {
+    ...BASE,
+    latest: scan(8, 'interrupted', { error: 'stopped: ECONNRESET', summary: { signed: 1 } }),
+    lastFinished: scan(6, 'complete', { finishedAt: at(-9 * DAY) }),
+    problems: ['ECONNRESET'],
+    filter: 'signed',
+    page: 9,
+    pageSize: 10,
+    total: 25,
+    rows: [],
+  },
+  'an empty filter with no tags at all': { ...BASE, filter: 'all', counts: NONE, total: 0, rows: [] },
+  'one status, one row, first of two pages': { ...BASE, filter: 'expired', page: 1, pageSize: 1, total: 2, rows: [tag('x', 'expired', { trustExpires: at(-MINUTE) })] },
+  'problems without an error, one finding, every expiring role listed, an unreadable end time': {
+    ...BASE,
+    latest: scan(10, 'partial', { finishedAt: 'yesterday-ish' }),
+    problems: ['notary: GUN a: CONNECTION', 'notary: GUN b: HTTP_503'],
+    sources: { nexus: { state: 'up' }, notary: { state: 'down', reasons: ['CONNECTION ×1', 'HTTP_503 ×1'] } },
+    counts: { ...NONE, unsigned: 1, signed: 3 },
+    total: 1,
+    expiring: { total: 1, roles: [role('nexus.example.com:18079/app', 'targets', 2 * DAY)] },
+  },
+  'last of many pages': { ...BASE, filter: 'digest_mismatch', page: 30, pageSize: 1, total: 30, rows: [tag('y', 'digest_mismatch')] },
+};
+
+const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** The sha256 of each rendering, taken from the unsplit renderer. */
+const GOLDEN: Record<string, string> = {
+  'failed scan, hostile names, runbook links, paging in the middle': 'd5aee9899a6246e7c8e38f574f2efab149563a340216bf5c20391d626c52043e',
+  'before any scan, one starting': 'd8b575ec58d0d757bfc5717a02caceda29e2c0f434e58042bcdbe17dc3363043',
+  'all signed, every tag on one page': '59eb222f2bdca6c7069c0846df5ebb643542941a61634a09281087661ba91f46',
+  'no findings among signed tags; a scan that never finished': 'f0d9a546126c2519fc46665a3002850eada27280af938711665d15d3b51e1d70',
+  'partial scan after a restart, nothing completed yet, one status filtered': 'c67ad8f3a24b51085e00c15499a89bd7860135de4f58e9bded38b9ca6161e4e1',
+  'interrupted scan, problems all quoted in its error, past the last page of signed': '9c050005ba5f88bfba60a4f86c5cf145ece0a04cbc4b4f270982437439b9357d',
+  'an empty filter with no tags at all': '4fbae40fa7bd4330bddf389e111a0b0cefbc758f839dc849abb285bedf08ca41',
+  'one status, one row, first of two pages': '49c7e08f11552f56716f30cc7fd0273e858dd9c74a485000997022ce33f688be',
+  'problems without an error, one finding, every expiring role listed, an unreadable end time': 'a69bfb9350c590d9bd1b61b8016b2d55be69d7aeadf8ad7e145a7116893097de',
+  'last of many pages': '3fa13b9e3446c02ae4ed1071d7d464bbe12ee8dda763b3ceb65092951bed4e7f',
+  'error page': 'c43d5623dd97d58ea5cd41debe9d030cbd51dd0801df1ae0554776a4ac2197d8',
+};
+
+describe('status page markup', () => {
+  it('renders each fixed view exactly as before', () => {
+    const actual = Object.fromEntries(Object.entries(VIEWS).map(([name, view]) => [name, sha256(renderStatusPage(view))]));
+    actual['error page'] = sha256(renderStatusPageError(`status must be findings ${HOSTILE}`));
+    assert.deepEqual(actual, GOLDEN);
+  });
+});
