@@ -6,9 +6,9 @@
  * cap the pages). Credentials are sent preemptively as Basic: Community
  * Edition counts every request against a daily budget, 401s included (§1.9).
  */
-import type { Credentials } from '../lib/challenge-auth.js';
+import type { Credentials } from '../lib/http/challenge-auth.js';
 import { FetchError } from '../lib/errors.js';
-import { describeUrl, headerValue, type HttpClient, type HttpResponse } from '../lib/http-client.js';
+import { describeUrl, headerValue, type HttpClient, type HttpResponse } from '../lib/http/http-client.js';
 import { DEFAULT_RETRY, realSleep, RetryableStatusError, retryAfterMs, withRetry, type RetryPolicy, type Sleep } from '../lib/retry.js';
 import {
   parseComponentPage,

@@ -9,11 +9,11 @@
  * which can create keys on the server.
  */
 import type { ByteBudget } from '../lib/byte-budget.js';
-import { ChallengeAuthenticator } from '../lib/challenge-auth.js';
+import { ChallengeAuthenticator } from '../lib/http/challenge-auth.js';
 import { mapLimit } from '../lib/concurrency.js';
 import { FetchError } from '../lib/errors.js';
-import { describeUrl, type HttpClient, type HttpResponse } from '../lib/http-client.js';
-import type { Credentials } from '../lib/challenge-auth.js';
+import { describeUrl, type HttpClient, type HttpResponse } from '../lib/http/http-client.js';
+import type { Credentials } from '../lib/http/challenge-auth.js';
 import { locateRoles, locateSnapshot, type FileLocation } from './core/locate.js';
 import { isDelegationName } from './core/model.js';
 import type { TrustCollectionBytes } from './core/verify-collection.js';

@@ -12,9 +12,9 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 
-import { ChallengeAuthenticator, type Credentials } from '../lib/challenge-auth.js';
+import { ChallengeAuthenticator, type Credentials } from '../lib/http/challenge-auth.js';
 import { FetchError } from '../lib/errors.js';
-import { describeUrl, headerValue, type HttpClient, type HttpResponse } from '../lib/http-client.js';
+import { describeUrl, headerValue, type HttpClient, type HttpResponse } from '../lib/http/http-client.js';
 import { isValidImageName, isValidTag } from '../lib/reference.js';
 import { parseJson, readCatalog, readErrorBody, readManifestMediaType, readTagsList } from './schema.js';
 

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { Agent } from 'undici';
 
 import { FetchError } from '../../src/lib/errors.js';
-import { createHttpClient } from '../../src/lib/http-client.js';
+import { createHttpClient } from '../../src/lib/http/http-client.js';
 import { NexusClient, type NexusClientOptions } from '../../src/nexus/nexus-client.js';
 import type { NexusTag } from '../../src/nexus/schema.js';
 import { makeManifest, startNexusServer, type FakeNexus } from '../support/nexus-server.js';

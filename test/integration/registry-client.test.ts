@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { Agent } from 'undici';
 
-import { createHttpClient, type HttpClient } from '../../src/lib/http-client.js';
+import { createHttpClient, type HttpClient } from '../../src/lib/http/http-client.js';
 import { RegistryClient, nextLinkTarget } from '../../src/registry/registry-client.js';
 import { readTagsList } from '../../src/registry/schema.js';
 import {

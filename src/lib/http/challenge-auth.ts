@@ -5,7 +5,7 @@
  * kept per origin and scope hint (a GUN or an image) in a private field, so a
  * logged or inspected client never shows them.
  */
-import { FetchError } from './errors.js';
+import { FetchError } from '../errors.js';
 import { describeUrl, headerValue, type HttpClient, type HttpRequest, type HttpResponse } from './http-client.js';
 import { parseChallenge, type Challenge } from './www-authenticate.js';
 
