@@ -18,7 +18,7 @@ import { terminalSafeLines } from './cli/format.js';
 import { renderScanHuman, renderScanJson, scanExitStatus } from './cli/scan-report.js';
 import type { Config, NexusConfig, NotaryConfig } from './config/config.js';
 import { parseConfig } from './config/parse-config.js';
-import type { Credentials } from './lib/http/challenge-auth.js';
+import type { Credentials } from './lib/http/basic-auth.js';
 import { systemClock } from './lib/clock.js';
 import { describeError, UsageError } from './lib/errors.js';
 import { createHttpClient, type HttpClient } from './lib/http/http-client.js';

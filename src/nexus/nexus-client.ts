@@ -6,9 +6,12 @@
  * cap the pages). Credentials are sent preemptively as Basic: Community
  * Edition counts every request against a daily budget, 401s included (§1.9).
  */
-import type { Credentials } from '../lib/http/challenge-auth.js';
 import { FetchError } from '../lib/errors.js';
+import { asBaseUrl, urlUnder } from '../lib/http/base-url.js';
+import { basicAuthorization, type Credentials } from '../lib/http/basic-auth.js';
+import { CountingHttpClient } from '../lib/http/counting-client.js';
 import { describeUrl, headerValue, type HttpClient, type HttpResponse } from '../lib/http/http-client.js';
+import { statusErrorCode } from '../lib/http/status-error.js';
 import { DEFAULT_RETRY, realSleep, RetryableStatusError, retryAfterMs, withRetry, type RetryPolicy, type Sleep } from '../lib/retry.js';
 import {
   parseComponentPage,
@@ -34,23 +37,19 @@ const PAGE_BYTES = 16 * 1024 * 1024;
 const REPOSITORIES_BYTES = 8 * 1024 * 1024;
 
 export class NexusClient {
-  readonly #base: string;
-  readonly #http: HttpClient;
+  readonly #base: URL;
+  readonly #http: CountingHttpClient;
   readonly #authorization: string | undefined;
   readonly #username: string | undefined;
   readonly #maxPages: number;
   readonly #retry: RetryPolicy;
   readonly #sleep: Sleep;
   readonly #onRetry: NexusClientOptions['onRetry'];
-  #requests = 0;
 
   constructor(options: NexusClientOptions) {
-    this.#base = options.baseUrl.href.endsWith('/') ? options.baseUrl.href : options.baseUrl.href + '/';
-    this.#http = options.http;
-    this.#authorization =
-      options.credentials === undefined
-        ? undefined
-        : 'Basic ' + Buffer.from(`${options.credentials.username}:${options.credentials.password}`, 'utf8').toString('base64');
+    this.#base = asBaseUrl(options.baseUrl);
+    this.#http = new CountingHttpClient(options.http);
+    this.#authorization = options.credentials === undefined ? undefined : basicAuthorization(options.credentials);
     this.#username = options.credentials?.username;
     this.#maxPages = options.maxPages ?? 20_000;
     this.#retry = options.retry ?? DEFAULT_RETRY;
@@ -60,16 +59,16 @@ export class NexusClient {
 
   /** Requests sent to Nexus so far, retries included (the CE daily budget counts them all). */
   get requests(): number {
-    return this.#requests;
+    return this.#http.sent;
   }
 
   /** The registry API base of a repository on the main port (`/repository/<name>/`, §2.5). */
   registryBase(repository: string): URL {
-    return new URL(`repository/${encodeURIComponent(repository)}/`, this.#base);
+    return urlUnder(this.#base, `repository/${encodeURIComponent(repository)}/`);
   }
 
   get host(): string {
-    return new URL(this.#base).hostname;
+    return this.#base.hostname;
   }
 
   /** Every repository of format docker the account can browse (`GET /v1/repositories`, §1.2). */
@@ -145,10 +144,9 @@ export class NexusClient {
   }
 
   async #getJson(path: string, what: string, maxBytes: number, signal: AbortSignal | undefined): Promise<unknown> {
-    const url = new URL(path, this.#base);
+    const url = urlUnder(this.#base, path);
     const response = await withRetry(
       async () => {
-        this.#requests++;
         const headers: Record<string, string> = { accept: 'application/json' };
         if (this.#authorization !== undefined) {
           headers['authorization'] = this.#authorization;
@@ -200,11 +198,12 @@ function authMessage(what: string, status: number, username: string | undefined,
 function statusError(what: string, url: URL, response: HttpResponse, username: string | undefined): FetchError {
   const status = response.status;
   const where = describeUrl(url);
-  if (status === 401 || status === 403) {
-    return new FetchError('AUTH', authMessage(what, status, username, where), { status });
+  const code = statusErrorCode(status);
+  if (code === 'AUTH') {
+    return new FetchError(code, authMessage(what, status, username, where), { status });
   }
   const body = response.body.toString('utf8').slice(0, 200).replace(/\s+/g, ' ').trim();
-  const error = new FetchError(status >= 500 ? 'HTTP_5XX' : 'HTTP_4XX', `${what}: Nexus answered HTTP ${status}${body === '' ? '' : `: ${body}`} (${where})`, { status });
+  const error = new FetchError(code, `${what}: Nexus answered HTTP ${status}${body === '' ? '' : `: ${body}`} (${where})`, { status });
   if (status === 429 || status === 503) {
     return new RetryableStatusError(error, retryAfterMs(headerValue(response.headers, 'retry-after'), new Date()));
   }

@@ -9,11 +9,16 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 
-import { ChallengeAuthenticator, type Credentials } from '../lib/http/challenge-auth.js';
 import { FetchError } from '../lib/errors.js';
+import { asBaseUrl, urlUnder } from '../lib/http/base-url.js';
+import type { Credentials } from '../lib/http/basic-auth.js';
+import { ChallengeAuthenticator } from '../lib/http/challenge-auth.js';
+import { CountingHttpClient } from '../lib/http/counting-client.js';
+import { errcodeCodes, errcodeSummary } from '../lib/http/errcode.js';
 import { describeUrl, headerValue, type HttpClient, type HttpResponse } from '../lib/http/http-client.js';
+import { statusError } from '../lib/http/status-error.js';
 import { isValidImageName, isValidTag } from '../lib/reference.js';
-import { parseJson, readErrorBody, readManifestMediaType } from './schema.js';
+import { parseJson, readManifestMediaType } from './schema.js';
 
 export interface ManifestDescriptor {
   /** `sha256:<hex>` of the manifest bytes, what Notary targets sign. */
@@ -58,26 +63,20 @@ export class RegistryClient {
   readonly #base: URL;
   readonly #auth: ChallengeAuthenticator;
   readonly #hasCredentials: boolean;
-  #requests = 0;
+  readonly #counted: CountingHttpClient;
 
   constructor(options: RegistryClientOptions) {
-    this.#base = normaliseBase(options.baseUrl);
+    this.#base = checkedBase(options.baseUrl);
     this.#hasCredentials = options.credentials !== undefined;
     // Counting below the authenticator sees every request: challenged
     // attempts, their retries and token requests alike.
-    const http = options.http;
-    const counting: HttpClient = {
-      send: (url, req) => {
-        this.#requests++;
-        return http.send(url, req);
-      },
-    };
-    this.#auth = new ChallengeAuthenticator(counting, options.credentials);
+    this.#counted = new CountingHttpClient(options.http);
+    this.#auth = new ChallengeAuthenticator(this.#counted, options.credentials);
   }
 
   /** Requests sent so far (token requests included), for the Nexus request budget. */
   get requests(): number {
-    return this.#requests;
+    return this.#counted.sent;
   }
 
   /**
@@ -106,7 +105,7 @@ export class RegistryClient {
 
     const response = await this.#send(url, 'GET', ACCEPT, what, MANIFEST_LIMIT, image, signal);
     if (response.status === 404) {
-      const codes = errorCodes(response);
+      const codes = errcodeCodes(response.body);
       if (codes.includes('MANIFEST_UNKNOWN') || codes.includes('NAME_UNKNOWN')) {
         return undefined;
       }
@@ -132,7 +131,7 @@ export class RegistryClient {
 
   /** `<base>v2/<path>`; `path` is built from validated names only. */
   #endpoint(path: string): URL {
-    return new URL(`v2/${path}`, this.#base);
+    return urlUnder(this.#base, `v2/${path}`);
   }
 
   /** One request, answering an auth challenge; authorizations are cached per origin and scope hint. */
@@ -141,15 +140,11 @@ export class RegistryClient {
   }
 
   #statusError(what: string, url: URL, response: HttpResponse, hint: string): FetchError {
-    const status = response.status;
-    const detail = serverMessage(response);
-    const suffix = (detail === undefined ? '' : `: ${detail}`) + hint;
-    if (status === 401 || status === 403) {
-      const why = this.#hasCredentials ? 'the configured credentials were refused' : 'no credentials are configured';
-      return new FetchError('AUTH', `${what}: not authorised by ${describeUrl(url)} (HTTP ${status}; ${why})${suffix}`, { status });
-    }
-    const code = status >= 500 ? 'HTTP_5XX' : 'HTTP_4XX';
-    return new FetchError(code, `${what}: ${describeUrl(url)} answered HTTP ${status}${suffix}`, { status });
+    const detail = errcodeSummary(response.body);
+    return statusError(what, url, response.status, {
+      authReason: this.#hasCredentials ? 'the configured credentials were refused' : 'no credentials are configured',
+      suffix: (detail === undefined ? '' : `: ${detail}`) + hint,
+    });
   }
 }
 
@@ -162,20 +157,14 @@ function assertImage(image: string): void {
   }
 }
 
-function normaliseBase(url: URL): URL {
+function checkedBase(url: URL): URL {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new TypeError(`registry baseUrl must be http or https, not ${url.protocol}`);
   }
   if (url.username !== '' || url.password !== '') {
     throw new TypeError('registry baseUrl must not carry credentials; pass them as `credentials`');
   }
-  const base = new URL(url.href);
-  base.search = '';
-  base.hash = '';
-  if (!base.pathname.endsWith('/')) {
-    base.pathname += '/';
-  }
-  return base;
+  return asBaseUrl(url);
 }
 
 /** A descriptor from HEAD alone, when it carries everything (DIST api.md "Existing Manifests"). */
@@ -218,17 +207,4 @@ function mediaTypeOf(response: HttpResponse): string | undefined {
 /** A manifest media type, not the generic type some servers send for any JSON. */
 function isSpecific(mediaType: string | undefined): mediaType is string {
   return mediaType !== undefined && mediaType !== 'application/json' && mediaType !== 'text/plain' && mediaType !== 'application/octet-stream';
-}
-
-function errorCodes(response: HttpResponse): string[] {
-  return readErrorBody(parseJson(response.body))?.errors.map((error) => error.code) ?? [];
-}
-
-/** The first message of a docker/distribution errcode body, shortened, if any. */
-function serverMessage(response: HttpResponse): string | undefined {
-  const first = readErrorBody(parseJson(response.body))?.errors[0];
-  if (first === undefined) {
-    return undefined;
-  }
-  return `${first.code}${first.message === undefined ? '' : ` (${first.message.slice(0, 200)})`}`;
 }
