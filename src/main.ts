@@ -141,6 +141,7 @@ function createScanContext(config: Config, command: string, log: Logger): ScanCo
     baseUrl: nexusConfig.url,
     http: nexusHttp,
     credentials: nexusCredentials,
+    clock: systemClock,
     onRetry: (what, error, delayMs) => log.warn({ what, code: error.code, delayMs: Math.round(delayMs) }, 'Retrying Nexus request'),
   });
   const registries = new Map<string, RegistryClient>();

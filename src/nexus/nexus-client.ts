@@ -6,6 +6,7 @@
  * cap the pages). Credentials are sent preemptively as Basic: Community
  * Edition counts every request against a daily budget, 401s included (§1.9).
  */
+import { systemClock, type Clock } from '../lib/clock.js';
 import { FetchError } from '../lib/errors.js';
 import { asBaseUrl, urlUnder } from '../lib/http/base-url.js';
 import { basicAuthorization, type Credentials } from '../lib/http/basic-auth.js';
@@ -30,6 +31,10 @@ export interface NexusClientOptions {
   readonly maxPages?: number;
   readonly retry?: RetryPolicy;
   readonly sleep?: Sleep;
+  /** Jitter of the retry back-off, in [0, 1); Math.random unless a test fixes it. */
+  readonly random?: () => number;
+  /** Reads the time a Retry-After date is measured from. */
+  readonly clock?: Clock;
   readonly onRetry?: (what: string, error: FetchError, delayMs: number) => void;
 }
 
@@ -44,6 +49,8 @@ export class NexusClient {
   readonly #maxPages: number;
   readonly #retry: RetryPolicy;
   readonly #sleep: Sleep;
+  readonly #random: () => number;
+  readonly #clock: Clock;
   readonly #onRetry: NexusClientOptions['onRetry'];
 
   constructor(options: NexusClientOptions) {
@@ -54,6 +61,8 @@ export class NexusClient {
     this.#maxPages = options.maxPages ?? 20_000;
     this.#retry = options.retry ?? DEFAULT_RETRY;
     this.#sleep = options.sleep ?? realSleep;
+    this.#random = options.random ?? Math.random;
+    this.#clock = options.clock ?? systemClock;
     this.#onRetry = options.onRetry;
   }
 
@@ -153,14 +162,17 @@ export class NexusClient {
         }
         const result = await this.#http.send(url, { maxBytes, what, headers, signal });
         if (result.status !== 200) {
-          throw statusError(what, url, result, this.#username);
+          throw statusError(what, url, result, this.#username, this.#clock.now());
         }
         return result;
       },
-      this.#retry,
-      this.#sleep,
-      signal,
-      (error, delay) => this.#onRetry?.(what, error, delay)
+      {
+        policy: this.#retry,
+        sleep: this.#sleep,
+        random: this.#random,
+        signal,
+        onRetry: (error, delay) => this.#onRetry?.(what, error, delay),
+      }
     );
     try {
       return JSON.parse(response.body.toString('utf8')) as unknown;
@@ -195,7 +207,8 @@ function authMessage(what: string, status: number, username: string | undefined,
         `give it a role with ${PRIVILEGES} (${where})`;
 }
 
-function statusError(what: string, url: URL, response: HttpResponse, username: string | undefined): FetchError {
+/** `now`: when the answer came, for a Retry-After given as a date. */
+function statusError(what: string, url: URL, response: HttpResponse, username: string | undefined, now: Date): FetchError {
   const status = response.status;
   const where = describeUrl(url);
   const code = statusErrorCode(status);
@@ -205,7 +218,7 @@ function statusError(what: string, url: URL, response: HttpResponse, username: s
   const body = response.body.toString('utf8').slice(0, 200).replace(/\s+/g, ' ').trim();
   const error = new FetchError(code, `${what}: Nexus answered HTTP ${status}${body === '' ? '' : `: ${body}`} (${where})`, { status });
   if (status === 429 || status === 503) {
-    return new RetryableStatusError(error, retryAfterMs(headerValue(response.headers, 'retry-after'), new Date()));
+    return new RetryableStatusError(error, retryAfterMs(headerValue(response.headers, 'retry-after'), now));
   }
   return error;
 }
