@@ -18,6 +18,7 @@ import { errcodeMessage } from '../lib/http/errcode.js';
 import type { HttpClient, HttpResponse } from '../lib/http/http-client.js';
 import { statusError } from '../lib/http/status-error.js';
 import { urlUnder } from '../lib/http/base-url.js';
+import { isValidGun } from '../lib/reference.js';
 import { locateRoles, locateSnapshot, type FileLocation } from './core/locate.js';
 import { isDelegationName } from './core/model.js';
 import type { TrustCollectionBytes } from './core/verify-collection.js';
@@ -115,13 +116,6 @@ export interface NotaryFetcherOptions {
   readonly limits?: MetadataLimits;
   /** Files of one collection fetched at once. */
   readonly concurrency?: number;
-}
-
-/** GUNs are registry names (docker reference grammar), with host[:port]; nothing else goes into a URL. */
-const GUN = /^[A-Za-z0-9](?:[A-Za-z0-9._:-]*[A-Za-z0-9])?(?:\/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)+$/;
-
-export function isValidGun(gun: string): boolean {
-  return gun.length <= 255 && GUN.test(gun) && !gun.split('/').includes('..');
 }
 
 export class NotaryFetcher {
