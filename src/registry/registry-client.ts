@@ -9,6 +9,8 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 
+import { sha256Hex } from '../lib/digest.js';
+
 import { FetchError } from '../lib/errors.js';
 import { asBaseUrl, urlUnder } from '../lib/http/base-url.js';
 import type { Credentials } from '../lib/http/basic-auth.js';
@@ -115,7 +117,7 @@ export class RegistryClient {
       throw this.#statusError(what, url, response, '');
     }
     const body = response.body;
-    const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
+    const digest = `sha256:${sha256Hex(body)}`;
     const header = headerValue(response.headers, 'docker-content-digest');
     if (header !== undefined) {
       // DIST api.md "Digest Header": clients verify content against the digest.

@@ -18,7 +18,8 @@ import type { Logger } from '../lib/logger.js';
 import { judgeTag, SERVER_RENEWED_ROLES, type TrustEvidence } from '../notary/core/assess.js';
 import type { TagStatus } from '../notary/core/codes.js';
 import { SUMMARY_REVISION, type SummaryRole, type TrustSummary } from '../notary/core/summary.js';
-import { sha256Hex, type TrustCollectionBytes } from '../notary/core/verify-collection.js';
+import { sha256Hex } from '../lib/digest.js';
+import type { TrustCollectionBytes } from '../notary/core/verify-collection.js';
 import {
   verdictFingerprint,
   type GunStateUpdate,

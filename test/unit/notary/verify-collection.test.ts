@@ -13,14 +13,8 @@ import { constants, createHash, generateKeyPairSync, sign as nodeSign } from 'no
 import { before, describe, it } from 'node:test';
 
 import { assessCollection, checkedEvidence, judgeTag } from '../../../src/notary/core/assess.js';
-import {
-  NO_HISTORY,
-  sha256Hex,
-  verifyCollection,
-  type CollectionFailure,
-  type TrustHistory,
-  type VerifiedCollection,
-} from '../../../src/notary/core/verify-collection.js';
+import { sha256Hex } from '../../../src/lib/digest.js';
+import { NO_HISTORY, verifyCollection, type CollectionFailure, type TrustHistory, type VerifiedCollection } from '../../../src/notary/core/verify-collection.js';
 import type { Result } from '../../../src/lib/result.js';
 import { basicConstraints, certificateKey } from '../../support/der-builder.js';
 import { releasesCollection, type CollectionBytes } from '../../support/collection-fixture.js';
