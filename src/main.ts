@@ -18,13 +18,14 @@ import { terminalSafeLines } from './cli/format.js';
 import { renderScanHuman, renderScanJson, scanExitStatus, ScanReport } from './cli/scan-report.js';
 import type { Config, NexusConfig, NotaryConfig } from './config/config.js';
 import { parseConfig } from './config/parse-config.js';
-import type { Credentials } from './lib/challenge-auth.js';
+import type { Credentials } from './lib/http/basic-auth.js';
 import { systemClock } from './lib/clock.js';
 import { describeError, UsageError } from './lib/errors.js';
-import { createHttpClient, type HttpClient } from './lib/http-client.js';
+import { createHttpClient, type HttpClient } from './lib/http/http-client.js';
 import { createJsonLogger, type Logger } from './lib/logger.js';
+import { isValidGun } from './lib/reference.js';
 import { NexusClient } from './nexus/nexus-client.js';
-import { isValidGun, NotaryFetcher } from './notary/notary-fetcher.js';
+import { NotaryFetcher } from './notary/notary-fetcher.js';
 import { RegistryClient } from './registry/registry-client.js';
 import type { RepositorySource } from './scan/ports.js';
 import { AuditService } from './scheduler/audit-service.js';
@@ -142,6 +143,7 @@ function createScanContext(config: Config, command: string, log: Logger): ScanCo
     baseUrl: nexusConfig.url,
     http: nexusHttp,
     credentials: nexusCredentials,
+    clock: systemClock,
     onRetry: (what, error, delayMs) => log.warn({ what, code: error.code, delayMs: Math.round(delayMs) }, 'Retrying Nexus request'),
   });
   const registries = new Map<string, RegistryClient>();

@@ -6,6 +6,7 @@
 import { validate as validateCron } from 'node-cron';
 import { isAlias, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 
+import { isValidGunPrefix } from '../lib/reference.js';
 import { err, ok, type Result } from '../lib/result.js';
 import {
   DEFAULT_DATABASE,
@@ -41,8 +42,6 @@ const isTree = (value: unknown): value is Tree =>
 /** A host name or address with an optional port (as URL.host writes it). */
 const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
 
-/** GUN prefix: a registry host[:port], optionally with path components. */
-const GUN_PREFIX = /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?(?:\/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*$/;
 
 export function parseConfig(text: string, inputs: ConfigInputs): Result<Config, ConfigIssue[]> {
   const issues: ConfigIssue[] = [];
@@ -323,7 +322,7 @@ function parseRepositories(
       issue(`${where}.name`, `repository ${JSON.stringify(name)} is listed twice`);
     }
     seen.add(name);
-    if (typeof gunPrefix !== 'string' || !GUN_PREFIX.test(gunPrefix.replace(/\/+$/, ''))) {
+    if (typeof gunPrefix !== 'string' || !isValidGunPrefix(gunPrefix.replace(/\/+$/, ''))) {
       issue(`${where}.gunPrefix`, 'is required: the registry host[:port][/path] that images were pushed to, e.g. nexus.example.com:18079');
       continue;
     }

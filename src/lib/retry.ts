@@ -61,13 +61,23 @@ export class RetryableStatusError extends FetchError {
   }
 }
 
-export async function withRetry<T>(
-  attempt: () => Promise<T>,
-  policy: RetryPolicy,
-  sleep: Sleep,
-  signal?: AbortSignal,
-  onRetry?: (error: FetchError, delayMs: number, attemptNumber: number) => void
-): Promise<T> {
+export interface RetryOptions {
+  readonly policy: RetryPolicy;
+  readonly sleep: Sleep;
+  /** Jitter source, in [0, 1) like Math.random (the default); injected so tests can fix the delays. */
+  readonly random?: () => number;
+  readonly signal?: AbortSignal | undefined;
+  readonly onRetry?: (error: FetchError, delayMs: number, attemptNumber: number) => void;
+}
+
+/**
+ * Runs `attempt`, and again after a transient failure: at most `policy.retries`
+ * more times, waiting half to all of `baseDelayMs · 2^n` (capped at
+ * `maxDelayMs`), or longer if the server's Retry-After asks and the cap allows.
+ */
+export async function withRetry<T>(attempt: () => Promise<T>, options: RetryOptions): Promise<T> {
+  const { policy, sleep, signal, onRetry } = options;
+  const random = options.random ?? Math.random;
   for (let tried = 0; ; tried++) {
     try {
       return await attempt();
@@ -76,7 +86,7 @@ export async function withRetry<T>(
         throw error;
       }
       const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** tried);
-      const jittered = backoff / 2 + Math.random() * (backoff / 2);
+      const jittered = backoff / 2 + random() * (backoff / 2);
       const asked = error instanceof RetryableStatusError ? error.retryAfterMs : undefined;
       if (asked !== undefined && asked > policy.maxDelayMs) {
         throw error; // the server wants a longer pause than we may take

@@ -6,9 +6,13 @@
  * cap the pages). Credentials are sent preemptively as Basic: Community
  * Edition counts every request against a daily budget, 401s included (§1.9).
  */
-import type { Credentials } from '../lib/challenge-auth.js';
+import { systemClock, type Clock } from '../lib/clock.js';
 import { FetchError } from '../lib/errors.js';
-import { describeUrl, headerValue, type HttpClient, type HttpResponse } from '../lib/http-client.js';
+import { asBaseUrl, urlUnder } from '../lib/http/base-url.js';
+import { basicAuthorization, type Credentials } from '../lib/http/basic-auth.js';
+import { CountingHttpClient } from '../lib/http/counting-client.js';
+import { describeUrl, headerValue, type HttpClient, type HttpResponse } from '../lib/http/http-client.js';
+import { statusErrorCode } from '../lib/http/status-error.js';
 import { DEFAULT_RETRY, realSleep, RetryableStatusError, retryAfterMs, withRetry, type RetryPolicy, type Sleep } from '../lib/retry.js';
 import {
   parseComponentPage,
@@ -27,6 +31,10 @@ export interface NexusClientOptions {
   readonly maxPages?: number;
   readonly retry?: RetryPolicy;
   readonly sleep?: Sleep;
+  /** Jitter of the retry back-off, in [0, 1); Math.random unless a test fixes it. */
+  readonly random?: () => number;
+  /** Reads the time a Retry-After date is measured from. */
+  readonly clock?: Clock;
   readonly onRetry?: (what: string, error: FetchError, delayMs: number) => void;
 }
 
@@ -34,42 +42,42 @@ const PAGE_BYTES = 16 * 1024 * 1024;
 const REPOSITORIES_BYTES = 8 * 1024 * 1024;
 
 export class NexusClient {
-  readonly #base: string;
-  readonly #http: HttpClient;
+  readonly #base: URL;
+  readonly #http: CountingHttpClient;
   readonly #authorization: string | undefined;
   readonly #username: string | undefined;
   readonly #maxPages: number;
   readonly #retry: RetryPolicy;
   readonly #sleep: Sleep;
+  readonly #random: () => number;
+  readonly #clock: Clock;
   readonly #onRetry: NexusClientOptions['onRetry'];
-  #requests = 0;
 
   constructor(options: NexusClientOptions) {
-    this.#base = options.baseUrl.href.endsWith('/') ? options.baseUrl.href : options.baseUrl.href + '/';
-    this.#http = options.http;
-    this.#authorization =
-      options.credentials === undefined
-        ? undefined
-        : 'Basic ' + Buffer.from(`${options.credentials.username}:${options.credentials.password}`, 'utf8').toString('base64');
+    this.#base = asBaseUrl(options.baseUrl);
+    this.#http = new CountingHttpClient(options.http);
+    this.#authorization = options.credentials === undefined ? undefined : basicAuthorization(options.credentials);
     this.#username = options.credentials?.username;
     this.#maxPages = options.maxPages ?? 20_000;
     this.#retry = options.retry ?? DEFAULT_RETRY;
     this.#sleep = options.sleep ?? realSleep;
+    this.#random = options.random ?? Math.random;
+    this.#clock = options.clock ?? systemClock;
     this.#onRetry = options.onRetry;
   }
 
   /** Requests sent to Nexus so far, retries included (the CE daily budget counts them all). */
   get requests(): number {
-    return this.#requests;
+    return this.#http.sent;
   }
 
   /** The registry API base of a repository on the main port (`/repository/<name>/`, §2.5). */
   registryBase(repository: string): URL {
-    return new URL(`repository/${encodeURIComponent(repository)}/`, this.#base);
+    return urlUnder(this.#base, `repository/${encodeURIComponent(repository)}/`);
   }
 
   get host(): string {
-    return new URL(this.#base).hostname;
+    return this.#base.hostname;
   }
 
   /** Every repository of format docker the account can browse (`GET /v1/repositories`, §1.2). */
@@ -145,24 +153,26 @@ export class NexusClient {
   }
 
   async #getJson(path: string, what: string, maxBytes: number, signal: AbortSignal | undefined): Promise<unknown> {
-    const url = new URL(path, this.#base);
+    const url = urlUnder(this.#base, path);
     const response = await withRetry(
       async () => {
-        this.#requests++;
         const headers: Record<string, string> = { accept: 'application/json' };
         if (this.#authorization !== undefined) {
           headers['authorization'] = this.#authorization;
         }
         const result = await this.#http.send(url, { maxBytes, what, headers, signal });
         if (result.status !== 200) {
-          throw statusError(what, url, result, this.#username);
+          throw statusError(what, url, result, this.#username, this.#clock.now());
         }
         return result;
       },
-      this.#retry,
-      this.#sleep,
-      signal,
-      (error, delay) => this.#onRetry?.(what, error, delay)
+      {
+        policy: this.#retry,
+        sleep: this.#sleep,
+        random: this.#random,
+        signal,
+        onRetry: (error, delay) => this.#onRetry?.(what, error, delay),
+      }
     );
     try {
       return JSON.parse(response.body.toString('utf8')) as unknown;
@@ -197,16 +207,18 @@ function authMessage(what: string, status: number, username: string | undefined,
         `give it a role with ${PRIVILEGES} (${where})`;
 }
 
-function statusError(what: string, url: URL, response: HttpResponse, username: string | undefined): FetchError {
+/** `now`: when the answer came, for a Retry-After given as a date. */
+function statusError(what: string, url: URL, response: HttpResponse, username: string | undefined, now: Date): FetchError {
   const status = response.status;
   const where = describeUrl(url);
-  if (status === 401 || status === 403) {
-    return new FetchError('AUTH', authMessage(what, status, username, where), { status });
+  const code = statusErrorCode(status);
+  if (code === 'AUTH') {
+    return new FetchError(code, authMessage(what, status, username, where), { status });
   }
   const body = response.body.toString('utf8').slice(0, 200).replace(/\s+/g, ' ').trim();
-  const error = new FetchError(status >= 500 ? 'HTTP_5XX' : 'HTTP_4XX', `${what}: Nexus answered HTTP ${status}${body === '' ? '' : `: ${body}`} (${where})`, { status });
+  const error = new FetchError(code, `${what}: Nexus answered HTTP ${status}${body === '' ? '' : `: ${body}`} (${where})`, { status });
   if (status === 429 || status === 503) {
-    return new RetryableStatusError(error, retryAfterMs(headerValue(response.headers, 'retry-after'), new Date()));
+    return new RetryableStatusError(error, retryAfterMs(headerValue(response.headers, 'retry-after'), now));
   }
   return error;
 }

@@ -9,11 +9,16 @@
  * which can create keys on the server.
  */
 import type { ByteBudget } from '../lib/byte-budget.js';
-import { ChallengeAuthenticator } from '../lib/challenge-auth.js';
 import { mapLimit } from '../lib/concurrency.js';
 import { FetchError } from '../lib/errors.js';
-import { describeUrl, type HttpClient, type HttpResponse } from '../lib/http-client.js';
-import type { Credentials } from '../lib/challenge-auth.js';
+import type { Credentials } from '../lib/http/basic-auth.js';
+import { ChallengeAuthenticator } from '../lib/http/challenge-auth.js';
+import { CountingHttpClient } from '../lib/http/counting-client.js';
+import { errcodeMessage } from '../lib/http/errcode.js';
+import type { HttpClient, HttpResponse } from '../lib/http/http-client.js';
+import { statusError } from '../lib/http/status-error.js';
+import { urlUnder } from '../lib/http/base-url.js';
+import { isValidGun } from '../lib/reference.js';
 import { locateRoles, locateSnapshot, type FileLocation } from './core/locate.js';
 import { isDelegationName } from './core/model.js';
 import type { TrustCollectionBytes } from './core/verify-collection.js';
@@ -113,30 +118,30 @@ export interface NotaryFetcherOptions {
   readonly concurrency?: number;
 }
 
-/** GUNs are registry names (docker reference grammar), with host[:port]; nothing else goes into a URL. */
-const GUN = /^[A-Za-z0-9](?:[A-Za-z0-9._:-]*[A-Za-z0-9])?(?:\/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)+$/;
-
-export function isValidGun(gun: string): boolean {
-  return gun.length <= 255 && GUN.test(gun) && !gun.split('/').includes('..');
-}
-
 export class NotaryFetcher {
   readonly #baseUrl: URL;
   readonly #auth: ChallengeAuthenticator;
   readonly #limits: MetadataLimits;
   readonly #concurrency: number;
-  /** Requests sent, token requests included (bench and metrics). */
-  requests = 0;
+  readonly #counted: CountingHttpClient;
 
   constructor(options: NotaryFetcherOptions) {
     this.#baseUrl = options.baseUrl;
-    this.#auth = new ChallengeAuthenticator(options.http, options.credentials, { tokenRealmHosts: options.tokenRealmHosts ?? [] });
+    // Counting below the authenticator sees every request: challenged
+    // attempts, their retries and token requests alike.
+    this.#counted = new CountingHttpClient(options.http);
+    this.#auth = new ChallengeAuthenticator(this.#counted, options.credentials, { tokenRealmHosts: options.tokenRealmHosts ?? [] });
     this.#limits = options.limits ?? DEFAULT_METADATA_LIMITS;
     this.#concurrency = options.concurrency ?? 8;
   }
 
   get baseUrl(): URL {
     return this.#baseUrl;
+  }
+
+  /** Requests sent so far, token requests and answered challenges included (bench and metrics). */
+  get requests(): number {
+    return this.#counted.sent;
   }
 
   /** Only the current timestamp: enough to tell whether anything changed since the last scan. */
@@ -310,30 +315,24 @@ export class NotaryFetcher {
     if (!isValidGun(gun)) {
       throw new FetchError('MALFORMED', `${JSON.stringify(gun)} is not a valid GUN (registry host[:port]/repository)`);
     }
-    const base = this.#baseUrl.href.endsWith('/') ? this.#baseUrl.href : this.#baseUrl.href + '/';
     // Every segment encoded, and no dot segment: a file name that passed its
     // grammar encodes to itself, and nothing can step out of the base path.
     const segments = file.split('/');
     if (segments.some((segment) => segment === '' || segment === '.' || segment === '..')) {
       throw new FetchError('MALFORMED', `${JSON.stringify(file)} of ${gun} is not a metadata file name`);
     }
-    const url = new URL(`v2/${gun}/_trust/tuf/${segments.map(encodeURIComponent).join('/')}`, base);
+    const url = urlUnder(this.#baseUrl, `v2/${gun}/_trust/tuf/${segments.map(encodeURIComponent).join('/')}`);
     const what = `${file} of ${gun}`;
-    this.requests++;
-    const before = this.#auth.tokenRequests;
-    let response: HttpResponse;
-    try {
-      response = await this.#auth.send(url, { maxBytes, what, signal, onOverflow: lengthKnown ? 'truncate' : 'fail' }, gun);
-    } finally {
-      this.requests += this.#auth.tokenRequests - before;
-    }
+    const response = await this.#auth.send(url, { maxBytes, what, signal, onOverflow: lengthKnown ? 'truncate' : 'fail' }, gun);
     if (response.status === 200) {
       return response;
     }
     if (response.status === 404 && allowNotFound) {
       return undefined;
     }
-    throw statusError(what, url, response);
+    // notary roles.go: a failed timestamp re-sign (signer down, expired root certificate) is a 500.
+    const detail = errcodeMessage(response.body);
+    throw statusError(what, url, response.status, { suffix: detail === undefined ? '' : `: ${detail}` });
   }
 }
 
@@ -346,29 +345,4 @@ function shareable(bytes: Uint8Array): Uint8Array {
   const view = new Uint8Array(new SharedArrayBuffer(bytes.length));
   view.set(bytes);
   return view;
-}
-
-function statusError(what: string, url: URL, response: HttpResponse): FetchError {
-  const status = response.status;
-  const detail = serverMessage(response.body);
-  const suffix = detail === undefined ? '' : `: ${detail}`;
-  if (status === 401 || status === 403) {
-    return new FetchError('AUTH', `${what}: not authorised by ${describeUrl(url)} (HTTP ${status})${suffix}`, { status });
-  }
-  if (status >= 500) {
-    // notary roles.go: a failed timestamp re-sign (signer down, expired root certificate) is a 500.
-    return new FetchError('HTTP_5XX', `${what}: ${describeUrl(url)} answered HTTP ${status}${suffix}`, { status });
-  }
-  return new FetchError('HTTP_4XX', `${what}: ${describeUrl(url)} answered HTTP ${status}${suffix}`, { status });
-}
-
-/** The first message of a docker/distribution errcode body, shortened, if any. */
-function serverMessage(body: Buffer): string | undefined {
-  try {
-    const parsed = JSON.parse(body.toString('utf8')) as { errors?: { message?: unknown }[] };
-    const message = parsed.errors?.[0]?.message;
-    return typeof message === 'string' ? message.slice(0, 200) : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,22 +1,26 @@
 /**
- * Reads tags and manifest digests through the Docker Registry HTTP API V2
+ * Reads manifest digests through the Docker Registry HTTP API V2
  * (https://distribution.github.io/distribution/spec/api/), as served by the
- * reference registry and by Nexus. Only GET and HEAD; never the catalog of
- * anything but manifests, tag lists and the catalog, never a blob.
+ * reference registry and by Nexus. Only GET and HEAD of manifests; never a
+ * blob, a tag list or the catalog (Nexus REST lists the tags).
  *
- * Nexus differs from the reference registry in ways this client tolerates
- * (docs/nexus-and-registry.md §2): absolute `Link` headers, `Link`
- * headers wrongly prefixed with `/repository/<repo>` on a connector port
- * (sonatype/nexus-public#1011), `null` in `tags`, and HEAD answering 404
- * where GET works.
+ * Nexus differs from the reference registry in a way this client tolerates
+ * (docs/nexus-and-registry.md §2): HEAD answering 404 where GET works.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 
-import { ChallengeAuthenticator, type Credentials } from '../lib/challenge-auth.js';
+import { sha256Hex } from '../lib/digest.js';
+
 import { FetchError } from '../lib/errors.js';
-import { describeUrl, headerValue, type HttpClient, type HttpResponse } from '../lib/http-client.js';
+import { asBaseUrl, urlUnder } from '../lib/http/base-url.js';
+import type { Credentials } from '../lib/http/basic-auth.js';
+import { ChallengeAuthenticator } from '../lib/http/challenge-auth.js';
+import { CountingHttpClient } from '../lib/http/counting-client.js';
+import { errcodeCodes, errcodeSummary } from '../lib/http/errcode.js';
+import { describeUrl, headerValue, type HttpClient, type HttpResponse } from '../lib/http/http-client.js';
+import { statusError } from '../lib/http/status-error.js';
 import { isValidImageName, isValidTag } from '../lib/reference.js';
-import { parseJson, readCatalog, readErrorBody, readManifestMediaType, readTagsList } from './schema.js';
+import { parseJson, readManifestMediaType } from './schema.js';
 
 export interface ManifestDescriptor {
   /** `sha256:<hex>` of the manifest bytes, what Notary targets sign. */
@@ -30,10 +34,6 @@ export interface RegistryClientOptions {
   readonly baseUrl: URL;
   readonly http: HttpClient;
   readonly credentials?: Credentials | undefined;
-  /** Tags asked per page (n=). Default 1000. */
-  readonly pageSize?: number;
-  /** Pages followed at most per image before failing with FetchError('TOO_LARGE'). Default 100. */
-  readonly maxPages?: number;
 }
 
 /**
@@ -51,18 +51,12 @@ export const MANIFEST_MEDIA_TYPES = [
 
 const ACCEPT = MANIFEST_MEDIA_TYPES.join(', ');
 
-/** One tags or catalog page: 1000 names of 255 bytes is ~260 KiB, so this only stops a hostile server. */
-const LIST_PAGE_LIMIT = 8 * 1024 * 1024;
-
 /**
  * OCI distribution-spec "Pushing Manifests": registries SHOULD accept manifests
  * of at least 4 MB, and distribution refuses larger ones on push
  * (registry/handlers/manifests.go `maxManifestBodySize = 4 << 20`).
  */
 const MANIFEST_LIMIT = 4 * 1024 * 1024;
-
-const DEFAULT_PAGE_SIZE = 1000;
-const DEFAULT_MAX_PAGES = 100;
 
 const DIGEST_HEADER = /^(sha256|sha512):([a-f0-9]+)$/;
 const DIGEST_HEX_LENGTH: Readonly<Record<string, number>> = { sha256: 64, sha512: 128 };
@@ -71,57 +65,20 @@ export class RegistryClient {
   readonly #base: URL;
   readonly #auth: ChallengeAuthenticator;
   readonly #hasCredentials: boolean;
-  readonly #pageSize: number;
-  readonly #maxPages: number;
-  #requests = 0;
+  readonly #counted: CountingHttpClient;
 
   constructor(options: RegistryClientOptions) {
-    this.#base = normaliseBase(options.baseUrl);
-    this.#pageSize = positiveInteger(options.pageSize ?? DEFAULT_PAGE_SIZE, 'pageSize');
-    this.#maxPages = positiveInteger(options.maxPages ?? DEFAULT_MAX_PAGES, 'maxPages');
+    this.#base = checkedBase(options.baseUrl);
     this.#hasCredentials = options.credentials !== undefined;
     // Counting below the authenticator sees every request: challenged
     // attempts, their retries and token requests alike.
-    const http = options.http;
-    const counting: HttpClient = {
-      send: (url, req) => {
-        this.#requests++;
-        return http.send(url, req);
-      },
-    };
-    this.#auth = new ChallengeAuthenticator(counting, options.credentials);
+    this.#counted = new CountingHttpClient(options.http);
+    this.#auth = new ChallengeAuthenticator(this.#counted, options.credentials);
   }
 
   /** Requests sent so far (token requests included), for the Nexus request budget. */
   get requests(): number {
-    return this.#requests;
-  }
-
-  /**
-   * All tags of an image, sorted and without duplicates. Follows `Link: <…>; rel="next"`
-   * (DIST api.md "Pagination"; RFC 8288) within the same origin and endpoint only.
-   * 404 NAME_UNKNOWN → [].
-   */
-  async listTags(image: string, signal?: AbortSignal): Promise<string[]> {
-    assertImage(image);
-    return this.#paginate(this.#endpoint(`${image}/tags/list`), `tags of ${image}`, image, signal, (body) => {
-      const list = readTagsList(body);
-      return list === undefined ? undefined : { items: list.tags, last: list.lastTag };
-    });
-  }
-
-  /**
-   * All repository names of the registry (`GET /v2/_catalog`, DIST api.md
-   * "Listing Repositories"), paginated like tags. Nexus serves it per
-   * repository (`/repository/<repo>/v2/_catalog`). Names are returned as sent;
-   * listTags validates each before using it.
-   */
-  async listRepositories(signal?: AbortSignal): Promise<string[]> {
-    // Image names cannot contain ':', so this auth cache key cannot collide with one.
-    return this.#paginate(this.#endpoint('_catalog'), 'catalog', 'registry:catalog', signal, (body) => {
-      const catalog = readCatalog(body);
-      return catalog === undefined ? undefined : { items: catalog.repositories, last: catalog.lastRepository };
-    });
+    return this.#counted.sent;
   }
 
   /**
@@ -150,7 +107,7 @@ export class RegistryClient {
 
     const response = await this.#send(url, 'GET', ACCEPT, what, MANIFEST_LIMIT, image, signal);
     if (response.status === 404) {
-      const codes = errorCodes(response);
+      const codes = errcodeCodes(response.body);
       if (codes.includes('MANIFEST_UNKNOWN') || codes.includes('NAME_UNKNOWN')) {
         return undefined;
       }
@@ -160,7 +117,7 @@ export class RegistryClient {
       throw this.#statusError(what, url, response, '');
     }
     const body = response.body;
-    const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
+    const digest = `sha256:${sha256Hex(body)}`;
     const header = headerValue(response.headers, 'docker-content-digest');
     if (header !== undefined) {
       // DIST api.md "Digest Header": clients verify content against the digest.
@@ -176,63 +133,7 @@ export class RegistryClient {
 
   /** `<base>v2/<path>`; `path` is built from validated names only. */
   #endpoint(path: string): URL {
-    return new URL(`v2/${path}`, this.#base);
-  }
-
-  /**
-   * GETs `endpoint?n=<pageSize>` and every page its `Link` headers lead to,
-   * at most maxPages, never the same URL twice. `read` picks the items and
-   * the pagination cursor out of a parsed body (undefined: not that wire type).
-   */
-  async #paginate(
-    endpoint: URL,
-    what: string,
-    scopeHint: string,
-    signal: AbortSignal | undefined,
-    read: (body: unknown) => { readonly items: readonly string[]; readonly last: string | undefined } | undefined
-  ): Promise<string[]> {
-    const items = new Set<string>();
-    const fetched = new Set<string>();
-    let url: URL | undefined = withQuery(endpoint, { n: String(this.#pageSize) });
-    for (let page = 0; url !== undefined; page++) {
-      if (page >= this.#maxPages) {
-        throw new FetchError(
-          'TOO_LARGE',
-          `${what}: more than ${this.#maxPages} pages of ${this.#pageSize} at ${describeUrl(endpoint)}; raise maxPages or pageSize`
-        );
-      }
-      fetched.add(url.href);
-      const response = await this.#send(url, 'GET', 'application/json', what, LIST_PAGE_LIMIT, scopeHint, signal);
-      // DIST api.md "Listing Image Tags": an unknown repository is 404 NAME_UNKNOWN.
-      if (response.status === 404 && page === 0 && errorCodes(response).includes('NAME_UNKNOWN')) {
-        return [];
-      }
-      if (response.status !== 200) {
-        const hint = response.status === 404 ? ' (not a registry NAME_UNKNOWN error; is baseUrl a registry V2 base?)' : '';
-        throw this.#statusError(what, url, response, hint);
-      }
-      const list = read(parseJson(response.body));
-      if (list === undefined) {
-        throw new FetchError('MALFORMED', `${what}: ${describeUrl(url)} did not answer the expected JSON list`);
-      }
-      for (const item of list.items) {
-        items.add(item);
-      }
-      const target = nextLinkTarget(response.headers['link']);
-      if (target === undefined) {
-        break;
-      }
-      const next = this.#nextPage(target, url, endpoint, list.last, what);
-      if (fetched.has(next.href)) {
-        throw new FetchError(
-          'REDIRECT',
-          `${what}: the Link header of ${describeUrl(url)} leads back to a page already fetched` +
-            ` (last=${JSON.stringify(next.searchParams.get('last'))}); stopping instead of looping`
-        );
-      }
-      url = next;
-    }
-    return [...items].sort();
+    return urlUnder(this.#base, `v2/${path}`);
   }
 
   /** One request, answering an auth challenge; authorizations are cached per origin and scope hint. */
@@ -240,60 +141,12 @@ export class RegistryClient {
     return this.#auth.send(url, { method, headers: { accept }, maxBytes, what, signal }, scopeHint);
   }
 
-  /**
-   * Where the next page is. The Link target is resolved against the page that
-   * sent it (RFC 8288 §3.2) and must stay on our origin and our endpoint. A
-   * target for the same endpoint (this image's tags/list, or the catalog) under
-   * another path prefix is the Nexus connector bug (nexus-public#1011: `/repository/<repo>/v2/…` → 400) or
-   * Artifactory's missing prefix (RTFACT-18971); like Renovate, we then build
-   * the next URL ourselves from the Link's `last`, under our base.
-   */
-  #nextPage(target: string, current: URL, endpoint: URL, lastItem: string | undefined, what: string): URL {
-    let next: URL;
-    try {
-      next = new URL(target, current);
-    } catch {
-      throw new FetchError('MALFORMED', `${what}: the Link header of ${describeUrl(current)} has an invalid target ${JSON.stringify(target.slice(0, 200))}`);
-    }
-    next.hash = '';
-    next.username = '';
-    next.password = '';
-    if (next.origin !== endpoint.origin) {
-      throw new FetchError(
-        'REDIRECT',
-        `${what}: the Link header of ${describeUrl(current)} points to another origin (${describeUrl(next)}); only ${endpoint.origin} is followed`
-      );
-    }
-    if (next.pathname === endpoint.pathname) {
-      return next;
-    }
-    const suffix = endpoint.pathname.slice(this.#base.pathname.length - 1); // "/v2/<image>/tags/list" or "/v2/_catalog"
-    if (!next.pathname.endsWith(suffix)) {
-      throw new FetchError(
-        'REDIRECT',
-        `${what}: the Link header of ${describeUrl(current)} points outside ${describeUrl(endpoint)} (to ${describeUrl(next)}); refusing to follow it`
-      );
-    }
-    const last = next.searchParams.get('last') ?? lastItem;
-    if (last === undefined || last === '') {
-      throw new FetchError(
-        'REDIRECT',
-        `${what}: the Link header of ${describeUrl(current)} points to ${describeUrl(next)}, outside our base, and gives no last= to continue from`
-      );
-    }
-    return withQuery(endpoint, { n: String(this.#pageSize), last });
-  }
-
   #statusError(what: string, url: URL, response: HttpResponse, hint: string): FetchError {
-    const status = response.status;
-    const detail = serverMessage(response);
-    const suffix = (detail === undefined ? '' : `: ${detail}`) + hint;
-    if (status === 401 || status === 403) {
-      const why = this.#hasCredentials ? 'the configured credentials were refused' : 'no credentials are configured';
-      return new FetchError('AUTH', `${what}: not authorised by ${describeUrl(url)} (HTTP ${status}; ${why})${suffix}`, { status });
-    }
-    const code = status >= 500 ? 'HTTP_5XX' : 'HTTP_4XX';
-    return new FetchError(code, `${what}: ${describeUrl(url)} answered HTTP ${status}${suffix}`, { status });
+    const detail = errcodeSummary(response.body);
+    return statusError(what, url, response.status, {
+      authReason: this.#hasCredentials ? 'the configured credentials were refused' : 'no credentials are configured',
+      suffix: (detail === undefined ? '' : `: ${detail}`) + hint,
+    });
   }
 }
 
@@ -306,59 +159,14 @@ function assertImage(image: string): void {
   }
 }
 
-function normaliseBase(url: URL): URL {
+function checkedBase(url: URL): URL {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new TypeError(`registry baseUrl must be http or https, not ${url.protocol}`);
   }
   if (url.username !== '' || url.password !== '') {
     throw new TypeError('registry baseUrl must not carry credentials; pass them as `credentials`');
   }
-  const base = new URL(url.href);
-  base.search = '';
-  base.hash = '';
-  if (!base.pathname.endsWith('/')) {
-    base.pathname += '/';
-  }
-  return base;
-}
-
-function positiveInteger(value: number, name: string): number {
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new TypeError(`${name} must be a positive integer, got ${value}`);
-  }
-  return value;
-}
-
-function withQuery(endpoint: URL, query: Readonly<Record<string, string>>): URL {
-  const url = new URL(endpoint.href);
-  for (const [key, value] of Object.entries(query)) {
-    url.searchParams.set(key, value);
-  }
-  return url;
-}
-
-/**
- * The target of the first `rel="next"` link (RFC 8288 §3: `<uri>; param=value`,
- * links separated by commas, possibly over several header lines; `rel` holds
- * space-separated relation types, matched case-insensitively).
- */
-export function nextLinkTarget(header: string | string[] | undefined): string | undefined {
-  const values = header === undefined ? [] : Array.isArray(header) ? header : [header];
-  for (const value of values) {
-    for (const link of value.matchAll(/<([^>]*)>([^<]*)/g)) {
-      const params = link[2] ?? '';
-      for (const param of params.matchAll(/;\s*([A-Za-z0-9!#$%&'*+.^_`|~-]+)\s*(?:=\s*(?:"((?:[^"\\]|\\.)*)"|([^;,\s]*)))?/g)) {
-        if (param[1]?.toLowerCase() !== 'rel') {
-          continue;
-        }
-        const rel = (param[2] ?? param[3] ?? '').toLowerCase().split(/\s+/);
-        if (rel.includes('next')) {
-          return (link[1] ?? '').trim();
-        }
-      }
-    }
-  }
-  return undefined;
+  return asBaseUrl(url);
 }
 
 /** A descriptor from HEAD alone, when it carries everything (DIST api.md "Existing Manifests"). */
@@ -401,17 +209,4 @@ function mediaTypeOf(response: HttpResponse): string | undefined {
 /** A manifest media type, not the generic type some servers send for any JSON. */
 function isSpecific(mediaType: string | undefined): mediaType is string {
   return mediaType !== undefined && mediaType !== 'application/json' && mediaType !== 'text/plain' && mediaType !== 'application/octet-stream';
-}
-
-function errorCodes(response: HttpResponse): string[] {
-  return readErrorBody(parseJson(response.body))?.errors.map((error) => error.code) ?? [];
-}
-
-/** The first message of a docker/distribution errcode body, shortened, if any. */
-function serverMessage(response: HttpResponse): string | undefined {
-  const first = readErrorBody(parseJson(response.body))?.errors[0];
-  if (first === undefined) {
-    return undefined;
-  }
-  return `${first.code}${first.message === undefined ? '' : ` (${first.message.slice(0, 200)})`}`;
 }

@@ -12,6 +12,7 @@ import { isIP } from 'node:net';
 import type { Registry } from 'prom-client';
 
 import type { Clock } from '../lib/clock.js';
+import { basicAuthorization, type Credentials } from '../lib/http/basic-auth.js';
 import { TAG_STATUSES, type TagStatus } from '../notary/core/codes.js';
 import type { StoredTag } from '../domain/verdict.js';
 import type { ScanStore } from '../store/scan-store.js';
@@ -26,7 +27,7 @@ export interface HttpServerOptions {
   readonly store: ScanStore;
   readonly version: string;
   /** Basic auth for everything but the probes (/healthz, /readyz), when set. */
-  readonly auth?: { readonly username: string; readonly password: string } | undefined;
+  readonly auth?: Credentials | undefined;
   /** Serve HTTPS with this PEM certificate chain and key, when set. */
   readonly tls?: { readonly cert: string; readonly key: string } | undefined;
   /** Host names answered besides IP addresses and `localhost` (`web.hosts` and the machine's name). */
@@ -53,7 +54,7 @@ const DEFAULT_PAGE = 100;
 const STATUS_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'";
 
 export async function startHttpServer(options: HttpServerOptions, host: string, port: number): Promise<RunningServer> {
-  const expected = options.auth === undefined ? undefined : Buffer.from('Basic ' + Buffer.from(`${options.auth.username}:${options.auth.password}`).toString('base64'));
+  const expected = options.auth === undefined ? undefined : Buffer.from(basicAuthorization(options.auth));
   const hostNames = new Set(['localhost', ...options.hostNames.map((name) => name.toLowerCase())]);
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;

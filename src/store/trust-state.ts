@@ -8,7 +8,8 @@
  */
 import type { TrustRoleRecord } from '../domain/scan.js';
 import type { TrustSummary } from '../notary/core/summary.js';
-import { sha256Hex, type RoleRecord, type RoleVersion, type TrustHistory } from '../notary/core/verify-collection.js';
+import { sha256Hex } from '../lib/digest.js';
+import type { RoleRecord, RoleVersion, TrustHistory } from '../notary/core/verify-collection.js';
 import type { Db } from './database.js';
 
 /** What a verified collection leaves behind for the next scan. */

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Agent } from 'undici';
 
 import { gatherEvidence } from '../../src/cli/inspect.js';
-import { createHttpClient } from '../../src/lib/http-client.js';
+import { createHttpClient } from '../../src/lib/http/http-client.js';
 import { assessCollection } from '../../src/notary/core/assess.js';
 import { NotaryFetcher } from '../../src/notary/notary-fetcher.js';
 import { parseNotaryList, type ListedTarget } from '../support/notary-cli.js';

@@ -10,7 +10,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { Agent } from 'undici';
 
 import { FetchError } from '../../src/lib/errors.js';
-import { createHttpClient } from '../../src/lib/http-client.js';
+import { createHttpClient } from '../../src/lib/http/http-client.js';
 import { NotaryFetcher } from '../../src/notary/notary-fetcher.js';
 import { listenOnLoopback } from '../support/processes.js';
 

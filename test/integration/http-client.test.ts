@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { Agent } from 'undici';
 
 import { FetchError } from '../../src/lib/errors.js';
-import { createHttpClient, type HttpClient } from '../../src/lib/http-client.js';
+import { createHttpClient, type HttpClient } from '../../src/lib/http/http-client.js';
 import { fetchFailure } from '../support/assertions.js';
 import { freePort } from '../support/processes.js';
 

@@ -5,8 +5,9 @@ import { after, before, describe, it } from 'node:test';
 
 import { Agent } from 'undici';
 
+import { fixedClock } from '../../src/lib/clock.js';
 import { FetchError } from '../../src/lib/errors.js';
-import { createHttpClient } from '../../src/lib/http-client.js';
+import { createHttpClient } from '../../src/lib/http/http-client.js';
 import { NexusClient, type NexusClientOptions } from '../../src/nexus/nexus-client.js';
 import type { NexusTag } from '../../src/nexus/schema.js';
 import { makeManifest } from '../support/nexus/model.js';
@@ -176,11 +177,19 @@ describe('NexusClient', () => {
   describe('against a server that misbehaves', () => {
     let server: Server;
     let url: string;
-    let mode: 'repeat' | 'endless' | 'garbage' = 'repeat';
+    let mode: 'repeat' | 'endless' | 'garbage' | 'busy' = 'repeat';
+    let askedToWait = false;
 
     before(async () => {
       let counter = 0;
       server = createServer((_req, res) => {
+        if (mode === 'busy') {
+          // One 503 asking to come back at a date, then an empty repository list.
+          res.writeHead(askedToWait ? 200 : 503, askedToWait ? { 'content-type': 'application/json' } : { 'retry-after': 'Tue, 01 Jan 2030 00:00:03 GMT' });
+          res.end(askedToWait ? '[]' : '');
+          askedToWait = true;
+          return;
+        }
         res.writeHead(200, { 'content-type': 'application/json' });
         const item = { name: 'app', version: `v${counter++}`, assets: [] };
         if (mode === 'garbage') {
@@ -206,6 +215,25 @@ describe('NexusClient', () => {
       mode = 'endless';
 
       await assert.rejects(collect(client({ url }, { maxPages: 5 }), 'r'), (error: unknown) => error instanceof FetchError && error.code === 'TOO_LARGE');
+    });
+
+    it('measures a Retry-After date from the injected clock, with the injected jitter', async () => {
+      mode = 'busy';
+      askedToWait = false;
+      const delays: number[] = [];
+      const nexus = client(
+        { url },
+        {
+          clock: fixedClock(new Date('2030-01-01T00:00:00Z')),
+          random: () => 0,
+          retry: { retries: 1, baseDelayMs: 10, maxDelayMs: 5_000 },
+          sleep: async (ms) => void delays.push(ms),
+        }
+      );
+
+      assert.deepEqual(await nexus.listDockerRepositories(), []);
+      assert.deepEqual(delays, [3_000]);
+      assert.equal(nexus.requests, 2);
     });
 
     it('reports a body that is not JSON as MALFORMED', async () => {

@@ -7,7 +7,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { after, afterEach, before, describe, it } from 'node:test';
 
 import { assessCollection, judgeTag } from '../../src/notary/core/assess.js';
-import { sha256Hex, type TrustHistory } from '../../src/notary/core/verify-collection.js';
+import { sha256Hex } from '../../src/lib/digest.js';
+import type { TrustHistory } from '../../src/notary/core/verify-collection.js';
 import { runCli } from '../support/cli.js';
 import { NotaryCli } from '../support/notary-cli.js';
 import { startNotaryServer, type NotaryServer } from '../support/notary-server.js';

@@ -10,9 +10,8 @@ import { after, before, describe, it } from 'node:test';
 
 import { Agent } from 'undici';
 
-import { createHttpClient, type HttpClient } from '../../src/lib/http-client.js';
-import { RegistryClient, nextLinkTarget } from '../../src/registry/registry-client.js';
-import { readTagsList } from '../../src/registry/schema.js';
+import { createHttpClient, type HttpClient } from '../../src/lib/http/http-client.js';
+import { RegistryClient } from '../../src/registry/registry-client.js';
 import {
   OCI_INDEX,
   OCI_MANIFEST,
@@ -31,21 +30,17 @@ function sha256(bytes: Buffer): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
-/** Eight plain tags, two more on one manifest, one index: eleven tags, four pages of three. */
-const PLAIN_TAGS = ['1.0.0', '1.0.1', '1.1.0', '1.2.0', '2.0.0', '2.0.1', '2.1.0-rc.1', 'beta'];
+/** Plain tags, two more on one manifest, and one index. */
+const PLAIN_TAGS = ['1.0.0', '1.0.1', '2.1.0-rc.1'];
 const SHARED_TAGS = ['latest', 'stable'];
 const INDEX_TAG = 'multi';
-const APP_TAGS = [...PLAIN_TAGS, ...SHARED_TAGS, INDEX_TAG].sort();
 
 describe('RegistryClient against the real docker-registry', () => {
   let registry: DockerRegistry;
   let layout: { path: string; remove(): Promise<void> };
   let dispatcher: Agent;
   let http: HttpClient;
-  /** Whether this docker-registry honours n= on tags/list (distribution 3 does, 2.8 does not). */
-  let tagsPaginated: boolean;
-  const client = (options: { pageSize?: number; maxPages?: number } = {}): RegistryClient =>
-    new RegistryClient({ baseUrl: registry.url, http, ...options });
+  const client = (): RegistryClient => new RegistryClient({ baseUrl: registry.url, http });
 
   before(async () => {
     dispatcher = new Agent();
@@ -74,58 +69,12 @@ describe('RegistryClient against the real docker-registry', () => {
     }
     await pushWithSkopeo(registry, layout.path, INDEX_TAG, 'team/app', INDEX_TAG);
     await pushWithSkopeo(registry, layout.path, 'solo', 'solo', '1');
-    const probe = await fetch(new URL('v2/team/app/tags/list?n=3', registry.url));
-    tagsPaginated = probe.headers.get('link') !== null;
-    await probe.arrayBuffer();
   });
 
   after(async () => {
     await registry?.stop();
     await layout?.remove();
     await dispatcher?.close();
-  });
-
-  it('the real registry paginates the catalog with a relative Link header', async () => {
-    const response = await fetch(new URL('v2/_catalog?n=1', registry.url));
-    const link = response.headers.get('link');
-    await response.arrayBuffer();
-    assert.match(link ?? '', /^<\/v2\/_catalog\?[^>]*>; rel="next"$/);
-  });
-
-  it('lists every repository across the real relative Link pages of the catalog', async () => {
-    const registryClient = client({ pageSize: 1 });
-    assert.deepEqual(await registryClient.listRepositories(), ['solo', 'team/app']);
-    assert.ok(registryClient.requests >= 2, `one page per repository, got ${registryClient.requests} requests`);
-  });
-
-  it('lists every tag of an image with a slash in its name, sorted, with pageSize 3', async () => {
-    const registryClient = client({ pageSize: 3 });
-    const tags = await registryClient.listTags('team/app');
-    assert.deepEqual(tags, APP_TAGS);
-    // distribution 2.8 ignores n= and last= on tags/list (tag pagination came
-    // with distribution 3) and sends every tag, unsorted, in one page; a
-    // registry that paginates needs one request per page of three.
-    const pages = tagsPaginated ? Math.ceil(APP_TAGS.length / 3) : 1;
-    assert.equal(registryClient.requests, pages);
-  });
-
-  it('lists every tag in one page with the default page size', async () => {
-    const registryClient = client();
-    assert.deepEqual(await registryClient.listTags('team/app'), APP_TAGS);
-    assert.deepEqual(await registryClient.listTags('solo'), ['1']);
-    assert.equal(registryClient.requests, 2);
-  });
-
-  it('fails with TOO_LARGE when the real pagination needs more pages than maxPages', async () => {
-    const registryClient = client({ pageSize: 1, maxPages: 1 });
-    const error = await fetchFailure(registryClient.listRepositories());
-    assert.equal(error.code, 'TOO_LARGE');
-    assert.match(error.message, /catalog: more than 1 pages/);
-    assert.equal(registryClient.requests, 1);
-  });
-
-  it('an unknown image has no tags', async () => {
-    assert.deepEqual(await client().listTags('team/never-pushed'), []);
   });
 
   it('digests of plain manifests equal what skopeo reports, for each tag', async () => {
@@ -166,7 +115,7 @@ describe('RegistryClient against the real docker-registry', () => {
   it('rejects image names and tags outside the reference grammar before sending anything', async () => {
     const registryClient = client();
     for (const image of ['Team/App', '../etc', 'team//app', 'team/app/', 'a/../b', 'app?x=1', 'app#x', '-app', 'a'.repeat(256), '']) {
-      const error = await fetchFailure(registryClient.listTags(image));
+      const error = await fetchFailure(registryClient.getManifestDescriptor(image, '1'));
       assert.equal(error.code, 'MALFORMED', image);
       assert.match(error.message, /not a valid image name/);
     }
@@ -202,27 +151,25 @@ describe('RegistryClient against the real docker-registry with htpasswd Basic au
 
   it('answers the Basic challenge with the configured credentials', async () => {
     const registryClient = new RegistryClient({ baseUrl: registry.url, http, credentials });
-    assert.deepEqual(await registryClient.listTags('private/app'), ['v1']);
-    const descriptor = await registryClient.getManifestDescriptor('private/app', 'v1');
-    assert.equal(descriptor?.digest, await skopeoDigest(registry, 'private/app', 'v1'));
+    const expected = await skopeoDigest(registry, 'private/app', 'v1');
+    assert.equal((await registryClient.getManifestDescriptor('private/app', 'v1'))?.digest, expected);
+    assert.equal((await registryClient.getManifestDescriptor('private/app', 'v1'))?.digest, expected);
     // 401 + retry, then the cached Authorization goes first for the same image.
     assert.equal(registryClient.requests, 3);
   });
 
   it('fails with AUTH, naming the image and never the password, on wrong credentials', async () => {
     const registryClient = new RegistryClient({ baseUrl: registry.url, http, credentials: { username: 'auditor', password: 'wrong' } });
-    const error = await fetchFailure(registryClient.listTags('private/app'));
+    const error = await fetchFailure(registryClient.getManifestDescriptor('private/app', 'v1'));
     assert.equal(error.code, 'AUTH');
     assert.equal(error.status, 401);
-    assert.match(error.message, /tags of private\/app/);
+    assert.match(error.message, /manifest of private\/app:v1/);
     assert.match(error.message, /credentials were refused/);
     assert.doesNotMatch(error.message, /wrong|correct horse/);
-    const manifest = await fetchFailure(registryClient.getManifestDescriptor('private/app', 'v1'));
-    assert.equal(manifest.code, 'AUTH');
   });
 
   it('fails with AUTH without credentials', async () => {
-    const error = await fetchFailure(new RegistryClient({ baseUrl: registry.url, http }).listTags('private/app'));
+    const error = await fetchFailure(new RegistryClient({ baseUrl: registry.url, http }).getManifestDescriptor('private/app', 'v1'));
     assert.equal(error.code, 'AUTH');
     assert.match(error.message, /no credentials are configured/);
   });
@@ -247,7 +194,7 @@ function errors(code: string, message: string): unknown {
   return { errors: [{ code, message, detail: null }] };
 }
 
-describe('RegistryClient Link and manifest edge cases (local server)', () => {
+describe('RegistryClient manifest edge cases (local server)', () => {
   const hits: Hit[] = [];
   let server: Server;
   let base: string;
@@ -257,61 +204,14 @@ describe('RegistryClient Link and manifest edge cases (local server)', () => {
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', base);
     hits.push({ method: req.method ?? '', url: `${url.pathname}${url.search}`, authorization: req.headers.authorization });
-    const last = url.searchParams.get('last');
     switch (url.pathname) {
-      case '/v2/cross/tags/list':
-        json(res, 200, { name: 'cross', tags: ['a', 'b', 'c'] }, { link: `<http://localhost:${url.port}/v2/cross/tags/list?last=c&n=3>; rel="next"` });
-        return;
-      case '/v2/sideways/tags/list':
-        json(res, 200, { name: 'sideways', tags: ['a'] }, { link: '</v2/other/tags/list?last=a&n=3>; rel="next"' });
-        return;
-      case '/v2/nexus/tags/list':
-        // Nexus on a connector port (nexus-public#1011): absolute Link with its /repository/<repo> prefix.
-        if (last === null) {
-          json(res, 200, { name: 'nexus', tags: [null, 'b', 'a', 'c'] }, {
-            link: `<${base}/repository/docker-hosted/v2/nexus/tags/list?last=c&n=3>; rel="next"`,
-          });
-        } else if (last === 'c') {
-          json(res, 200, { name: 'nexus', tags: ['d', '', 'b', null, 42] });
-        } else {
-          json(res, 400, errors('PAGINATION_NUMBER_INVALID', 'unexpected last'));
-        }
-        return;
-      case '/repository/docker-hosted/v2/nexus/tags/list':
-        json(res, 400, errors('UNKNOWN', 'connector ports do not serve /repository paths'));
-        return;
-      case '/repository/docker-hosted/v2/main-port/tags/list':
-        // Nexus on its main port: absolute Link, under the base we were given.
-        if (last === null) {
-          json(res, 200, { name: 'main-port', tags: ['a', 'b'] }, {
-            link: `<${base}/repository/docker-hosted/v2/main-port/tags/list?last=b&n=2>; rel="next"`,
-          });
-        } else {
-          json(res, 200, { name: 'main-port', tags: ['c'] });
-        }
-        return;
-      case '/v2/loop/tags/list':
-        json(res, 200, { name: 'loop', tags: ['a', 'b', 'c'] }, { link: '</v2/loop/tags/list?last=c&n=3>; rel="next"' });
-        return;
-      case '/v2/endless/tags/list': {
-        // A fresh cursor on every page: only the page cap stops this.
-        const next = Number(last ?? '0') + 1;
-        json(res, 200, { name: 'endless', tags: [String(next)] }, { link: `</v2/endless/tags/list?last=${next}&n=3>; rel="next"` });
-        return;
-      }
-      case '/v2/garbage/tags/list':
-        json(res, 200, ['not', 'a', 'tags', 'list']);
-        return;
-      case '/v2/no-errcode/tags/list':
-        res.writeHead(404, { 'content-type': 'text/html' });
-        res.end('<html>Not Found</html>');
-        return;
-      case '/v2/broken/tags/list':
+      case '/v2/broken/manifests/1':
         json(res, 503, errors('UNAVAILABLE', 'service unavailable'));
         return;
-      case '/v2/private/tags/list':
+      case '/v2/private/manifests/1':
         if (req.headers.authorization === 'Bearer t0ken') {
-          json(res, 200, { name: 'private', tags: ['1'] });
+          res.writeHead(200, { 'content-type': OCI_MANIFEST, 'docker-content-digest': sha256(MANIFEST_BODY), 'content-length': String(MANIFEST_BODY.length) });
+          res.end(req.method === 'HEAD' ? undefined : MANIFEST_BODY);
         } else {
           json(res, 401, errors('UNAUTHORIZED', 'authentication required'), {
             'www-authenticate': `Bearer realm="${base}/token",service="local",scope="repository:private:pull"`,
@@ -341,6 +241,14 @@ describe('RegistryClient Link and manifest edge cases (local server)', () => {
         res.end(MANIFEST_BODY);
         return;
       }
+      case '/v2/headless/manifests/broken':
+        if (req.method === 'HEAD') {
+          res.writeHead(404);
+          res.end();
+        } else {
+          json(res, 503, errors('UNAVAILABLE', 'service unavailable'));
+        }
+        return;
       case '/v2/headless/manifests/gone':
         if (req.method === 'HEAD') {
           res.writeHead(404);
@@ -363,14 +271,7 @@ describe('RegistryClient Link and manifest edge cases (local server)', () => {
     }
   };
 
-  const client = (options: { pageSize?: number; maxPages?: number; prefix?: string } = {}): RegistryClient =>
-    new RegistryClient({
-      baseUrl: new URL(`${base}${options.prefix ?? '/'}`),
-      http,
-      credentials: { username: 'u', password: 'p' },
-      pageSize: options.pageSize ?? 3,
-      ...(options.maxPages === undefined ? {} : { maxPages: options.maxPages }),
-    });
+  const client = (): RegistryClient => new RegistryClient({ baseUrl: new URL(`${base}/`), http, credentials: { username: 'u', password: 'p' } });
 
   before(async () => {
     server = createServer(handle);
@@ -392,65 +293,20 @@ describe('RegistryClient Link and manifest edge cases (local server)', () => {
     return { result, hits: hits.slice(start) };
   };
 
-  it('refuses an absolute Link to another origin', async () => {
-    const { result: error, hits: seen } = await hitsDuring(() => fetchFailure(client().listTags('cross')));
-    assert.equal(error.code, 'REDIRECT');
-    assert.match(error.message, /tags of cross: .*another origin \(http:\/\/localhost:\d+\/v2\/cross\/tags\/list\)/);
-    assert.equal(seen.length, 1);
-  });
-
-  it('refuses a Link to another endpoint on the same origin', async () => {
-    const error = await fetchFailure(client().listTags('sideways'));
-    assert.equal(error.code, 'REDIRECT');
-    assert.match(error.message, /points outside/);
-  });
-
-  it('rebuilds a /repository/<repo>-prefixed Link (Nexus #1011) from last under our base; skips null, empty and non-string tags', async () => {
-    const { result: tags, hits: seen } = await hitsDuring(() => client().listTags('nexus'));
-    assert.deepEqual(tags, ['a', 'b', 'c', 'd']);
-    assert.deepEqual(
-      seen.map((hit) => hit.url),
-      ['/v2/nexus/tags/list?n=3', '/v2/nexus/tags/list?n=3&last=c']
-    );
-  });
-
-  it('follows an absolute Link under a base with a path (Nexus main port)', async () => {
-    const { result: tags, hits: seen } = await hitsDuring(() => client({ prefix: '/repository/docker-hosted', pageSize: 2 }).listTags('main-port'));
-    assert.deepEqual(tags, ['a', 'b', 'c']);
-    assert.equal(seen.length, 2);
-  });
-
-  it('stops with an error, never loops, when the Link repeats a page', async () => {
-    const registryClient = client({ maxPages: 1000 });
-    const error = await fetchFailure(registryClient.listTags('loop'));
-    assert.equal(error.code, 'REDIRECT');
-    assert.match(error.message, /already fetched/);
-    assert.equal(registryClient.requests, 2);
-  });
-
-  it('fails with TOO_LARGE after maxPages when every page links to a new one', async () => {
-    const registryClient = client({ maxPages: 5 });
-    const error = await fetchFailure(registryClient.listTags('endless'));
-    assert.equal(error.code, 'TOO_LARGE');
-    assert.match(error.message, /tags of endless: more than 5 pages of 3/);
-    assert.equal(registryClient.requests, 5);
-  });
-
-  it('maps bad bodies and statuses to FetchError codes', async () => {
-    assert.equal((await fetchFailure(client().listTags('garbage'))).code, 'MALFORMED');
-    const noErrcode = await fetchFailure(client().listTags('no-errcode'));
-    assert.equal(noErrcode.code, 'HTTP_4XX');
-    assert.match(noErrcode.message, /is baseUrl a registry V2 base/);
-    const broken = await fetchFailure(client().listTags('broken'));
-    assert.equal(broken.code, 'HTTP_5XX');
-    assert.match(broken.message, /tags of broken: http:\/\/127\.0\.0\.1:\d+\/v2\/broken\/tags\/list answered HTTP 503: UNAVAILABLE/);
+  it('maps statuses to FetchError codes, with the errcode of the body when there is one', async () => {
+    const headOnly = await fetchFailure(client().getManifestDescriptor('broken', '1'));
+    assert.equal(headOnly.code, 'HTTP_5XX');
+    assert.match(headOnly.message, /^manifest of broken:1: http:\/\/127\.0\.0\.1:\d+\/v2\/broken\/manifests\/1 answered HTTP 503$/);
+    const withBody = await fetchFailure(client().getManifestDescriptor('headless', 'broken'));
+    assert.equal(withBody.code, 'HTTP_5XX');
+    assert.match(withBody.message, /^manifest of headless:broken: http:\/\/127\.0\.0\.1:\d+\/v2\/headless\/manifests\/broken answered HTTP 503: UNAVAILABLE \(service unavailable\)$/);
   });
 
   it('answers a Bearer challenge and counts the token request', async () => {
     const registryClient = client();
-    const { result: tags, hits: seen } = await hitsDuring(() => registryClient.listTags('private'));
-    assert.deepEqual(tags, ['1']);
-    assert.deepEqual(seen.map((hit) => hit.url.split('?')[0]), ['/v2/private/tags/list', '/token', '/v2/private/tags/list']);
+    const { result: descriptor, hits: seen } = await hitsDuring(() => registryClient.getManifestDescriptor('private', '1'));
+    assert.equal(descriptor?.digest, sha256(MANIFEST_BODY));
+    assert.deepEqual(seen.map((hit) => hit.url.split('?')[0]), ['/v2/private/manifests/1', '/token', '/v2/private/manifests/1']);
     assert.equal(seen[1]?.authorization, `Basic ${Buffer.from('u:p').toString('base64')}`);
     assert.equal(registryClient.requests, 3);
   });
@@ -483,22 +339,5 @@ describe('RegistryClient Link and manifest edge cases (local server)', () => {
     assert.equal(await client().getManifestDescriptor('headless', 'gone'), undefined);
     const error = await fetchFailure(client().getManifestDescriptor('headless', 'wrong-base'));
     assert.equal(error.code, 'HTTP_4XX');
-  });
-});
-
-describe('registry wire helpers', () => {
-  it('finds rel="next" among several links and forms', () => {
-    assert.equal(nextLinkTarget('</v2/a/tags/list?last=b&n=2>; rel="next"'), '/v2/a/tags/list?last=b&n=2');
-    assert.equal(nextLinkTarget('<https://x/prev>; rel="prev", <https://x/next>; rel=next'), 'https://x/next');
-    assert.equal(nextLinkTarget(['<https://x/first>; rel="first"', '<https://x/n>; title="a"; REL="Last Next"']), 'https://x/n');
-    assert.equal(nextLinkTarget('<https://x/prev>; rel="prev"'), undefined);
-    assert.equal(nextLinkTarget(undefined), undefined);
-  });
-
-  it('reads tags lists tolerantly', () => {
-    assert.deepEqual(readTagsList({ name: 'a', tags: null }), { name: 'a', tags: [], lastTag: undefined });
-    assert.deepEqual(readTagsList({ tags: [null, '1', 2, '', '0'], extra: true }), { name: undefined, tags: ['1', '0'], lastTag: '0' });
-    assert.equal(readTagsList({ tags: 'x' }), undefined);
-    assert.equal(readTagsList([]), undefined);
   });
 });

@@ -10,7 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-import type { Credentials } from '../../src/lib/challenge-auth.js';
+import type { Credentials } from '../../src/lib/http/basic-auth.js';
 import { freePort, run, runStatus, startProcess, waitUntil } from './processes.js';
 import { makeTempDir } from './temp.js';
 

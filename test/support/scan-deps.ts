@@ -2,7 +2,7 @@
 import type { Dispatcher } from 'undici';
 
 import { systemClock } from '../../src/lib/clock.js';
-import { createHttpClient } from '../../src/lib/http-client.js';
+import { createHttpClient } from '../../src/lib/http/http-client.js';
 import { silentLogger, type Logger } from '../../src/lib/logger.js';
 import { NexusClient } from '../../src/nexus/nexus-client.js';
 import { NotaryFetcher } from '../../src/notary/notary-fetcher.js';

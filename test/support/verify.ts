@@ -2,8 +2,8 @@
 import { Agent } from 'undici';
 
 import { FetchError } from '../../src/lib/errors.js';
-import { createHttpClient } from '../../src/lib/http-client.js';
-import type { Credentials } from '../../src/lib/challenge-auth.js';
+import { createHttpClient } from '../../src/lib/http/http-client.js';
+import type { Credentials } from '../../src/lib/http/basic-auth.js';
 import { checkedEvidence, type TrustEvidence } from '../../src/notary/core/assess.js';
 import { NO_HISTORY, verifyCollection, type CollectionFailure, type TrustHistory, type VerifiedCollection } from '../../src/notary/core/verify-collection.js';
 import type { Result } from '../../src/lib/result.js';

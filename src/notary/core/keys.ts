@@ -10,6 +10,7 @@
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 
+import { sha256Hex } from '../../lib/digest.js';
 import { canonicalize } from './canonical-json.js';
 import { readCertificateFacts, readSpki, type CertificateFacts, type SpkiKey } from './der.js';
 
@@ -120,7 +121,7 @@ function importJwk(spki: UsableSpki): KeyObject | null {
  */
 export function computeKeyId(keytype: string, publicBase64: string): string {
   const preimage = canonicalize({ keytype, keyval: { private: null, public: publicBase64 } });
-  return createHash('sha256').update(preimage).digest('hex');
+  return sha256Hex(preimage);
 }
 
 export function importKey(keytype: string, publicBase64: string): TufKey {

@@ -10,6 +10,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 
+import { sha256Hex } from '../../lib/digest.js';
 import { err, ok, type Result } from '../../lib/result.js';
 import { RELEASES_ROLE, ROOT_CERTIFICATE_ROLE, type TrustFailure, type TrustFailureCode } from './codes.js';
 import { checkRootCertificate, type TufKey } from './keys.js';
@@ -194,10 +195,6 @@ interface Problem {
 
 function record(role: string, metadata: { version: number; expires: Date }, bytes: Uint8Array): RoleRecord {
   return { role, version: metadata.version, expires: metadata.expires, sha256: sha256Hex(bytes), length: bytes.length };
-}
-
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 interface LoadedRoot {

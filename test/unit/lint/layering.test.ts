@@ -55,7 +55,7 @@ describe('layering: src/lib imports only itself, undici and node: built-ins', ()
   });
 });
 
-describe('layering: src/notary/core imports only itself, src/lib/result.ts and node:crypto', () => {
+describe('layering: src/notary/core imports only itself, src/lib/result.ts, src/lib/digest.ts and node:crypto', () => {
   const FILE = 'src/notary/core/probe.ts';
 
   it('refuses I/O, SQLite, metrics and HTTP packages', async () => {
@@ -71,8 +71,8 @@ describe('layering: src/notary/core imports only itself, src/lib/result.ts and n
     await refuses(FILE, "import type { ScanStore } from '../../store/scan-store.js';");
   });
 
-  it('allows its own modules, src/lib/result.ts and node:crypto', async () => {
-    await allows(FILE, "import { parseRoot } from './model.js';\nimport { ok } from '../../lib/result.js';\nimport { createHash } from 'node:crypto';");
+  it('allows its own modules, src/lib/result.ts, src/lib/digest.ts and node:crypto', async () => {
+    await allows(FILE, "import { parseRoot } from './model.js';\nimport { ok } from '../../lib/result.js';\nimport { sha256Hex } from '../../lib/digest.js';\nimport { createHash } from 'node:crypto';");
   });
 });
 

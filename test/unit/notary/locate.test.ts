@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 
 import { locateRoles, locateSnapshot } from '../../../src/notary/core/locate.js';
-import { sha256Hex } from '../../../src/notary/core/verify-collection.js';
+import { sha256Hex } from '../../../src/lib/digest.js';
 import { ecdsaKey, ed25519Key, generateCollection, targetFor, type GeneratedCollection } from '../../support/trust-factory.js';
 
 const NOW = new Date(Math.floor(Date.now() / 1000) * 1000);

@@ -13,7 +13,8 @@ import {
   TAG_STATUSES,
   TRUST_FAILURE_CODES,
 } from '../../../src/notary/core/codes.js';
-import { NO_HISTORY, sha256Hex, verifyCollection, type TrustHistory } from '../../../src/notary/core/verify-collection.js';
+import { sha256Hex } from '../../../src/lib/digest.js';
+import { NO_HISTORY, verifyCollection, type TrustHistory } from '../../../src/notary/core/verify-collection.js';
 import { makeTempDir } from '../../support/temp.js';
 import {
   asCollectionBytes,

@@ -13,11 +13,11 @@ import { constants, createHash, generateKeyPairSync, sign as nodeSign } from 'no
 import { before, describe, it } from 'node:test';
 
 import { assessCollection, checkedEvidence, judgeTag } from '../../../src/notary/core/assess.js';
+import { sha256Hex } from '../../../src/lib/digest.js';
 import {
   intermediateRootsNeeded,
   MAX_ROOT_WALK,
   NO_HISTORY,
-  sha256Hex,
   verifyCollection,
   type CollectionFailure,
   type TrustHistory,

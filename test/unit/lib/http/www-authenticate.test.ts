@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { parseChallenge } from '../../../src/lib/www-authenticate.js';
+import { parseChallenge } from '../../../../src/lib/http/www-authenticate.js';
 
 describe('parseChallenge', () => {
   const cases: [string, string, Record<string, string>][] = [

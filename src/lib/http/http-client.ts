@@ -7,7 +7,7 @@
 import type { Dispatcher } from 'undici';
 import { request } from 'undici';
 
-import { FetchError, type FetchErrorCode } from './errors.js';
+import { FetchError, type FetchErrorCode } from '../errors.js';
 
 export interface HttpClientOptions {
   readonly dispatcher: Dispatcher;

@@ -5,14 +5,10 @@
  * kept per origin and scope hint (a GUN or an image) in a private field, so a
  * logged or inspected client never shows them.
  */
-import { FetchError } from './errors.js';
+import { FetchError } from '../errors.js';
+import { basicAuthorization, type Credentials } from './basic-auth.js';
 import { describeUrl, headerValue, type HttpClient, type HttpRequest, type HttpResponse } from './http-client.js';
 import { parseChallenge, type Challenge } from './www-authenticate.js';
-
-export interface Credentials {
-  readonly username: string;
-  readonly password: string;
-}
 
 const TOKEN_RESPONSE_LIMIT = 64 * 1024;
 const MAX_CACHED_AUTHORIZATIONS = 10_000;
@@ -31,8 +27,6 @@ export class ChallengeAuthenticator {
   readonly #credentials: Credentials | undefined;
   readonly #tokenRealmHosts: ReadonlySet<string>;
   readonly #authorizations = new Map<string, string>();
-  /** Counts token requests, for the request budget and tests. */
-  tokenRequests = 0;
 
   constructor(http: HttpClient, credentials: Credentials | undefined, options: ChallengeOptions = {}) {
     this.#http = http;
@@ -74,7 +68,7 @@ export class ChallengeAuthenticator {
 
   async #answer(challenge: Challenge, url: URL, req: HttpRequest): Promise<string | undefined> {
     if (challenge.scheme === 'basic') {
-      return this.#credentials === undefined ? undefined : basic(this.#credentials);
+      return this.#credentials === undefined ? undefined : basicAuthorization(this.#credentials);
     }
     if (challenge.scheme !== 'bearer') {
       return undefined;
@@ -107,12 +101,11 @@ export class ChallengeAuthenticator {
         tokenUrl.searchParams.set(name, value);
       }
     }
-    this.tokenRequests++;
     const response = await this.#http.send(tokenUrl, {
       maxBytes: TOKEN_RESPONSE_LIMIT,
       what: `token for ${req.what}`,
       signal: req.signal,
-      headers: this.#credentials === undefined ? {} : { authorization: basic(this.#credentials) },
+      headers: this.#credentials === undefined ? {} : { authorization: basicAuthorization(this.#credentials) },
     });
     if (response.status !== 200) {
       throw new FetchError('AUTH', `${req.what}: token endpoint ${describeUrl(tokenUrl)} answered HTTP ${response.status}`, {
@@ -131,10 +124,6 @@ export class ChallengeAuthenticator {
     }
     return `Bearer ${token}`;
   }
-}
-
-function basic(credentials: Credentials): string {
-  return 'Basic ' + Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64');
 }
 
 function withAuthorization(req: HttpRequest, authorization: string | undefined): HttpRequest {
