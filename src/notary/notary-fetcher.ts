@@ -22,28 +22,7 @@ import { isValidGun } from '../lib/reference.js';
 import { locateRoles, locateSnapshot, type FileLocation } from './core/locate.js';
 import { isDelegationName } from './core/model.js';
 import type { TrustCollectionBytes } from './core/verify-collection.js';
-
-/** Byte caps per role, enforced while streaming (notary const.go caps every file at 100 MiB). */
-export interface MetadataLimits {
-  readonly timestamp: number;
-  readonly snapshot: number;
-  readonly root: number;
-  /** Also the cap for each delegation. */
-  readonly targets: number;
-  /** Delegation files fetched per GUN at most. */
-  readonly delegations: number;
-  /** Bytes of one collection, every file together. */
-  readonly collection: number;
-}
-
-export const DEFAULT_METADATA_LIMITS: MetadataLimits = {
-  timestamp: 1024 * 1024, // notary MaxTimestampSize
-  snapshot: 16 * 1024 * 1024,
-  root: 1024 * 1024,
-  targets: 64 * 1024 * 1024,
-  delegations: 256,
-  collection: 32 * 1024 * 1024,
-};
+import { Allowance, DEFAULT_METADATA_LIMITS, shareable, type MetadataLimits } from './fetch-limits.js';
 
 /** Bytes of a role verified before, by role and sha256 (hex), if still held. */
 export type CachedFiles = (role: string, sha256: string) => Uint8Array | undefined;
@@ -69,42 +48,6 @@ export interface CollectedCollection<T> {
   readonly heldBytes: number;
   /** Gives the collection's bytes back to the scan's budget. */
   release(): void;
-}
-
-/**
- * What one collection has taken: its own limit, and the scan's budget.
- * Over either, the collection fails (TOO_LARGE) and gives everything back.
- */
-class Allowance {
-  readonly #gun: string;
-  readonly #limit: number;
-  readonly #budget: ByteBudget | undefined;
-  #taken = 0;
-
-  constructor(gun: string, limit: number, budget: ByteBudget | undefined) {
-    this.#gun = gun;
-    this.#limit = limit;
-    this.#budget = budget;
-  }
-
-  take(bytes: number, what: string): void {
-    if (this.#taken + bytes > this.#limit) {
-      throw new FetchError('TOO_LARGE', `trust data of ${this.#gun}: ${what} takes the collection past its limit of ${this.#limit} bytes`);
-    }
-    if (this.#budget !== undefined && !this.#budget.tryTake(bytes)) {
-      throw new FetchError('TOO_LARGE', `trust data of ${this.#gun}: ${what} does not fit in the scan's budget of ${this.#budget.limit} bytes in flight`);
-    }
-    this.#taken += bytes;
-  }
-
-  get taken(): number {
-    return this.#taken;
-  }
-
-  release(): void {
-    this.#budget?.give(this.#taken);
-    this.#taken = 0;
-  }
 }
 
 export interface NotaryFetcherOptions {
@@ -334,15 +277,4 @@ export class NotaryFetcher {
     const detail = errcodeMessage(response.body);
     throw statusError(what, url, response.status, { suffix: detail === undefined ? '' : `: ${detail}` });
   }
-}
-
-/**
- * A copy in shared memory: verification workers then read the bytes where
- * they are, instead of receiving a copy of their own in every message (the
- * collection is verified again as delegations arrive).
- */
-function shareable(bytes: Uint8Array): Uint8Array {
-  const view = new Uint8Array(new SharedArrayBuffer(bytes.length));
-  view.set(bytes);
-  return view;
 }

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { Agent } from 'undici';
 
-import { DEFAULT_METADATA_LIMITS } from '../../src/notary/notary-fetcher.js';
+import { DEFAULT_METADATA_LIMITS } from '../../src/notary/fetch-limits.js';
 import { runScan } from '../../src/scan/scanner.js';
 import { openDatabase } from '../../src/store/database.js';
 import { applyMigrations } from '../../src/store/migrate.js';

@@ -7,7 +7,8 @@ import type { Credentials } from '../../src/lib/http/basic-auth.js';
 import { checkedEvidence, type TrustEvidence } from '../../src/notary/core/assess.js';
 import { NO_HISTORY, verifyCollection, type CollectionFailure, type TrustHistory, type VerifiedCollection } from '../../src/notary/core/verify-collection.js';
 import type { Result } from '../../src/lib/result.js';
-import { NotaryFetcher, type MetadataLimits } from '../../src/notary/notary-fetcher.js';
+import type { MetadataLimits } from '../../src/notary/fetch-limits.js';
+import { NotaryFetcher } from '../../src/notary/notary-fetcher.js';
 import type { TrustCollectionBytes } from '../../src/notary/core/verify-collection.js';
 
 /** What the fetcher brought, as the tests look at it. */
