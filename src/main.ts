@@ -2,52 +2,46 @@
 /**
  * Composition root: the only module that reads the environment, the command
  * line and the file system for configuration, builds the real clients, and
- * turns outcomes into exit statuses.
+ * turns outcomes into exit statuses. What the commands do is in src/cli/commands/.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { rootCertificates } from 'node:tls';
+import { fileURLToPath } from 'node:url';
 
 import { Agent, type Dispatcher } from 'undici';
 
-import { fileURLToPath } from 'node:url';
-
-import { parseCommandLine, USAGE, type Command } from './cli/args.js';
-import { runInspect } from './cli/inspect.js';
-import { terminalSafeLines } from './cli/format.js';
-import { renderScanHuman, renderScanJson, scanExitStatus, ScanReport } from './cli/scan-report.js';
-import type { Config, NexusConfig, NotaryConfig } from './config/config.js';
+import { parseCommandLine } from './cli/args.js';
+import type { CommandDeps, NotaryConnection, ScanContext } from './cli/commands/deps.js';
+import { runCommand } from './cli/commands/run-command.js';
+import { failureOf, UnavailableError } from './cli/exit-status.js';
+import type { Config, NotaryConfig } from './config/config.js';
+import { logLevelFrom } from './config/environment.js';
 import { parseConfig } from './config/parse-config.js';
+import { requireSections } from './config/require-sections.js';
 import type { Credentials } from './lib/http/basic-auth.js';
 import { systemClock } from './lib/clock.js';
 import { describeError, UsageError } from './lib/errors.js';
-import { createHttpClient, type HttpClient } from './lib/http/http-client.js';
+import { createHttpClient } from './lib/http/http-client.js';
 import { createJsonLogger, type Logger } from './lib/logger.js';
-import { isValidGun } from './lib/reference.js';
 import { NexusClient } from './nexus/nexus-client.js';
 import { NotaryFetcher } from './notary/notary-fetcher.js';
 import { RegistryClient } from './registry/registry-client.js';
 import type { RepositorySource } from './scan/ports.js';
-import { AuditService } from './scheduler/audit-service.js';
-import { runScan, type ScanDependencies } from './scan/scanner.js';
 import { createWorkerVerifier } from './scan/verifier.js';
-import { createMetrics } from './metrics/metrics.js';
-import { scheduleIntervalSeconds } from './scheduler/interval.js';
-import { startCronScheduler, type Scheduler } from './scheduler/scheduler.js';
+import { startCronScheduler } from './scheduler/scheduler.js';
 import { startHttpServer } from './server/http-server.js';
 import { describeDatabaseError, openDatabase, type Db } from './store/database.js';
 import { applyMigrations } from './store/migrate.js';
 import { ScanStore } from './store/scan-store.js';
 import { VERSION } from './version.js';
 
-const EXIT_USAGE = 2;
-const EXIT_UNAVAILABLE = 3;
-const INSPECT_TIMEOUT_MS = 30_000;
 const USER_AGENT = `trust-auditor/${VERSION} node/${process.versions.node}`;
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
 
-/** A failure that ends the command with exit status 3 (Nexus or the database unreachable). */
-class UnavailableError extends Error {}
+function createLogger(): Logger {
+  return createJsonLogger({ level: logLevelFrom(process.env), write: (line) => process.stderr.write(line), clock: systemClock });
+}
 
 function loadConfig(file: string): Config {
   let text: string;
@@ -56,16 +50,17 @@ function loadConfig(file: string): Config {
   } catch (error) {
     throw new UsageError(`cannot read config file ${file}: ${describeError(error)}`);
   }
+  const log = createLogger();
   const parsed = parseConfig(text, {
     env: process.env,
     readSecretFile: (path) => {
-      const text = readFileSync(path, 'utf8');
+      const secret = readFileSync(path, 'utf8');
       // As ssh does for a private key: a secret that others can read is worth a word.
       const mode = statSync(path).mode & 0o777;
       if ((mode & 0o077) !== 0) {
-        createLogger().warn({ file: path, mode: mode.toString(8) }, 'passwordFile is readable by group or others: chmod 600 it');
+        log.warn({ file: path, mode: mode.toString(8) }, 'passwordFile is readable by group or others: chmod 600 it');
       }
-      return text;
+      return secret;
     },
   });
   if (!parsed.ok) {
@@ -96,16 +91,6 @@ function credentialsOf(section: { username: string | undefined; password: string
   return section.username === undefined ? undefined : { username: section.username, password: section.password ?? '' };
 }
 
-function requireSections(config: Config, command: string): { nexus: NexusConfig; notary: NotaryConfig } {
-  if (config.nexus === undefined) {
-    throw new UsageError(`${command} needs nexus.url in the configuration`);
-  }
-  if (config.notary === undefined) {
-    throw new UsageError(`${command} needs notary.url in the configuration (or DOCKER_CONTENT_TRUST_SERVER)`);
-  }
-  return { nexus: config.nexus, notary: config.notary };
-}
-
 function openStore(path: string, log: Logger): { db: Db; store: ScanStore } {
   let db: Db;
   try {
@@ -122,22 +107,15 @@ function openStore(path: string, log: Logger): { db: Db; store: ScanStore } {
   return { db, store };
 }
 
-interface ScanContext {
-  readonly deps: ScanDependencies;
-  readonly store: ScanStore;
-  readonly db: Db;
-  close(): Promise<void>;
-}
-
 /** Builds the real clients and the store for `scan` and `serve`. */
-function createScanContext(config: Config, command: string, log: Logger): ScanContext {
+function openScanContext(config: Config, command: 'scan' | 'serve', log: Logger): ScanContext {
   const { nexus: nexusConfig, notary: notaryConfig } = requireSections(config, command);
   const nexusDispatcher = createDispatcher(nexusConfig.caFile, 'nexus.caFile');
   const notaryDispatcher = createDispatcher(notaryConfig.caFile, 'notary.caFile');
   const { db, store } = openStore(config.database, log);
   const timeoutMs = config.requestTimeoutSeconds * 1000;
-  const nexusHttp: HttpClient = createHttpClient({ dispatcher: nexusDispatcher, userAgent: USER_AGENT, timeoutMs });
-  const notaryHttp: HttpClient = createHttpClient({ dispatcher: notaryDispatcher, userAgent: USER_AGENT, timeoutMs });
+  const nexusHttp = createHttpClient({ dispatcher: nexusDispatcher, userAgent: USER_AGENT, timeoutMs });
+  const notaryHttp = createHttpClient({ dispatcher: notaryDispatcher, userAgent: USER_AGENT, timeoutMs });
   const nexusCredentials = credentialsOf(nexusConfig);
   const nexus = new NexusClient({
     baseUrl: nexusConfig.url,
@@ -173,7 +151,6 @@ function createScanContext(config: Config, command: string, log: Logger): ScanCo
   return {
     deps: { nexus: nexusSource, notary, registryFor, store, clock: systemClock, log, verifier },
     store,
-    db,
     async close() {
       await Promise.all([nexusDispatcher.close(), notaryDispatcher.close(), verifier.close()]);
       db.close();
@@ -181,223 +158,35 @@ function createScanContext(config: Config, command: string, log: Logger): ScanCo
   };
 }
 
-function createLogger(): Logger {
-  return createJsonLogger({
-    level: (process.env['TRUST_AUDITOR_LOG_LEVEL'] as 'debug' | 'info' | 'warn' | 'error' | undefined) ?? 'info',
-    write: (line) => process.stderr.write(line),
-    clock: systemClock,
-  });
+function connectNotary(notary: NotaryConfig, timeoutMs: number): NotaryConnection {
+  const dispatcher = createDispatcher(notary.caFile, 'notary.caFile');
+  const http = createHttpClient({ dispatcher, userAgent: USER_AGENT, timeoutMs });
+  return {
+    fetcher: new NotaryFetcher({ baseUrl: notary.url, http, credentials: credentialsOf(notary), tokenRealmHosts: notary.tokenRealmHosts }),
+    close: () => dispatcher.close(),
+  };
 }
 
-async function runCommand(command: Command): Promise<number> {
-  switch (command.name) {
-    case 'help':
-      process.stdout.write(USAGE);
-      return 0;
-    case 'version':
-      process.stdout.write(`trust-auditor ${VERSION}\n`);
-      return 0;
-    case 'inspect': {
-      if (!isValidGun(command.gun)) {
-        throw new UsageError(`${JSON.stringify(command.gun)} is not a GUN: expected registry-host[:port]/repository`);
-      }
-      const config = command.configFile === undefined ? undefined : loadConfig(command.configFile);
-      const notary = config !== undefined ? config.notary : notaryFromUrl(command.notaryUrl ?? process.env['DOCKER_CONTENT_TRUST_SERVER']);
-      if (notary === undefined) {
-        throw new UsageError('no Notary server: pass --notary URL, --config FILE with notary.url, or set DOCKER_CONTENT_TRUST_SERVER');
-      }
-      const dispatcher = createDispatcher(notary.caFile, 'notary.caFile');
-      try {
-        const http = createHttpClient({ dispatcher, userAgent: USER_AGENT, timeoutMs: config === undefined ? INSPECT_TIMEOUT_MS : config.requestTimeoutSeconds * 1000 });
-        const fetcher = new NotaryFetcher({ baseUrl: notary.url, http, credentials: credentialsOf(notary), tokenRealmHosts: notary.tokenRealmHosts });
-        return await runInspect({
-          gun: command.gun,
-          json: command.json,
-          now: command.at ?? systemClock.now(),
-          forecast: command.at !== undefined && command.at.getTime() > systemClock.now().getTime(),
-          fetcher,
-          stdout: (text) => process.stdout.write(text),
-        });
-      } finally {
-        await dispatcher.close();
-      }
-    }
-    case 'scan': {
-      const config = loadConfig(command.configFile);
-      const log = createLogger();
-      const context = createScanContext(config, 'scan', log);
-      const abort = new AbortController();
-      // The abort's reason is the signal's name: the scan's error says what stopped it.
-      const onSignal = (signal: NodeJS.Signals): void => {
-        log.warn({ signal }, 'Stopping the scan');
-        abort.abort(signal);
-      };
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
-        const report = new ScanReport(command.json ? 'all' : 'findings');
-        const result = await runScan(context.deps, {
-          repositories: config.nexus?.repositories,
-          registrySample: config.nexus?.registrySample ?? 0,
-          evaluateAt: command.at,
-          expiryWarningMs: config.expiryWarningDays * 86_400_000,
-          signal: abort.signal,
-          listener: report,
-        });
-        process.stdout.write(command.json ? renderScanJson(result, report) : renderScanHuman(result, report));
-        return scanExitStatus(result);
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        await context.close();
-      }
-    }
-    case 'serve':
-      return serve(loadConfig(command.configFile));
-  }
+const deps: CommandDeps = {
+  env: process.env,
+  clock: systemClock,
+  stdout: (text) => process.stdout.write(text),
+  signals: process,
+  hostName: hostname(),
+  nodeVersion: process.versions.node,
+  loadConfig,
+  createLogger,
+  openScanContext,
+  connectNotary,
+  readTlsFiles: (certFile, keyFile) => ({ cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') }),
+  startHttpServer,
+  startCronScheduler,
+};
+
+try {
+  process.exitCode = await runCommand(parseCommandLine(process.argv.slice(2)), deps);
+} catch (error) {
+  const failure = failureOf(error);
+  process.stderr.write(failure.stderr);
+  process.exitCode = failure.status;
 }
-
-/**
- * Contract: on SIGTERM, let the running scan finish or abort it within 10 s
- * (README and docs/runbooks.md say the same). The scan gets 8 s to finish; the
- * last 2 s are kept for the abort, closing the database and exiting.
- */
-const SHUTDOWN_GRACE_MS = 8_000;
-
-async function serve(config: Config): Promise<number> {
-  const log = createLogger();
-  const runbookUrl = runbookUrlFromEnv();
-  const context = createScanContext(config, 'serve', log);
-  const { store } = context;
-  const metrics = createMetrics({
-    version: VERSION,
-    nodeVersion: process.versions.node,
-    defaultMetrics: true,
-    expiryWarningSeconds: config.expiryWarningDays * 86_400,
-    scanIntervalSeconds: scheduleIntervalSeconds(config.schedule, systemClock.now()),
-  });
-  const service = new AuditService({
-    deps: context.deps,
-    store,
-    metrics,
-    clock: systemClock,
-    log,
-    scanOptions: {
-      repositories: config.nexus?.repositories,
-      registrySample: config.nexus?.registrySample ?? 0,
-      expiryWarningMs: config.expiryWarningDays * 86_400_000,
-    },
-    tagSeries: config.metrics.tagSeries,
-  });
-  service.loadPrevious();
-  const { web } = config;
-  let tls: { cert: string; key: string } | undefined;
-  if (web.tlsCertFile !== undefined && web.tlsKeyFile !== undefined) {
-    try {
-      tls = { cert: readFileSync(web.tlsCertFile, 'utf8'), key: readFileSync(web.tlsKeyFile, 'utf8') };
-    } catch (error) {
-      await context.close();
-      throw new UsageError(`web.tlsCertFile / web.tlsKeyFile: ${describeError(error)}`);
-    }
-  }
-  const auth = web.username === undefined || web.password === undefined ? undefined : { username: web.username, password: web.password };
-  let server;
-  let scheduler: Scheduler | undefined;
-  try {
-    server = await startHttpServer(
-      {
-        registry: metrics.registry,
-        service,
-        store,
-        version: VERSION,
-        auth,
-        tls,
-        hostNames: [hostname(), ...web.hosts],
-        minScanIntervalMs: web.minScanIntervalSeconds * 1000,
-        clock: systemClock,
-        expiryWarningDays: config.expiryWarningDays,
-        nextScanAt: () => scheduler?.nextRunAt(),
-        runbookUrl,
-      },
-      config.listen.host,
-      config.listen.port
-    );
-  } catch (error) {
-    await context.close();
-    throw new UnavailableError(`cannot listen on ${config.listen.host}:${config.listen.port}: ${describeError(error)}`);
-  }
-  scheduler = startCronScheduler(config.schedule, () => void service.trigger('schedule'));
-  log.info(
-    { listen: `${config.listen.host}:${server.port}`, schedule: config.schedule, database: config.database, version: VERSION },
-    'trust-auditor serving: /metrics, /healthz, /readyz, /api/v1/tags, /api/v1/scans, /'
-  );
-  service.trigger('startup');
-
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      log.info({ signal }, 'Shutting down');
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      resolve();
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
-  await scheduler.stop();
-  await service.stop(SHUTDOWN_GRACE_MS);
-  await server.close();
-  await context.close();
-  log.info({}, 'Stopped cleanly');
-  return 0;
-}
-
-/** `TRUST_AUDITOR_RUNBOOK_URL`: where docs/runbooks.md is published, for the status page's links. */
-function runbookUrlFromEnv(): string | undefined {
-  const value = process.env['TRUST_AUDITOR_RUNBOOK_URL'];
-  if (value === undefined || value === '') {
-    return undefined;
-  }
-  if (!/^https?:$/.test(URL.parse(value)?.protocol ?? '')) {
-    throw new UsageError('TRUST_AUDITOR_RUNBOOK_URL must be an http or https URL');
-  }
-  return value;
-}
-
-function notaryFromUrl(value: string | undefined): Config['notary'] {
-  if (value === undefined) {
-    return undefined;
-  }
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new UsageError(`--notary ${JSON.stringify(value)} is not a URL`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new UsageError(`--notary must be an http or https URL`);
-  }
-  return { url, caFile: undefined, username: undefined, password: undefined, tokenRealmHosts: [] };
-}
-
-async function main(): Promise<void> {
-  let command: Command;
-  try {
-    command = parseCommandLine(process.argv.slice(2));
-    process.exitCode = await runCommand(command);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`trust-auditor: ${terminalSafeLines(error.message)}\n`);
-      process.exitCode = EXIT_USAGE;
-      return;
-    }
-    if (error instanceof UnavailableError) {
-      process.stderr.write(`trust-auditor: ${terminalSafeLines(error.message)}\n`);
-      process.exitCode = EXIT_UNAVAILABLE;
-      return;
-    }
-    process.stderr.write(`trust-auditor: ${terminalSafeLines(describeError(error))}\n`);
-    process.exitCode = EXIT_UNAVAILABLE;
-  }
-}
-
-await main();

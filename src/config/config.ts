@@ -1,73 +1,27 @@
 /**
- * The configuration file's meaning (contract: "Config file"), after parsing and
- * validation. Frozen once loaded; secrets live only in these objects.
+ * The configuration file's meaning (contract: "Config file"): its schema, from
+ * which both the types below and the checks of parseConfig come, and its
+ * defaults. Frozen once loaded; secrets live only in these objects.
  */
-export interface RepositoryConfig {
-  readonly name: string;
-  /** Notary name prefix for this repository's images: GUN = `${gunPrefix}/${image}`. */
-  readonly gunPrefix: string;
-}
+import {
+  cronExpression,
+  hostList,
+  httpUrl,
+  listenAddress,
+  numberInRange,
+  oneOf,
+  optionalString,
+  password,
+  repositoryList,
+  section,
+  stringWithDefault,
+  type Fields,
+  type ListenAddress,
+  type Parsed,
+  type Reading,
+} from './fields.js';
 
-export interface NexusConfig {
-  readonly url: URL;
-  readonly username: string | undefined;
-  readonly password: string | undefined;
-  readonly caFile: string | undefined;
-  /** Undefined: every repository of format docker. */
-  readonly repositories: readonly RepositoryConfig[] | undefined;
-  /** Tags per scan whose REST digest is double-checked against the registry API (default 0). */
-  readonly registrySample: number;
-}
-
-export interface NotaryConfig {
-  readonly url: URL;
-  readonly caFile: string | undefined;
-  readonly username: string | undefined;
-  readonly password: string | undefined;
-  /** Hosts of a token server other than Notary itself that may receive the credentials. */
-  readonly tokenRealmHosts: readonly string[];
-}
-
-export interface ListenAddress {
-  readonly host: string;
-  readonly port: number;
-}
-
-export interface MetricsConfig {
-  /** 'findings': per-tag series only for tags that are not signed (for registries with very many tags). */
-  readonly tagSeries: 'all' | 'findings';
-}
-
-/** Protection of the daemon's own HTTP endpoints (like the Prometheus exporter-toolkit web config). */
-export interface WebConfig {
-  /** Basic auth for every endpoint but /healthz and /readyz, when set. */
-  readonly username: string | undefined;
-  readonly password: string | undefined;
-  /** Serve HTTPS with this certificate and key, when both are set. */
-  readonly tlsCertFile: string | undefined;
-  readonly tlsKeyFile: string | undefined;
-  /**
-   * Host names the endpoints answer to, besides IP addresses, `localhost` and
-   * the machine's own name: a request for any other `Host` is refused, so a
-   * web page cannot reach the daemon through a DNS name rebound to it.
-   */
-  readonly hosts: readonly string[];
-  /** `POST /api/v1/scans` within this many seconds of the last scan's end gets 429. */
-  readonly minScanIntervalSeconds: number;
-}
-
-export interface Config {
-  readonly metrics: MetricsConfig;
-  readonly web: WebConfig;
-  /** Time allowed for one request to Nexus or Notary, connection to last byte. */
-  readonly requestTimeoutSeconds: number;
-  readonly nexus: NexusConfig | undefined;
-  readonly notary: NotaryConfig | undefined;
-  readonly database: string;
-  readonly schedule: string;
-  readonly listen: ListenAddress;
-  readonly expiryWarningDays: number;
-}
+export type { ListenAddress, RepositoryConfig } from './fields.js';
 
 export const DEFAULT_DATABASE = './trust-auditor.db';
 export const DEFAULT_SCHEDULE = '*/15 * * * *';
@@ -75,3 +29,77 @@ export const DEFAULT_LISTEN: ListenAddress = { host: '0.0.0.0', port: 9817 };
 export const DEFAULT_EXPIRY_WARNING_DAYS = 7;
 export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 30;
 export const DEFAULT_MIN_SCAN_INTERVAL_SECONDS = 15;
+
+export const TAG_SERIES = ['all', 'findings'] as const;
+
+const NEXUS_FIELDS = {
+  url: httpUrl(),
+  username: optionalString,
+  password,
+  caFile: optionalString,
+  /** Undefined: every repository of format docker. */
+  repositories: repositoryList,
+  /** Tags per scan whose REST digest is double-checked against the registry API (default 0). */
+  registrySample: numberInRange({ unit: 'tags', min: 0, max: 100_000, whole: true, fallback: 0 }),
+} satisfies Fields;
+
+const NOTARY_FIELDS = {
+  url: httpUrl({ fallbackEnv: 'DOCKER_CONTENT_TRUST_SERVER' }),
+  caFile: optionalString,
+  username: optionalString,
+  password,
+  /** Hosts of a token server other than Notary itself that may receive the credentials. */
+  tokenRealmHosts: hostList,
+} satisfies Fields;
+
+const METRICS_FIELDS = {
+  /** 'findings': per-tag series only for tags that are not signed (for registries with very many tags). */
+  tagSeries: oneOf(TAG_SERIES, 'all', 'must be "all" (a series per tag) or "findings" (series only for tags that are not signed)'),
+} satisfies Fields;
+
+/** Protection of the daemon's own HTTP endpoints (like the Prometheus exporter-toolkit web config). */
+const WEB_FIELDS = {
+  /** Basic auth for every endpoint but /healthz and /readyz, when set. */
+  username: optionalString,
+  password,
+  /** Serve HTTPS with this certificate and key, when both are set. */
+  tlsCertFile: optionalString,
+  tlsKeyFile: optionalString,
+  /**
+   * Host names the endpoints answer to, besides IP addresses, `localhost` and
+   * the machine's own name: a request for any other `Host` is refused, so a
+   * web page cannot reach the daemon through a DNS name rebound to it.
+   */
+  hosts: hostList,
+  /** `POST /api/v1/scans` within this many seconds of the last scan's end gets 429. */
+  minScanIntervalSeconds: numberInRange({ unit: 'seconds', min: 0, max: 86_400, whole: true, fallback: DEFAULT_MIN_SCAN_INTERVAL_SECONDS }),
+} satisfies Fields;
+
+function checkWebPairs(web: Parsed<typeof WEB_FIELDS>, where: string, reading: Reading): void {
+  if ((web.username === undefined) !== (web.password === undefined)) {
+    reading.issue(`${where}.username`, 'web.username and web.password (or passwordFile) go together');
+  }
+  if ((web.tlsCertFile === undefined) !== (web.tlsKeyFile === undefined)) {
+    reading.issue(`${where}.tlsCertFile`, 'web.tlsCertFile and web.tlsKeyFile go together');
+  }
+}
+
+/** The whole file, in the order its keys are listed and checked. */
+export const CONFIG_FIELDS = {
+  nexus: section(NEXUS_FIELDS, { whenAbsent: 'undefined' }),
+  notary: section(NOTARY_FIELDS, { whenAbsent: 'undefined', presentWithEnv: 'DOCKER_CONTENT_TRUST_SERVER' }),
+  database: stringWithDefault(DEFAULT_DATABASE),
+  schedule: cronExpression(DEFAULT_SCHEDULE),
+  listen: listenAddress(DEFAULT_LISTEN),
+  expiryWarningDays: numberInRange({ unit: 'days', min: 0, max: 3650, whole: true, fallback: DEFAULT_EXPIRY_WARNING_DAYS }),
+  metrics: section(METRICS_FIELDS, { whenAbsent: 'defaults' }),
+  web: section(WEB_FIELDS, { whenAbsent: 'defaults', check: checkWebPairs }),
+  /** Time allowed for one request to Nexus or Notary, connection to last byte. */
+  requestTimeoutSeconds: numberInRange({ unit: 'seconds', min: 0.1, max: 600, whole: false, fallback: DEFAULT_REQUEST_TIMEOUT_SECONDS }),
+} satisfies Fields;
+
+export type Config = Parsed<typeof CONFIG_FIELDS>;
+export type NexusConfig = Parsed<typeof NEXUS_FIELDS>;
+export type NotaryConfig = Parsed<typeof NOTARY_FIELDS>;
+export type MetricsConfig = Parsed<typeof METRICS_FIELDS>;
+export type WebConfig = Parsed<typeof WEB_FIELDS>;

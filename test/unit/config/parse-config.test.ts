@@ -98,6 +98,43 @@ extra: 1
     ]);
   });
 
+  it('names a top-level key without a leading dot (was ".database")', () => {
+    const result = parseConfig('database: ""\nschedule: 5\n', inputs());
+
+    assert.ok(!result.ok);
+    assert.deepEqual(
+      result.error.map((issue) => `${issue.key}: ${issue.message}`),
+      ['database: must be a non-empty string', 'schedule: must be a non-empty string']
+    );
+  });
+
+  it('checks every number against its range with one message per key', () => {
+    const result = parseConfig(
+      'nexus:\n  url: http://n\n  registrySample: 100001\nexpiryWarningDays: 1.5\nweb:\n  minScanIntervalSeconds: -1\nrequestTimeoutSeconds: 0.01\n',
+      inputs()
+    );
+
+    assert.ok(!result.ok);
+    assert.deepEqual(Object.fromEntries(result.error.map((issue) => [issue.key, issue.message])), {
+      'nexus.registrySample': 'must be a whole number of tags from 0 to 100000',
+      expiryWarningDays: 'must be a whole number of days from 0 to 3650',
+      'web.minScanIntervalSeconds': 'must be a whole number of seconds from 0 to 86400',
+      requestTimeoutSeconds: 'must be a number of seconds from 0.1 to 600',
+    });
+    const edges = parseConfig('requestTimeoutSeconds: 0.1\nexpiryWarningDays: 3650\nweb:\n  minScanIntervalSeconds: 0\n', inputs());
+    assert.ok(edges.ok);
+    assert.equal(edges.value.requestTimeoutSeconds, 0.1);
+  });
+
+  it('lists the known keys of a section in the order the file documents them', () => {
+    const result = parseConfig('web:\n  user: a\n', inputs());
+
+    assert.ok(!result.ok);
+    assert.deepEqual(result.error, [
+      { key: 'web.user', message: 'is not a known key (known here: username, password, passwordFile, tlsCertFile, tlsKeyFile, hosts, minScanIntervalSeconds)' },
+    ]);
+  });
+
   it('names the unreadable passwordFile without printing any secret', () => {
     const result = parseConfig('nexus:\n  url: http://n\n  passwordFile: /nope\n', inputs());
 

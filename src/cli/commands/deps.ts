@@ -1,0 +1,56 @@
+/**
+ * What main.ts hands the commands: the environment, the output and the real
+ * things it builds (clients, the store, the server, signal handling), so that
+ * the commands hold the policy and main.ts only the wiring.
+ */
+import type { Config, NotaryConfig } from '../../config/config.js';
+import type { Environment } from '../../config/environment.js';
+import type { Clock } from '../../lib/clock.js';
+import type { Logger } from '../../lib/logger.js';
+import type { NotaryFetcher } from '../../notary/notary-fetcher.js';
+import type { ScanDependencies } from '../../scan/scanner.js';
+import type { ScanStore } from '../../store/scan-store.js';
+import type { startCronScheduler } from '../../scheduler/scheduler.js';
+import type { startHttpServer } from '../../server/http-server.js';
+
+/** The clients and the store of one `scan` or `serve`. */
+export interface ScanContext {
+  readonly deps: ScanDependencies;
+  readonly store: ScanStore;
+  close(): Promise<void>;
+}
+
+/** A Notary client for `inspect`, with its own connections. */
+export interface NotaryConnection {
+  readonly fetcher: NotaryFetcher;
+  close(): Promise<void>;
+}
+
+export type StopSignal = 'SIGINT' | 'SIGTERM';
+
+/** The process's signal events (process itself). */
+export interface Signals {
+  on(signal: StopSignal, listener: (signal: NodeJS.Signals) => void): unknown;
+  once(signal: StopSignal, listener: (signal: NodeJS.Signals) => void): unknown;
+  off(signal: StopSignal, listener: (signal: NodeJS.Signals) => void): unknown;
+}
+
+export interface CommandDeps {
+  /** The process environment, read through config/environment.ts. */
+  readonly env: Environment;
+  readonly clock: Clock;
+  readonly stdout: (text: string) => void;
+  readonly signals: Signals;
+  readonly hostName: string;
+  readonly nodeVersion: string;
+  /** Reads and parses the configuration file; throws UsageError with every issue. */
+  loadConfig(file: string): Config;
+  /** The JSON logger on stderr at TRUST_AUDITOR_LOG_LEVEL. */
+  createLogger(): Logger;
+  openScanContext(config: Config, command: 'scan' | 'serve', log: Logger): ScanContext;
+  connectNotary(notary: NotaryConfig, timeoutMs: number): NotaryConnection;
+  /** The web section's certificate and key; throws when either cannot be read. */
+  readTlsFiles(certFile: string, keyFile: string): { cert: string; key: string };
+  readonly startHttpServer: typeof startHttpServer;
+  readonly startCronScheduler: typeof startCronScheduler;
+}

@@ -1,0 +1,312 @@
+/**
+ * The readers the configuration's schema (config.ts) is written with: each
+ * reads one key of a section, reports what is wrong with the key's dotted path,
+ * and returns the value. After reporting an issue a reader returns a stand-in
+ * (the default, or an unusable URL): parseConfig then returns the issues and
+ * never the stand-in. The configuration's types are derived from these readers
+ * (`Parsed`), so nothing is declared twice.
+ */
+import { validate as validateCron } from 'node-cron';
+
+import { isValidGunPrefix } from '../lib/reference.js';
+import type { Environment } from './environment.js';
+import { parseHttpUrl } from './http-url.js';
+
+export type Tree = { [key: string]: unknown };
+
+export const isTree = (value: unknown): value is Tree => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** What every reader of one parse shares. */
+export interface Reading {
+  readonly env: Environment;
+  /** Reads a `passwordFile`; throws with a message on failure. */
+  readonly readSecretFile: (path: string) => string;
+  /** Records a problem; the first one recorded for a key is the one kept. */
+  issue(key: string, message: string): void;
+  /** A value quoted in a message, as the file wrote it (before `${VAR}` expansion). */
+  quoted(key: string, value: string): string;
+}
+
+export interface Field<T> {
+  /** Keys of the section this field reads besides its own name (`passwordFile`). */
+  readonly alsoReads?: readonly string[];
+  /** `where` is the section's dotted path, '' at the top. */
+  read(section: Tree, name: string, where: string, reading: Reading): T;
+}
+
+export type Fields = Readonly<Record<string, Field<unknown>>>;
+
+/** The value a table of fields reads into. */
+export type Parsed<F extends Fields> = { readonly [K in keyof F]: F[K] extends Field<infer T> ? T : never };
+
+const keyOf = (where: string, name: string): string => (where === '' ? name : `${where}.${name}`);
+
+/** Absent means undefined or null (`key:` with nothing after it). */
+const isAbsent = (value: unknown): value is undefined | null => value === undefined || value === null;
+
+/** Reads every field of a table, in its order, after refusing keys the table does not know. */
+export function readFields<F extends Fields>(fields: F, tree: Tree, where: string, reading: Reading): Parsed<F> {
+  const known = Object.entries(fields).flatMap(([name, field]) => [name, ...(field.alsoReads ?? [])]);
+  for (const key of Object.keys(tree)) {
+    if (!known.includes(key)) {
+      reading.issue(keyOf(where, key), `is not a known key (known here: ${known.join(', ')})`);
+    }
+  }
+  const parsed = Object.fromEntries(Object.entries(fields).map(([name, field]) => [name, field.read(tree, name, where, reading)]));
+  return parsed as Parsed<F>;
+}
+
+/** The mapping at a key, or undefined when absent or not a mapping. */
+function mappingAt(tree: Tree, name: string, key: string, reading: Reading): Tree | undefined {
+  const value = tree[name];
+  if (isAbsent(value)) {
+    return undefined;
+  }
+  if (!isTree(value)) {
+    reading.issue(key, 'must be a mapping');
+    return undefined;
+  }
+  return value;
+}
+
+/**
+ * A section of its own fields. `whenAbsent`: 'defaults' reads the fields from
+ * an empty mapping; 'undefined' leaves the section out, unless the variable
+ * named by `presentWithEnv` is set. `check` adds the section's cross-field rules.
+ */
+export function section<F extends Fields, A extends 'defaults' | 'undefined'>(
+  fields: F,
+  options: { whenAbsent: A; presentWithEnv?: string; check?: (parsed: Parsed<F>, where: string, reading: Reading) => void }
+): Field<A extends 'defaults' ? Parsed<F> : Parsed<F> | undefined> {
+  type Result = A extends 'defaults' ? Parsed<F> : Parsed<F> | undefined;
+  return {
+    read(tree, name, where, reading) {
+      const key = keyOf(where, name);
+      let mapping = mappingAt(tree, name, key, reading);
+      if (mapping === undefined) {
+        const present = options.whenAbsent === 'defaults' || (options.presentWithEnv !== undefined && reading.env[options.presentWithEnv] !== undefined);
+        if (!present) {
+          return undefined as Result;
+        }
+        mapping = {};
+      }
+      const parsed = readFields(fields, mapping, key, reading);
+      options.check?.(parsed, key, reading);
+      return parsed;
+    },
+  };
+}
+
+function readOptionalString(tree: Tree, name: string, where: string, reading: Reading): string | undefined {
+  const value = tree[name];
+  if (isAbsent(value)) {
+    return undefined;
+  }
+  if (typeof value !== 'string' || value.length === 0) {
+    reading.issue(keyOf(where, name), 'must be a non-empty string');
+    return undefined;
+  }
+  return value;
+}
+
+export const optionalString: Field<string | undefined> = { read: readOptionalString };
+
+export function stringWithDefault(fallback: string): Field<string> {
+  return { read: (tree, name, where, reading) => readOptionalString(tree, name, where, reading) ?? fallback };
+}
+
+/** A cron expression as node-cron reads it. */
+export function cronExpression(fallback: string): Field<string> {
+  return {
+    read(tree, name, where, reading) {
+      const key = keyOf(where, name);
+      const schedule = readOptionalString(tree, name, where, reading) ?? fallback;
+      if (!validateCron(schedule)) {
+        reading.issue(key, `${reading.quoted(key, schedule)} is not a valid cron expression`);
+      }
+      return schedule;
+    },
+  };
+}
+
+/** The one range check: a number (whole, if asked) from min to max, in `unit`. */
+export function numberInRange(options: { unit: string; min: number; max: number; whole: boolean; fallback: number }): Field<number> {
+  const { unit, min, max, whole, fallback } = options;
+  const message = `must be a ${whole ? 'whole number' : 'number'} of ${unit} from ${min} to ${max}`;
+  return {
+    read(tree, name, where, reading) {
+      const value = tree[name];
+      if (isAbsent(value)) {
+        return fallback;
+      }
+      if (typeof value !== 'number' || !(whole ? Number.isInteger(value) : Number.isFinite(value)) || value < min || value > max) {
+        reading.issue(keyOf(where, name), message);
+        return fallback;
+      }
+      return value;
+    },
+  };
+}
+
+/** One of a closed list of words. */
+export function oneOf<const W extends readonly string[]>(words: W, fallback: W[number], message: string): Field<W[number]> {
+  return {
+    read(tree, name, where, reading) {
+      const value = tree[name];
+      const word = words.find((candidate) => candidate === value);
+      if (word !== undefined) {
+        return word;
+      }
+      if (!isAbsent(value)) {
+        reading.issue(keyOf(where, name), message);
+      }
+      return fallback;
+    },
+  };
+}
+
+/** Stands in for a URL that was reported as wrong. */
+const UNUSABLE_URL = 'http://invalid.invalid';
+
+/** An http(s) URL without credentials; `fallbackEnv` names a variable read when the key is absent. */
+export function httpUrl(options: { fallbackEnv?: string } = {}): Field<URL> {
+  return {
+    read(tree, name, where, reading) {
+      const key = keyOf(where, name);
+      const value = readOptionalString(tree, name, where, reading) ?? (options.fallbackEnv === undefined ? undefined : reading.env[options.fallbackEnv]);
+      if (value === undefined) {
+        reading.issue(key, 'is required');
+        return new URL(UNUSABLE_URL);
+      }
+      const parsed = parseHttpUrl(value);
+      if (!parsed.ok) {
+        reading.issue(key, parsed.error === 'not a URL' ? `${reading.quoted(key, value)} is not a URL` : 'must be an http or https URL');
+        return new URL(UNUSABLE_URL);
+      }
+      if (parsed.value.username !== '' || parsed.value.password !== '') {
+        reading.issue(key, 'must not carry credentials; use username and password');
+        return new URL(UNUSABLE_URL);
+      }
+      return parsed.value;
+    },
+  };
+}
+
+/** `password`, or the content of `passwordFile` without its final newline; not both. */
+export const password: Field<string | undefined> = {
+  alsoReads: ['passwordFile'],
+  read(tree, name, where, reading) {
+    const inline = readOptionalString(tree, name, where, reading);
+    const file = readOptionalString(tree, 'passwordFile', where, reading);
+    if (inline !== undefined && file !== undefined) {
+      reading.issue(keyOf(where, 'passwordFile'), 'cannot be combined with password');
+      return undefined;
+    }
+    if (file === undefined) {
+      return inline;
+    }
+    try {
+      return reading.readSecretFile(file).replace(/\r?\n$/, '');
+    } catch (error) {
+      reading.issue(keyOf(where, 'passwordFile'), `cannot be read: ${(error as Error).message}`);
+      return undefined;
+    }
+  },
+};
+
+/** A host name or address with an optional port (as URL.host writes it). */
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
+
+export const hostList: Field<readonly string[]> = {
+  read(tree, name, where, reading) {
+    const value = tree[name];
+    if (isAbsent(value)) {
+      return [];
+    }
+    if (!Array.isArray(value) || !value.every((host) => typeof host === 'string' && HOST.test(host))) {
+      reading.issue(keyOf(where, name), 'must be a list of host or host:port names, e.g. [auth.example.com]');
+      return [];
+    }
+    return value as string[];
+  },
+};
+
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** `host:port`, `[v6]:port`, `:port` or a bare port number. */
+export function listenAddress(fallback: ListenAddress): Field<ListenAddress> {
+  return {
+    read(tree, name, where, reading) {
+      const value = tree[name];
+      if (isAbsent(value)) {
+        return fallback;
+      }
+      const text = typeof value === 'number' ? `:${value}` : value;
+      const match = typeof text === 'string' ? /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]*)):(\d{1,5})$/.exec(text) : null;
+      const port = match === null ? Number.NaN : Number(match[3]);
+      if (match === null || port > 65535) {
+        reading.issue(keyOf(where, name), 'must be host:port, e.g. 0.0.0.0:9817 or [::]:9817');
+        return fallback;
+      }
+      return { host: match[1] ?? (match[2] === '' ? '0.0.0.0' : (match[2] as string)), port };
+    },
+  };
+}
+
+export interface RepositoryConfig {
+  readonly name: string;
+  /** Notary name prefix for this repository's images: GUN = `${gunPrefix}/${image}`. */
+  readonly gunPrefix: string;
+}
+
+const REPOSITORY_KEYS = ['name', 'gunPrefix'] as const satisfies readonly (keyof RepositoryConfig)[];
+
+
+/** A list of `{name, gunPrefix}`, names distinct; undefined when absent. */
+export const repositoryList: Field<readonly RepositoryConfig[] | undefined> = {
+  read(tree, name, where, reading) {
+    const key = keyOf(where, name);
+    const value = tree[name];
+    if (isAbsent(value)) {
+      return undefined;
+    }
+    if (!Array.isArray(value)) {
+      reading.issue(key, 'must be a list of {name, gunPrefix}');
+      return undefined;
+    }
+    const seen = new Set<string>();
+    const repositories: RepositoryConfig[] = [];
+    for (const [index, item] of value.entries()) {
+      const at = `${key}[${index}]`;
+      if (!isTree(item)) {
+        reading.issue(at, 'must be a mapping with name and gunPrefix');
+        continue;
+      }
+      for (const itemKey of Object.keys(item)) {
+        if (!(REPOSITORY_KEYS as readonly string[]).includes(itemKey)) {
+          reading.issue(`${at}.${itemKey}`, `is not a known key (known here: ${REPOSITORY_KEYS.join(', ')})`);
+        }
+      }
+      const repository = item['name'];
+      const gunPrefix = item['gunPrefix'];
+      if (typeof repository !== 'string' || repository.length === 0) {
+        reading.issue(`${at}.name`, 'is required and must be a string');
+        continue;
+      }
+      if (seen.has(repository)) {
+        reading.issue(`${at}.name`, `repository ${JSON.stringify(repository)} is listed twice`);
+      }
+      seen.add(repository);
+      const trimmed = typeof gunPrefix === 'string' ? gunPrefix.replace(/\/+$/, '') : undefined;
+      if (trimmed === undefined || !isValidGunPrefix(trimmed)) {
+        reading.issue(`${at}.gunPrefix`, 'is required: the registry host[:port][/path] that images were pushed to, e.g. nexus.example.com:18079');
+        continue;
+      }
+      repositories.push({ name: repository, gunPrefix: trimmed });
+    }
+    return repositories;
+  },
+};
