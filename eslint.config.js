@@ -47,9 +47,11 @@ const LAYERING = [
     forbid('^(?!\\.|node:|undici(/|$))', 'src/lib imports no package but undici and node: built-ins'),
   ]),
   // 2. notary/core/: its own modules, lib/result.ts, lib/digest.ts (node:crypto only) and node:crypto.
-  ...confined('src/notary/core', (depth) => forbid(`${climbs(depth)}(?!\\.\\./lib/(result|digest)\\.js$)`, 'src/notary/core imports only its own modules, src/lib/result.ts and src/lib/digest.ts'), [
-    forbid('^(?!\\.|node:crypto$)', 'src/notary/core imports no package but node:crypto: no I/O, SQLite, metrics or HTTP'),
-  ]),
+  ...confined(
+    'src/notary/core',
+    (depth) => forbid(`${climbs(depth)}(?!\\.\\./lib/(result|digest)\\.js$)`, 'src/notary/core imports only its own modules, src/lib/result.ts and src/lib/digest.ts'),
+    [forbid('^(?!\\.|node:crypto$)', 'src/notary/core imports no package but node:crypto: no I/O, SQLite, metrics or HTTP')]
+  ),
   // The domain model: pure types and functions over lib/ and the core.
   layer(
     ['src/domain/**/*.ts'],

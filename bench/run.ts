@@ -110,10 +110,9 @@ async function scanInChild(config: string, dir: string, label: string): Promise<
 
 function writeConfig(dir: string, name: string, nexus: FakeNexus, notaryUrl: string, repository: string, prefix: string, database: string): Promise<string> {
   const file = join(dir, name);
-  return writeFile(
-    file,
-    `nexus:\n  url: ${nexus.url}\n  repositories:\n    - name: ${repository}\n      gunPrefix: ${prefix}\nnotary:\n  url: ${notaryUrl}\ndatabase: ${database}\n`
-  ).then(() => file);
+  return writeFile(file, `nexus:\n  url: ${nexus.url}\n  repositories:\n    - name: ${repository}\n      gunPrefix: ${prefix}\nnotary:\n  url: ${notaryUrl}\ndatabase: ${database}\n`).then(
+    () => file
+  );
 }
 
 /** Lists every component page of a repository, as any crawler must: the token of each page leads to the next. */
@@ -129,7 +128,10 @@ async function listAllPages(nexus: FakeNexus, repository: string): Promise<void>
 async function databaseBytes(path: string): Promise<number> {
   let total = 0;
   for (const suffix of ['', '-wal', '-shm']) {
-    total += await stat(path + suffix).then((s) => s.size, () => 0);
+    total += await stat(path + suffix).then(
+      (s) => s.size,
+      () => 0
+    );
   }
   return total;
 }
@@ -230,7 +232,9 @@ try {
       sampleImages: SAMPLE,
       notaryListMsPerImage: Math.round((listMs / SAMPLE) * 10) / 10,
     };
-    log(`baseline: notary list loop ${baseline.baselineTagsPerSecond} tags/s (${baseline.notaryListMsPerImage} ms per image); trust-auditor on the same sample ${baseline.sampleTagsPerSecond} tags/s`);
+    log(
+      `baseline: notary list loop ${baseline.baselineTagsPerSecond} tags/s (${baseline.notaryListMsPerImage} ms per image); trust-auditor on the same sample ${baseline.sampleTagsPerSecond} tags/s`
+    );
   }
 
   const figures = {
@@ -259,10 +263,7 @@ try {
 } finally {
   // A fixture that does not stop within 10 s must not keep the bench from ending.
   const withDeadline = (work: Promise<unknown>, what: string): Promise<unknown> =>
-    Promise.race([
-      work.catch(() => undefined),
-      new Promise((resolve) => setTimeout(resolve, 10_000).unref()).then(() => log(`${what} did not stop within 10 s`)),
-    ]);
+    Promise.race([work.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 10_000).unref()).then(() => log(`${what} did not stop within 10 s`))]);
   for (const [index, stop] of stops.reverse().entries()) {
     await withDeadline(stop(), `fixture ${index}`);
   }

@@ -147,7 +147,10 @@ expiryWarningDays: 7
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const ready = await fetch(`${base}/readyz`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${base}/readyz`).then(
+      (r) => r.ok,
+      () => false
+    );
     if (ready) {
       break;
     }
@@ -171,7 +174,12 @@ expiryWarningDays: 7
     }
     const metrics = await (await fetch(`${base}/metrics`)).text();
     say('');
-    say(metrics.split('\n').filter((line) => line.startsWith('trust_auditor_tags{')).join('\n'));
+    say(
+      metrics
+        .split('\n')
+        .filter((line) => line.startsWith('trust_auditor_tags{'))
+        .join('\n')
+    );
   } else {
     say('Press Ctrl-C to stop.');
     await new Promise<void>((resolve) => {

@@ -19,9 +19,7 @@ export function terminalSafeLines(text: string): string {
 
 export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const safeRows = rows.map((row) => row.map(terminalSafe));
-  const widths = headers.map((header, column) =>
-    Math.max(header.length, ...safeRows.map((row) => (row[column] ?? '').length))
-  );
+  const widths = headers.map((header, column) => Math.max(header.length, ...safeRows.map((row) => (row[column] ?? '').length)));
   const line = (cells: readonly string[]): string =>
     cells
       .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))

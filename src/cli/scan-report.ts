@@ -123,7 +123,13 @@ export function renderScanHuman(result: ScanResult, listed: ScanReport): string 
     }
   }
   if (result.problems.length > 0) {
-    text += '\nProblems:\n' + [...new Set(result.problems)].slice(0, 20).map((p) => `  ${terminalSafe(p)}`).join('\n') + '\n';
+    text +=
+      '\nProblems:\n' +
+      [...new Set(result.problems)]
+        .slice(0, 20)
+        .map((p) => `  ${terminalSafe(p)}`)
+        .join('\n') +
+      '\n';
   }
   return text;
 }

@@ -264,7 +264,6 @@ export interface RepositoryConfig {
 
 const REPOSITORY_KEYS = ['name', 'gunPrefix'] as const satisfies readonly (keyof RepositoryConfig)[];
 
-
 /** A list of `{name, gunPrefix}`, names distinct; undefined when absent. */
 export const repositoryList: Field<readonly RepositoryConfig[] | undefined> = {
   read(tree, name, where, reading) {

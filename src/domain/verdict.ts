@@ -72,7 +72,11 @@ export function verdictChanged(verdict: TagVerdictRecord, previous: IndexedTag |
 }
 
 /** A tag whose status the audit could not establish: `error`, never signed. */
-export function unknownVerdict(tag: { readonly repository: string; readonly image: string; readonly tag: string; readonly gun: string }, reason: string, lastKnown?: Pick<TagVerdictRecord, 'digest' | 'size'>): TagVerdictRecord {
+export function unknownVerdict(
+  tag: { readonly repository: string; readonly image: string; readonly tag: string; readonly gun: string },
+  reason: string,
+  lastKnown?: Pick<TagVerdictRecord, 'digest' | 'size'>
+): TagVerdictRecord {
   return {
     ...tag,
     digest: lastKnown?.digest ?? null,

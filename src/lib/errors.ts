@@ -14,28 +14,14 @@ export class BaseError<C extends string> extends Error {
 }
 
 /** Why a request to Nexus, a registry or Notary failed. Used as a metric label. */
-export const FETCH_ERROR_CODES = [
-  'CONNECTION',
-  'TIMEOUT',
-  'TLS',
-  'HTTP_4XX',
-  'HTTP_5XX',
-  'AUTH',
-  'TOO_LARGE',
-  'REDIRECT',
-  'MALFORMED',
-] as const;
+export const FETCH_ERROR_CODES = ['CONNECTION', 'TIMEOUT', 'TLS', 'HTTP_4XX', 'HTTP_5XX', 'AUTH', 'TOO_LARGE', 'REDIRECT', 'MALFORMED'] as const;
 export type FetchErrorCode = (typeof FETCH_ERROR_CODES)[number];
 
 export class FetchError extends BaseError<FetchErrorCode> {
   /** HTTP status when the server answered, for messages and 404 handling. */
   readonly status: number | undefined;
 
-  constructor(
-    code: FetchErrorCode,
-    message: string,
-    options?: { cause?: unknown; status?: number }
-  ) {
+  constructor(code: FetchErrorCode, message: string, options?: { cause?: unknown; status?: number }) {
     super(code, message, options);
     this.status = options?.status;
   }

@@ -34,10 +34,7 @@ export const realSleep: Sleep = (ms, signal) =>
   });
 
 export function isTransient(error: unknown): error is FetchError {
-  return (
-    error instanceof FetchError &&
-    (error.code === 'TIMEOUT' || error.code === 'CONNECTION' || error.code === 'HTTP_5XX' || error.status === 429)
-  );
+  return error instanceof FetchError && (error.code === 'TIMEOUT' || error.code === 'CONNECTION' || error.code === 'HTTP_5XX' || error.status === 429);
 }
 
 /** A wait the server asked for (429/503 Retry-After), in ms, if it is one we can honour. */

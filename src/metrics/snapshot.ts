@@ -34,7 +34,11 @@ export function metricsSnapshot(input: {
 }
 
 /** A failed scan: the last verdicts stay (`base`), but the scan and the sources that failed are down. */
-export function failedScanSnapshot(base: MetricsSnapshot | undefined, durationSeconds: number, sourceErrors: readonly { readonly source: Source; readonly reason: FetchErrorCode }[]): MetricsSnapshot {
+export function failedScanSnapshot(
+  base: MetricsSnapshot | undefined,
+  durationSeconds: number,
+  sourceErrors: readonly { readonly source: Source; readonly reason: FetchErrorCode }[]
+): MetricsSnapshot {
   return {
     tags: base?.tags ?? [],
     counts: base?.counts ?? [],

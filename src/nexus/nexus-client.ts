@@ -14,14 +14,7 @@ import { CountingHttpClient } from '../lib/http/counting-client.js';
 import { describeUrl, headerValue, type HttpClient, type HttpResponse } from '../lib/http/http-client.js';
 import { statusErrorCode } from '../lib/http/status-error.js';
 import { DEFAULT_RETRY, realSleep, RetryableStatusError, retryAfterMs, withRetry, type RetryPolicy, type Sleep } from '../lib/retry.js';
-import {
-  parseComponentPage,
-  parseDockerConnector,
-  parseRepositories,
-  type ComponentPage,
-  type DockerConnector,
-  type NexusRepository,
-} from './schema.js';
+import { parseComponentPage, parseDockerConnector, parseRepositories, type ComponentPage, type DockerConnector, type NexusRepository } from './schema.js';
 
 export interface NexusClientOptions {
   readonly baseUrl: URL;
@@ -203,8 +196,7 @@ function authMessage(what: string, status: number, username: string | undefined,
   return user === undefined
     ? `${what}: Nexus denied anonymous access (HTTP 403); set nexus.username and nexus.password (or nexus.passwordFile) ` +
         `for an account with ${PRIVILEGES}, or grant them to the anonymous user's role (${where})`
-    : `${what}: Nexus denied user ${user} (HTTP 403): the login is accepted but the account lacks privileges; ` +
-        `give it a role with ${PRIVILEGES} (${where})`;
+    : `${what}: Nexus denied user ${user} (HTTP 403): the login is accepted but the account lacks privileges; ` + `give it a role with ${PRIVILEGES} (${where})`;
 }
 
 /** `now`: when the answer came, for a Retry-After given as a date. */

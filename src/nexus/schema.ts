@@ -108,9 +108,7 @@ function parseComponent(item: Loose): NexusTag | undefined {
   }
   // The component's one asset is the tagged manifest, `/v2/<name>/manifests/<tag>` (§1.4, §1.7).
   const manifestPath = `v2/${image}/manifests/${tag}`;
-  const asset = item['assets'].find(
-    (candidate): candidate is Loose => isLoose(candidate) && text(candidate['path'])?.replace(/^\//, '') === manifestPath
-  );
+  const asset = item['assets'].find((candidate): candidate is Loose => isLoose(candidate) && text(candidate['path'])?.replace(/^\//, '') === manifestPath);
   if (asset === undefined) {
     return { image, tag, digest: undefined, size: undefined };
   }
@@ -130,8 +128,7 @@ export function parseDockerConnector(body: unknown): DockerConnector | undefined
     return undefined;
   }
   const docker = body['docker'];
-  const port = (value: unknown): number | null =>
-    typeof value === 'number' && Number.isInteger(value) && value > 0 && value < 65536 ? value : null;
+  const port = (value: unknown): number | null => (typeof value === 'number' && Number.isInteger(value) && value > 0 && value < 65536 ? value : null);
   return {
     httpPort: port(docker['httpPort']),
     httpsPort: port(docker['httpsPort']),

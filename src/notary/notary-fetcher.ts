@@ -218,13 +218,7 @@ export class NotaryFetcher {
    */
   #fetchByName(gun: string, role: string, location: FileLocation | undefined, signal: AbortSignal | undefined): Promise<Uint8Array>;
   #fetchByName(gun: string, role: string, location: FileLocation | undefined, signal: AbortSignal | undefined, optional: boolean): Promise<Uint8Array | undefined>;
-  async #fetchByName(
-    gun: string,
-    role: string,
-    location: FileLocation | undefined,
-    signal: AbortSignal | undefined,
-    optional = false
-  ): Promise<Uint8Array | undefined> {
+  async #fetchByName(gun: string, role: string, location: FileLocation | undefined, signal: AbortSignal | undefined, optional = false): Promise<Uint8Array | undefined> {
     const cap = role === 'snapshot' ? this.#limits.snapshot : role === 'root' ? this.#limits.root : this.#limits.targets;
     if (location !== undefined && location.length > cap) {
       throw new FetchError('TOO_LARGE', `${role}.json of ${gun}: listed as ${location.length} bytes, over the ${cap}-byte limit`);
@@ -247,14 +241,7 @@ export class NotaryFetcher {
   }
 
   /** GET one metadata file; undefined on 404 when `allowNotFound`. */
-  async #get(
-    gun: string,
-    file: string,
-    maxBytes: number,
-    signal: AbortSignal | undefined,
-    allowNotFound: boolean,
-    lengthKnown = false
-  ): Promise<HttpResponse | undefined> {
+  async #get(gun: string, file: string, maxBytes: number, signal: AbortSignal | undefined, allowNotFound: boolean, lengthKnown = false): Promise<HttpResponse | undefined> {
     if (!isValidGun(gun)) {
       throw new FetchError('MALFORMED', `${JSON.stringify(gun)} is not a valid GUN (registry host[:port]/repository)`);
     }

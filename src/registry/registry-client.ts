@@ -193,10 +193,7 @@ function checkDigestHeader(header: string, body: Buffer, what: string, url: URL)
   const actual = createHash(algorithm).update(body).digest();
   // Constant-time, as sigstore's bufferEqual (docs/house-style.md rule 6).
   if (!timingSafeEqual(actual, Buffer.from(hex, 'hex'))) {
-    throw new FetchError(
-      'MALFORMED',
-      `${what}: the body from ${describeUrl(url)} hashes to ${algorithm}:${actual.toString('hex')}, but Docker-Content-Digest says ${header}`
-    );
+    throw new FetchError('MALFORMED', `${what}: the body from ${describeUrl(url)} hashes to ${algorithm}:${actual.toString('hex')}, but Docker-Content-Digest says ${header}`);
   }
 }
 

@@ -17,12 +17,7 @@ export interface TrustSource {
   /** The current timestamp.json; undefined when the server has no trust data for the GUN (404). */
   fetchTimestamp(gun: string, signal?: AbortSignal): Promise<Uint8Array | undefined>;
   /** Everything the timestamp leads to, parents first, verified as it grows (NotaryFetcher.collect). */
-  collect<T extends VerificationRound>(
-    gun: string,
-    timestamp: Uint8Array,
-    verify: (bytes: TrustCollectionBytes) => Promise<T>,
-    options?: CollectOptions
-  ): Promise<CollectedCollection<T>>;
+  collect<T extends VerificationRound>(gun: string, timestamp: Uint8Array, verify: (bytes: TrustCollectionBytes) => Promise<T>, options?: CollectOptions): Promise<CollectedCollection<T>>;
   fetchRootVersions(gun: string, from: number, to: number, signal?: AbortSignal): Promise<Uint8Array[]>;
 }
 

@@ -101,8 +101,7 @@ export class TrustChecker {
       }
       // One GUN's bytes may only ever turn that GUN's tags to `error`: whatever
       // they made fail here (the verifier, a worker), the scan goes on, partial.
-      const error =
-        thrown instanceof FetchError ? thrown : new FetchError('MALFORMED', `trust data of ${gun} could not be processed: ${describeError(thrown)}`, { cause: thrown });
+      const error = thrown instanceof FetchError ? thrown : new FetchError('MALFORMED', `trust data of ${gun} could not be processed: ${describeError(thrown)}`, { cause: thrown });
       tally.sourceFailure('notary', error);
       tally.notaryUnavailable();
       log.warn({ gun, code: error.code, error: error.message }, 'Trust data could not be fetched');

@@ -17,8 +17,7 @@ const DAY_SECONDS = 86_400;
 
 export function scheduleIntervalSeconds(expression: string, from: Date): number {
   const fields = parse(expression);
-  const matchesDay = (values: readonly (number | string)[], value: number): boolean =>
-    values.some((entry) => typeof entry === 'string' || entry === value);
+  const matchesDay = (values: readonly (number | string)[], value: number): boolean => values.some((entry) => typeof entry === 'string' || entry === value);
   const fires: number[] = [];
   const start = new Date(from.getFullYear(), from.getMonth(), from.getDate());
   for (let day = 0; day < MAX_DAYS && fires.length < MAX_FIRES; day++) {

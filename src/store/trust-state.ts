@@ -153,9 +153,7 @@ export class TrustStateRows {
     // Compared as instants, not strings: julianday() reads every ISO 8601 form the roles are stored in.
     const where = `WHERE julianday(expires) < julianday(${bound})`;
     const total = (this.#db.prepare(`SELECT count(*) AS n FROM trust_roles ${where}`).get(...params) as { n: number }).n;
-    const roles = this.#db
-      .prepare(`SELECT gun, role, version, expires FROM trust_roles ${where} ORDER BY julianday(expires), gun, role LIMIT ?`)
-      .all(...params, limit) as TrustRoleRecord[];
+    const roles = this.#db.prepare(`SELECT gun, role, version, expires FROM trust_roles ${where} ORDER BY julianday(expires), gun, role LIMIT ?`).all(...params, limit) as TrustRoleRecord[];
     return { total, roles };
   }
 }

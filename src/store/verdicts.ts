@@ -89,9 +89,7 @@ export class VerdictRows {
           status_since = CASE WHEN tags.status IS excluded.status THEN tags.status_since ELSE excluded.status_since END,
           digest_since = CASE WHEN tags.digest IS excluded.digest THEN tags.digest_since ELSE excluded.digest_since END`),
       touchRepository: db.prepare(`UPDATE tags SET last_seen_at = ?, last_scan_id = ? WHERE repository = ?`),
-      addHistory: db.prepare(
-        `INSERT INTO tag_history (repository, image, tag, scan_id, at, event, status, digest, reason_code, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-      ),
+      addHistory: db.prepare(`INSERT INTO tag_history (repository, image, tag, scan_id, at, event, status, digest, reason_code, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       delete: db.prepare(`DELETE FROM tags WHERE repository = ? AND image = ? AND tag = ?`),
       all: db.prepare(`SELECT * FROM tags ORDER BY repository, image, tag`),
       one: db.prepare(`SELECT * FROM tags WHERE repository = ? AND image = ? AND tag = ?`),

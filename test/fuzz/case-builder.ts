@@ -15,17 +15,7 @@ import { createHash } from 'node:crypto';
 
 import { rsaSpkiWithExtraLeadingZero, spkiWithLongFormLength, spkiWithTrailingElement, withPublicKey } from '../support/key-encodings.js';
 import { canonicalJson, goTime, keyIdOf, type SigningKey } from '../support/trust-factory.js';
-import {
-  parentOf,
-  type CaseSpec,
-  type DelegationSpec,
-  type Encoding,
-  type ExpiryFormat,
-  type Mutation,
-  type PoolKey,
-  type RoleKeys,
-  type RootKey,
-} from './case-spec.js';
+import { parentOf, type CaseSpec, type DelegationSpec, type Encoding, type ExpiryFormat, type Mutation, type PoolKey, type RoleKeys, type RootKey } from './case-spec.js';
 import {
   canonicalText,
   DeepNest,
@@ -182,8 +172,7 @@ export async function buildCase(spec: CaseSpec, gun: string, pool: KeyPool, now:
   const random = new Random(spec.seed, spec.index, 0x6275696c); // decisions made while building ("buil")
   const certificates = pool.certificates(gun);
   const mutations = spec.mutations;
-  const has = <K extends Mutation['kind']>(kind: K): Extract<Mutation, { kind: K }>[] =>
-    mutations.filter((m): m is Extract<Mutation, { kind: K }> => m.kind === kind);
+  const has = <K extends Mutation['kind']>(kind: K): Extract<Mutation, { kind: K }>[] => mutations.filter((m): m is Extract<Mutation, { kind: K }> => m.kind === kind);
 
   const rootKey = (ref: RootKey): SigningKey => {
     switch (ref.certificate) {
@@ -209,10 +198,16 @@ export async function buildCase(spec: CaseSpec, gun: string, pool: KeyPool, now:
   const plans = new Map<string, SigningPlan>();
   plans.set('root', planOf(spec.root, rootKey));
   for (const role of ['targets', 'snapshot', 'timestamp'] as const) {
-    plans.set(role, planOf(spec.roles[role], (ref: PoolKey) => pool.key(ref)));
+    plans.set(
+      role,
+      planOf(spec.roles[role], (ref: PoolKey) => pool.key(ref))
+    );
   }
   for (const delegation of spec.delegations) {
-    plans.set(delegation.name, planOf(delegation, (ref: PoolKey) => pool.key(ref)));
+    plans.set(
+      delegation.name,
+      planOf(delegation, (ref: PoolKey) => pool.key(ref))
+    );
   }
   const plan = (role: string): SigningPlan | undefined => plans.get(role);
   const single = (key: SigningKey): SigningPlan => ({ listed: [key], listedIds: [key.id], threshold: 1, signers: [{ key, keyid: key.id }] });
@@ -237,7 +232,10 @@ export async function buildCase(spec: CaseSpec, gun: string, pool: KeyPool, now:
             listed: [key, twin],
             listedIds: [key.id, twin.id],
             threshold: 2,
-            signers: [{ key, keyid: key.id }, { key: twin, keyid: twin.id }],
+            signers: [
+              { key, keyid: key.id },
+              { key: twin, keyid: twin.id },
+            ],
           });
         }
         break;
@@ -249,7 +247,10 @@ export async function buildCase(spec: CaseSpec, gun: string, pool: KeyPool, now:
           listed: [first, twin],
           listedIds: [first.id, twin.id],
           threshold: 2,
-          signers: [{ key: first, keyid: first.id }, { key: twin, keyid: twin.id }],
+          signers: [
+            { key: first, keyid: first.id },
+            { key: twin, keyid: twin.id },
+          ],
         });
         break;
       }
@@ -406,8 +407,7 @@ export async function buildCase(spec: CaseSpec, gun: string, pool: KeyPool, now:
         break;
       case 'number-spelling':
         edit(mutation.role, (signed) => {
-          const spell = (value: number): SpelledNumber =>
-            new SpelledNumber(value, mutation.spelling === 'fraction' ? `${value}.0` : `${value * 10}e-1`);
+          const spell = (value: number): SpelledNumber => new SpelledNumber(value, mutation.spelling === 'fraction' ? `${value}.0` : `${value * 10}e-1`);
           const holder =
             mutation.field === 'length'
               ? (firstTag(signed) ?? objectAt(Object.values(objectAt(signed['meta']) ?? {})[0]))
@@ -650,16 +650,10 @@ export async function buildCase(spec: CaseSpec, gun: string, pool: KeyPool, now:
     snapshotMeta[role] = fileMeta(bytes);
   }
   editMeta('snapshot', snapshotMeta);
-  files.set(
-    'snapshot',
-    await seal('snapshot', { _type: 'Snapshot', expires: goTime(new Date(now.getTime() + 1095 * DAY)), meta: snapshotMeta, version: 1 })
-  );
+  files.set('snapshot', await seal('snapshot', { _type: 'Snapshot', expires: goTime(new Date(now.getTime() + 1095 * DAY)), meta: snapshotMeta, version: 1 }));
   const timestampMeta: JsonObjectNode = { snapshot: fileMeta(files.get('snapshot') as Buffer) };
   editMeta('timestamp', timestampMeta);
-  files.set(
-    'timestamp',
-    await seal('timestamp', { _type: 'Timestamp', expires: goTime(new Date(now.getTime() + 14 * DAY)), meta: timestampMeta, version: 1 })
-  );
+  files.set('timestamp', await seal('timestamp', { _type: 'Timestamp', expires: goTime(new Date(now.getTime() + 14 * DAY)), meta: timestampMeta, version: 1 }));
 
   // Tampering after hashing, and files the server does not have.
   for (const mutation of has('flip-byte-after-hashing')) {

@@ -60,7 +60,13 @@ export type Mutation =
   | { readonly kind: 'wrong-keytype'; readonly role: string; readonly keytype: string }
   | { readonly kind: 'key-under-foreign-id'; readonly role: string; readonly signatureKeyId: 'listed' | 'own' }
   | { readonly kind: 'pycrypto-pem-key'; readonly role: string }
-  | { readonly kind: 'base64-spelling'; readonly role: string; readonly where: 'key' | 'signature' | 'hash'; readonly spelling: Base64Spelling; readonly listedUnder: 'canonical-id' | 'id-of-text' }
+  | {
+      readonly kind: 'base64-spelling';
+      readonly role: string;
+      readonly where: 'key' | 'signature' | 'hash';
+      readonly spelling: Base64Spelling;
+      readonly listedUnder: 'canonical-id' | 'id-of-text';
+    }
   // thresholds
   | { readonly kind: 'threshold'; readonly role: string; readonly threshold: number }
   | { readonly kind: 'missing-signer'; readonly role: string }
@@ -139,8 +145,25 @@ export const POOL_SIZES: Readonly<Record<KeyKind, number>> = { ecdsa: 8, ed25519
 export const VALID_ROOT_CERTIFICATES = 4;
 
 const TAG_NAMES = [
-  'latest', 'v1', 'v1.0.1', 'v2', 'release-1', 'release-2', 'stable', 'beta', 'dev', 'x_y-z', 'UPPER', '1.0',
-  'v1.0.1-rc.1', 'naïve', 'a<b>&c', 'quote"d', 'back\\slash', 'emoji💥', 'ünïcödé-日本',
+  'latest',
+  'v1',
+  'v1.0.1',
+  'v2',
+  'release-1',
+  'release-2',
+  'stable',
+  'beta',
+  'dev',
+  'x_y-z',
+  'UPPER',
+  '1.0',
+  'v1.0.1-rc.1',
+  'naïve',
+  'a<b>&c',
+  'quote"d',
+  'back\\slash',
+  'emoji💥',
+  'ünïcödé-日本',
 ];
 const PATH_PREFIXES = ['v', 'release-', 'v1', 'dev', 'nomatch/', 'a'];
 
@@ -164,7 +187,11 @@ function pickPoolKeys(random: Random, count: number, kinds: readonly KeyKind[]):
 
 /** A role's keys with a threshold met by exactly the signing keys (the unmutated, valid shape). */
 function makeRoleKeys(random: Random, kinds: readonly KeyKind[], maxKeys: number): RoleKeys<PoolKey> {
-  const count = random.weighted([[6, 1], [3, 2], [1, maxKeys]] as const);
+  const count = random.weighted([
+    [6, 1],
+    [3, 2],
+    [1, maxKeys],
+  ] as const);
   const keys = pickPoolKeys(random, Math.min(count, maxKeys), kinds);
   const threshold = random.int(1, keys.length);
   const signers = random.shuffle(keys.map((_, index) => index)).slice(0, random.int(threshold, keys.length));
@@ -218,7 +245,10 @@ function makeDelegationTree(random: Random, index: number, targetTags: readonly 
   }
   if (random.chance(0.15)) {
     // A chain deep enough to pass any fixed walk depth.
-    const depth = random.weighted([[3, random.int(2, 5)], [2, random.int(7, 12)]] as const);
+    const depth = random.weighted([
+      [3, random.int(2, 5)],
+      [2, random.int(7, 12)],
+    ] as const);
     let name = 'targets';
     for (let level = 0; level < depth; level++) {
       name += `/${String.fromCharCode(97 + (level % 26))}`;
@@ -244,23 +274,44 @@ export function parentOf(role: string): string {
 
 export function generateCaseSpec(seed: number, index: number): CaseSpec {
   const random = new Random(seed, index);
-  const rootKeyCount = random.weighted([[7, 1], [2, 2], [1, 3]] as const);
+  const rootKeyCount = random.weighted([
+    [7, 1],
+    [2, 2],
+    [1, 3],
+  ] as const);
   const rootSlots = random.shuffle([0, 1, 2, 3]).slice(0, rootKeyCount);
   const rootThreshold = random.int(1, rootKeyCount);
   const root: RoleKeys<RootKey> = {
     keys: rootSlots.map((slot) => ({ certificate: 'valid', slot })),
     threshold: rootThreshold,
-    signers: random.shuffle(rootSlots.map((_, i) => i)).slice(0, random.int(rootThreshold, rootKeyCount)).sort(),
+    signers: random
+      .shuffle(rootSlots.map((_, i) => i))
+      .slice(0, random.int(rootThreshold, rootKeyCount))
+      .sort(),
   };
   const roles = {
     targets: makeRoleKeys(random, ['ecdsa', 'ed25519', 'rsa'], 3),
     snapshot: makeRoleKeys(random, ['ecdsa', 'ed25519', 'rsa'], 2),
     timestamp: makeRoleKeys(random, ['ed25519', 'ecdsa'], 2),
   };
-  const targetTags = makeTags(random, index, 'targets', random.weighted([[1, 0], [12, random.int(1, 4)], [2, 8]] as const));
+  const targetTags = makeTags(
+    random,
+    index,
+    'targets',
+    random.weighted([
+      [1, 0],
+      [12, random.int(1, 4)],
+      [2, 8],
+    ] as const)
+  );
   const spec: CaseSpec = { seed, index, root, roles, tags: targetTags, delegations: makeDelegationTree(random, index, targetTags), mutations: [] };
   // A third of the cases unmutated or lightly mutated keeps both sides honouring tags often enough to compare them.
-  const mutationCount = random.weighted([[4, 0], [5, 1], [2, 2], [1, 3]] as const);
+  const mutationCount = random.weighted([
+    [4, 0],
+    [5, 1],
+    [2, 2],
+    [1, 3],
+  ] as const);
   for (let i = 0; i < mutationCount; i++) {
     const mutation = pickMutation(random.fork(i), spec);
     if (mutation !== undefined) {
@@ -298,10 +349,8 @@ function forceKeyKind(random: Random, spec: CaseSpec, role: string, kinds: reado
 type MutationMaker = (random: Random, spec: CaseSpec) => Mutation | undefined;
 
 const signedRole = (random: Random, spec: CaseSpec): string => random.pick(publishedRoles(spec));
-const keyedRole = (random: Random, spec: CaseSpec): string =>
-  random.pick(['targets', 'snapshot', 'timestamp', ...spec.delegations.filter((d) => d.published).map((d) => d.name)]);
-const targetsRole = (random: Random, spec: CaseSpec): string =>
-  random.pick(['targets', ...spec.delegations.filter((d) => d.published).map((d) => d.name)]);
+const keyedRole = (random: Random, spec: CaseSpec): string => random.pick(['targets', 'snapshot', 'timestamp', ...spec.delegations.filter((d) => d.published).map((d) => d.name)]);
+const targetsRole = (random: Random, spec: CaseSpec): string => random.pick(['targets', ...spec.delegations.filter((d) => d.published).map((d) => d.name)]);
 const delegation = (random: Random, spec: CaseSpec, published = true): DelegationSpec | undefined => {
   const candidates = spec.delegations.filter((d) => d.published || !published);
   return candidates.length === 0 ? undefined : random.pick(candidates);
@@ -320,62 +369,92 @@ const otherRootKeys: readonly RootKey[] = [
 ];
 
 const MUTATIONS: readonly (readonly [number, MutationMaker])[] = [
-  [3, (random, spec) => {
-    const role = keyedRole(random, spec);
-    const encoding = random.pick<Encoding>(['long-form-length', 'trailing-element', 'rsa-extra-zero']);
-    forceKeyKind(random, spec, role, encoding === 'rsa-extra-zero' ? ['rsa'] : ['ecdsa', 'rsa']);
-    return { kind: 'reencoded-duplicate-key', role, encoding };
-  }],
-  [1, (random, spec) => {
-    const role = keyedRole(random, spec);
-    const encoding = random.pick<Encoding>(['long-form-length', 'trailing-element', 'rsa-extra-zero']);
-    forceKeyKind(random, spec, role, encoding === 'rsa-extra-zero' ? ['rsa'] : ['ecdsa', 'rsa']);
-    return { kind: 'reencoded-only-key', role, encoding };
-  }],
+  [
+    3,
+    (random, spec) => {
+      const role = keyedRole(random, spec);
+      const encoding = random.pick<Encoding>(['long-form-length', 'trailing-element', 'rsa-extra-zero']);
+      forceKeyKind(random, spec, role, encoding === 'rsa-extra-zero' ? ['rsa'] : ['ecdsa', 'rsa']);
+      return { kind: 'reencoded-duplicate-key', role, encoding };
+    },
+  ],
+  [
+    1,
+    (random, spec) => {
+      const role = keyedRole(random, spec);
+      const encoding = random.pick<Encoding>(['long-form-length', 'trailing-element', 'rsa-extra-zero']);
+      forceKeyKind(random, spec, role, encoding === 'rsa-extra-zero' ? ['rsa'] : ['ecdsa', 'rsa']);
+      return { kind: 'reencoded-only-key', role, encoding };
+    },
+  ],
   [2, () => ({ kind: 'twin-root-certificate' })],
   [2, (random) => ({ kind: 'spare-root-key', key: random.pick([...otherRootKeys, { certificate: 'valid', slot: 3 }]) })],
   [2, (random) => ({ kind: 'root-key-variant', key: random.pick(otherRootKeys) })],
   [1, (random, spec) => ({ kind: 'wrong-keytype', role: keyedRole(random, spec), keytype: random.pick(['ecdsa', 'ed25519', 'rsa', 'ecdsa-x509', 'rsa-x509', 'dsa']) })],
   [1, (random, spec) => ({ kind: 'key-under-foreign-id', role: random.pick(['root', keyedRole(random, spec)]), signatureKeyId: random.pick(['listed', 'own'] as const) })],
-  [1, (random, spec) => {
-    const role = keyedRole(random, spec);
-    forceKeyKind(random, spec, role, ['rsa']);
-    return { kind: 'pycrypto-pem-key', role };
-  }],
-  [2, (random, spec) => ({
-    kind: 'base64-spelling',
-    role: random.pick(['root', keyedRole(random, spec)]),
-    where: random.pick(['key', 'key', 'signature', 'hash'] as const),
-    spelling: random.pick(['newline', 'trailing-bits'] as const),
-    listedUnder: random.pick(['canonical-id', 'id-of-text'] as const),
-  })],
-  [2, (random, spec) => {
-    const role = random.pick(['root', keyedRole(random, spec)]);
-    return { kind: 'threshold', role, threshold: random.pick([0, 2, 3, 5]) };
-  }],
+  [
+    1,
+    (random, spec) => {
+      const role = keyedRole(random, spec);
+      forceKeyKind(random, spec, role, ['rsa']);
+      return { kind: 'pycrypto-pem-key', role };
+    },
+  ],
+  [
+    2,
+    (random, spec) => ({
+      kind: 'base64-spelling',
+      role: random.pick(['root', keyedRole(random, spec)]),
+      where: random.pick(['key', 'key', 'signature', 'hash'] as const),
+      spelling: random.pick(['newline', 'trailing-bits'] as const),
+      listedUnder: random.pick(['canonical-id', 'id-of-text'] as const),
+    }),
+  ],
+  [
+    2,
+    (random, spec) => {
+      const role = random.pick(['root', keyedRole(random, spec)]);
+      return { kind: 'threshold', role, threshold: random.pick([0, 2, 3, 5]) };
+    },
+  ],
   [1, (random, spec) => ({ kind: 'missing-signer', role: random.pick(['root', keyedRole(random, spec)]) })],
-  [1, (random, spec) => {
-    const target = delegation(random, spec);
-    return target && { kind: 'undeclared-delegation', role: target.name };
-  }],
-  [1, (random, spec) => {
-    const target = delegation(random, spec, false);
-    return target && { kind: 'duplicate-delegation-entry', role: target.name };
-  }],
-  [1, (random, spec) => {
-    const target = delegation(random, spec);
-    return target && { kind: 'delegation-not-served', role: target.name };
-  }],
-  [2, (random, spec) => {
-    const target = delegation(random, spec, false);
-    const paths = random.pick([[], ['nomatch/'], ['v'], ['release-', 'v1'], ['', 'x'], ['*'], ['v1.0.1']]);
-    return target && { kind: 'delegation-paths', role: target.name, paths };
-  }],
-  [1, (random, spec) => {
-    const parent = random.pick(['targets', ...spec.delegations.filter((d) => d.published).map((d) => d.name)]);
-    const name = random.pick([`${parent}/UPPER`, `${parent}/../x`, `${parent}/a/b`, `${parent}/`, `${parent}/sp ace`, 'targets', 'targets/releases/../releases']);
-    return { kind: 'invalid-delegation-name', parent, name };
-  }],
+  [
+    1,
+    (random, spec) => {
+      const target = delegation(random, spec);
+      return target && { kind: 'undeclared-delegation', role: target.name };
+    },
+  ],
+  [
+    1,
+    (random, spec) => {
+      const target = delegation(random, spec, false);
+      return target && { kind: 'duplicate-delegation-entry', role: target.name };
+    },
+  ],
+  [
+    1,
+    (random, spec) => {
+      const target = delegation(random, spec);
+      return target && { kind: 'delegation-not-served', role: target.name };
+    },
+  ],
+  [
+    2,
+    (random, spec) => {
+      const target = delegation(random, spec, false);
+      const paths = random.pick([[], ['nomatch/'], ['v'], ['release-', 'v1'], ['', 'x'], ['*'], ['v1.0.1']]);
+      return target && { kind: 'delegation-paths', role: target.name, paths };
+    },
+  ],
+  [
+    1,
+    (random, spec) => {
+      const parent = random.pick(['targets', ...spec.delegations.filter((d) => d.published).map((d) => d.name)]);
+      const name = random.pick([`${parent}/UPPER`, `${parent}/../x`, `${parent}/a/b`, `${parent}/`, `${parent}/sp ace`, 'targets', 'targets/releases/../releases']);
+      return { kind: 'invalid-delegation-name', parent, name };
+    },
+  ],
   [2, (random, spec) => ({ kind: 'garbage-signature-first', role: signedRole(random, spec) })],
   [1, (random, spec) => ({ kind: 'duplicate-signature', role: signedRole(random, spec) })],
   [1, (random, spec) => ({ kind: 'unknown-keyid-signature', role: signedRole(random, spec) })],
@@ -384,66 +463,79 @@ const MUTATIONS: readonly (readonly [number, MutationMaker])[] = [
   [1, (random, spec) => ({ kind: 'foreign-key-signature', role: signedRole(random, spec) })],
   [1, (random, spec) => ({ kind: 'truncated-signature', role: signedRole(random, spec) })],
   [2, (random, spec) => ({ kind: 'meta-length', role: random.pick(publishedRoles(spec).filter((r) => r !== 'timestamp')), delta: random.pick([1, 100, -1]) })],
-  [2, (random, spec) => ({
-    kind: 'meta-hash',
-    role: random.pick(publishedRoles(spec).filter((r) => r !== 'timestamp')),
-    change: random.pick<MetaHashChange>(['drop-sha256', 'drop-sha512', 'wrong-sha256', 'wrong-sha512', 'unknown-algorithm-only', 'extra-unknown-algorithm', 'short-sha256']),
-  })],
+  [
+    2,
+    (random, spec) => ({
+      kind: 'meta-hash',
+      role: random.pick(publishedRoles(spec).filter((r) => r !== 'timestamp')),
+      change: random.pick<MetaHashChange>(['drop-sha256', 'drop-sha512', 'wrong-sha256', 'wrong-sha512', 'unknown-algorithm-only', 'extra-unknown-algorithm', 'short-sha256']),
+    }),
+  ],
   [1, (random, spec) => ({ kind: 'meta-missing', role: random.pick(publishedRoles(spec).filter((r) => r !== 'timestamp')) })],
   [1, (random, spec) => ({ kind: 'meta-custom', role: random.pick(publishedRoles(spec).filter((r) => r !== 'timestamp')) })],
   [1, (random) => ({ kind: 'meta-extra-entry', name: random.pick(['targets/ghost', 'targets/releases/ghost', 'other', 'targets/UPPER']) })],
   [2, (random, spec) => ({ kind: 'version', role: signedRole(random, spec), version: random.pick([0, -1, 2, 2 ** 31, 2 ** 53 - 1, 2 ** 53 + 2]) })],
   [2, (random, spec) => ({ kind: 'expiry', role: signedRole(random, spec), when: random.pick(['past', 'near'] as const) })],
-  [2, (random, spec) => ({
-    kind: 'expiry-format',
-    role: signedRole(random, spec),
-    format: random.pick<ExpiryFormat>([
-      'utc-offset',
-      'no-fraction',
-      'nine-digit-fraction',
-      'twelve-digit-fraction',
-      'comma-fraction',
-      'lowercase',
-      'space-separator',
-      'negative-offset',
-      'unknown-offset',
-      'offset-without-colon',
-      'leap-second',
-    ]),
-  })],
-  [3, (random, spec) => ({
-    kind: 'extra-field',
-    role: signedRole(random, spec),
-    where: random.pick<ExtraFieldPlace>(['signed', 'signed', 'tag-entry', 'key-entry', 'delegation-role']),
-    value: random.pick<ExtraFieldValue>(['string', 'object', 'null', 'unicode-key', 'control-characters']),
-  })],
+  [
+    2,
+    (random, spec) => ({
+      kind: 'expiry-format',
+      role: signedRole(random, spec),
+      format: random.pick<ExpiryFormat>([
+        'utc-offset',
+        'no-fraction',
+        'nine-digit-fraction',
+        'twelve-digit-fraction',
+        'comma-fraction',
+        'lowercase',
+        'space-separator',
+        'negative-offset',
+        'unknown-offset',
+        'offset-without-colon',
+        'leap-second',
+      ]),
+    }),
+  ],
+  [
+    3,
+    (random, spec) => ({
+      kind: 'extra-field',
+      role: signedRole(random, spec),
+      where: random.pick<ExtraFieldPlace>(['signed', 'signed', 'tag-entry', 'key-entry', 'delegation-role']),
+      value: random.pick<ExtraFieldValue>(['string', 'object', 'null', 'unicode-key', 'control-characters']),
+    }),
+  ],
   [2, (random, spec) => ({ kind: 'deep-nesting', role: signedRole(random, spec), depth: random.pick([64, 512, 5000, 9999, 10_001, 20_000]) })],
-  [1, (random, spec) => ({
-    kind: 'large-number',
-    role: signedRole(random, spec),
-    literal: random.pick(['9007199254740993', '1152921504606846976', '-1152921504606846976', '123456789012345678901234567890', '1e300', '9007199254740992']),
-  })],
+  [
+    1,
+    (random, spec) => ({
+      kind: 'large-number',
+      role: signedRole(random, spec),
+      literal: random.pick(['9007199254740993', '1152921504606846976', '-1152921504606846976', '123456789012345678901234567890', '1e300', '9007199254740992']),
+    }),
+  ],
   [1, (random, spec) => ({ kind: 'invalid-utf8', role: signedRole(random, spec) })],
-  [3, (random, spec) => {
-    const field = random.pick<CaseVariantField>(['targets', 'expires', 'version', 'delegations', 'envelope', 'meta', '_type']);
-    const role =
-      field === 'targets' || field === 'delegations'
-        ? targetsRole(random, spec)
-        : field === 'meta'
-          ? random.pick(['snapshot', 'timestamp'])
-          : signedRole(random, spec);
-    return { kind: 'case-variant-field', role, field };
-  }],
+  [
+    3,
+    (random, spec) => {
+      const field = random.pick<CaseVariantField>(['targets', 'expires', 'version', 'delegations', 'envelope', 'meta', '_type']);
+      const role = field === 'targets' || field === 'delegations' ? targetsRole(random, spec) : field === 'meta' ? random.pick(['snapshot', 'timestamp']) : signedRole(random, spec);
+      return { kind: 'case-variant-field', role, field };
+    },
+  ],
   [2, (random, spec) => ({ kind: 'whitespace', role: signedRole(random, spec), style: random.pick(['pretty', 'crlf-tabs', 'padded'] as const) })],
   [1, (random, spec) => ({ kind: 'key-order', role: signedRole(random, spec), order: 'reverse' })],
   [1, (random, spec) => ({ kind: 'unicode-escapes', role: signedRole(random, spec) })],
   [2, (random, spec) => ({ kind: 'duplicate-key', role: signedRole(random, spec), variant: random.pick(['same-value', 'decoy-first', 'decoy-last'] as const) })],
-  [2, (random, spec) => {
-    const field = random.pick(['version', 'length', 'threshold'] as const);
-    const role =
-      field === 'length' ? random.pick(['snapshot', 'timestamp', targetsRole(random, spec)]) : field === 'threshold' ? random.pick(['root', 'targets']) : signedRole(random, spec);
-    return { kind: 'number-spelling', role, field, spelling: random.pick(['fraction', 'exponent'] as const) };
-  }],
+  [
+    2,
+    (random, spec) => {
+      const field = random.pick(['version', 'length', 'threshold'] as const);
+      const role =
+        field === 'length' ? random.pick(['snapshot', 'timestamp', targetsRole(random, spec)]) : field === 'threshold' ? random.pick(['root', 'targets']) : signedRole(random, spec);
+      return { kind: 'number-spelling', role, field, spelling: random.pick(['fraction', 'exponent'] as const) };
+    },
+  ],
   [2, (random, spec) => ({ kind: 'tamper-after-signing', role: signedRole(random, spec), what: random.pick(['tag-digest', 'version', 'expires', 'add-tag'] as const) })],
   [1, (random, spec) => ({ kind: 'flip-byte-after-hashing', role: signedRole(random, spec) })],
 ];

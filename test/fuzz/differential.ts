@@ -70,14 +70,7 @@ export function reproduceCommand(seed: number, index: number): string {
 }
 
 /** Writes a case's served bytes and both verdicts, for a reproducer. */
-async function writeReproducer(
-  dir: string,
-  seed: number,
-  spec: CaseSpec,
-  gun: string,
-  files: ReadonlyMap<string, Uint8Array>,
-  outcome: Omit<CaseOutcome, 'reproducer'>
-): Promise<string> {
+async function writeReproducer(dir: string, seed: number, spec: CaseSpec, gun: string, files: ReadonlyMap<string, Uint8Array>, outcome: Omit<CaseOutcome, 'reproducer'>): Promise<string> {
   const caseDir = join(dir, `seed-${seed}`, `case-${spec.index}`);
   for (const [role, bytes] of files) {
     const file = join(caseDir, 'tuf', `${role}.json`);

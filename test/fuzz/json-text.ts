@@ -49,28 +49,12 @@ export class InvalidUtf8String {
   }
 }
 
-export type JsonNode =
-  | null
-  | boolean
-  | number
-  | string
-  | SpelledNumber
-  | DeepNest
-  | InvalidUtf8String
-  | JsonNode[]
-  | { [key: string]: JsonNode };
+export type JsonNode = null | boolean | number | string | SpelledNumber | DeepNest | InvalidUtf8String | JsonNode[] | { [key: string]: JsonNode };
 
 export type JsonObjectNode = { [key: string]: JsonNode };
 
 export function isPlainObject(node: JsonNode | undefined): node is JsonObjectNode {
-  return (
-    typeof node === 'object' &&
-    node !== null &&
-    !Array.isArray(node) &&
-    !(node instanceof SpelledNumber) &&
-    !(node instanceof DeepNest) &&
-    !(node instanceof InvalidUtf8String)
-  );
+  return typeof node === 'object' && node !== null && !Array.isArray(node) && !(node instanceof SpelledNumber) && !(node instanceof DeepNest) && !(node instanceof InvalidUtf8String);
 }
 
 /** True when the tree holds a value the trust-factory's canonicalJson cannot take. */
@@ -217,13 +201,7 @@ class ServedWriter {
       return '{}';
     }
     const colon = this.#style.colonSpace === true ? ': ' : ':';
-    return (
-      '{' +
-      open +
-      entries.map(([key, value]) => this.#string(key) + colon + this.write(value, [...path, key], level + 1)).join(',' + open) +
-      close +
-      '}'
-    );
+    return '{' + open + entries.map(([key, value]) => this.#string(key) + colon + this.write(value, [...path, key], level + 1)).join(',' + open) + close + '}';
   }
 
   #entries(node: JsonObjectNode, path: readonly string[]): [string, JsonNode][] {

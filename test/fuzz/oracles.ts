@@ -108,18 +108,13 @@ function messageOf(result: { code: number; stdout: string; stderr: string }): st
 }
 
 export async function askNotaryClient(serverUrl: string, gun: string, workDir: string): Promise<ClientVerdict> {
-  const [withRoles, plain] = await Promise.all([
-    notaryList(serverUrl, gun, workDir, ['targets/releases', 'targets']),
-    notaryList(serverUrl, gun, workDir, []),
-  ]);
+  const [withRoles, plain] = await Promise.all([notaryList(serverUrl, gun, workDir, ['targets/releases', 'targets']), notaryList(serverUrl, gun, workDir, [])]);
   const rows = withRoles.code === 0 ? parseNotaryList(withRoles.stdout) : [];
   return {
     ok: withRoles.code === 0,
     exitCode: withRoles.code,
     rows,
-    honoured: rows
-      .filter((row) => DOCKER_ROLES.has(row.role))
-      .map((row) => ({ tag: row.name, digest: row.digest.toLowerCase(), length: row.size, role: row.role })),
+    honoured: rows.filter((row) => DOCKER_ROLES.has(row.role)).map((row) => ({ tag: row.name, digest: row.digest.toLowerCase(), length: row.size, role: row.role })),
     stderr: messageOf(withRoles),
     plain: { ok: plain.code === 0, rows: plain.code === 0 ? parseNotaryList(plain.stdout) : [], stderr: messageOf(plain) },
   };

@@ -49,11 +49,7 @@ function clientSkipped(client: ClientVerdict, role: string): boolean {
 /** We blame only delegations, at least one of them `relevant`, and the client skipped every one of them. */
 function skippedDelegations(context: RuleContext, relevant: (role: string) => boolean): boolean {
   const blamed = blamedRoles(context.line);
-  return (
-    blamed.length > 0 &&
-    blamed.every((role) => role.startsWith('targets/') && clientSkipped(context.client, role)) &&
-    blamed.some(relevant)
-  );
+  return blamed.length > 0 && blamed.every((role) => role.startsWith('targets/') && clientSkipped(context.client, role)) && blamed.some(relevant);
 }
 
 const underReleases = (role: string): boolean => role === 'targets/releases' || role.startsWith('targets/releases/');
@@ -63,10 +59,8 @@ export const STRICTER_RULES: readonly StricterRule[] = [
     id: 'distinct-public-keys',
     verdict: /^invalid (THRESHOLD_NOT_MET|ROOT_CERTIFICATE_INVALID):/,
     trigger: 'one public key listed under two key ids (a second certificate for the same root key, or an SPKI re-encoded with a trailing element) and signing twice',
-    when: ({ spec }) =>
-      mutated(spec, (m) => m.kind === 'twin-root-certificate' || (m.kind === 'reencoded-duplicate-key' && m.encoding === 'trailing-element')),
-    reason:
-      'A threshold counts distinct public keys, not key ids: notary counts key ids, so one private key listed twice meets threshold 2 alone (go-tuf GHSA-3633-5h82-39pq).',
+    when: ({ spec }) => mutated(spec, (m) => m.kind === 'twin-root-certificate' || (m.kind === 'reencoded-duplicate-key' && m.encoding === 'trailing-element')),
+    reason: 'A threshold counts distinct public keys, not key ids: notary counts key ids, so one private key listed twice meets threshold 2 alone (go-tuf GHSA-3633-5h82-39pq).',
   },
   {
     id: 'strict-der-keys',
@@ -143,12 +137,12 @@ export const STRICTER_RULES: readonly StricterRule[] = [
     trigger: 'a snapshot entry with a hash of the wrong length, or only unknown hash algorithms, for a delegation the client never reaches',
     when: ({ spec }) => mutated(spec, (m) => m.kind === 'meta-hash' && (m.change === 'short-sha256' || m.change === 'unknown-algorithm-only')),
     reason:
-      'The whole snapshot is parsed strictly: every entry needs a well-formed sha256. notary checks the entries of root and targets when it parses the snapshot, and a delegation\'s entry only when it downloads that delegation, so a malformed entry for an unreachable delegation (under an unpublished parent) passes there.',
+      "The whole snapshot is parsed strictly: every entry needs a well-formed sha256. notary checks the entries of root and targets when it parses the snapshot, and a delegation's entry only when it downloads that delegation, so a malformed entry for an unreachable delegation (under an unpublished parent) passes there.",
   },
   {
     id: 'delegation-declared-twice',
     verdict: /^invalid MALFORMED_METADATA: [^:]+: signed\.delegations\.roles\[\d+\]\.name ".*" is declared twice$/,
-    trigger: 'a delegation listed twice in its parent\'s roles',
+    trigger: "a delegation listed twice in its parent's roles",
     when: ({ spec }) => mutated(spec, (m) => m.kind === 'duplicate-delegation-entry'),
     reason:
       'The client fails on it ("has already been loaded") when it walks into the role, and otherwise lists the rest; which declaration holds (keys, threshold, paths) is ambiguous, so we refuse the parent.',
@@ -187,8 +181,7 @@ export const STRICTER_RULES: readonly StricterRule[] = [
     id: 'strict-rfc3339',
     verdict: /^invalid MALFORMED_METADATA: .*is not an RFC 3339 time/,
     trigger: 'an expiry with a comma before the fraction, or more than nine fractional digits',
-    when: ({ spec }) =>
-      mutated(spec, (m) => m.kind === 'expiry-format' && (m.format === 'comma-fraction' || m.format === 'twelve-digit-fraction')),
+    when: ({ spec }) => mutated(spec, (m) => m.kind === 'expiry-format' && (m.format === 'comma-fraction' || m.format === 'twelve-digit-fraction')),
     reason:
       "`expires` must be an RFC 3339 date-time as Go writes it (a '.' and at most nine fractional digits). Go's time.Parse also accepts a comma and any number of digits, which no notary writes.",
   },
@@ -204,11 +197,7 @@ export const STRICTER_RULES: readonly StricterRule[] = [
     id: 'canonical-base64',
     verdict: /^invalid (KEY_ID_MISMATCH|THRESHOLD_NOT_MET|MALFORMED_METADATA|ROOT_CERTIFICATE_INVALID):/,
     trigger: 'a public key, signature or hash in base64 that is not canonical (a line break, or unused trailing bits set), a key listed under the id of its canonical text',
-    when: ({ spec }) =>
-      mutated(
-        spec,
-        (m) => m.kind === 'base64-spelling' && (m.spelling === 'newline' || (m.where === 'key' && m.listedUnder === 'canonical-id'))
-      ),
+    when: ({ spec }) => mutated(spec, (m) => m.kind === 'base64-spelling' && (m.spelling === 'newline' || (m.where === 'key' && m.listedUnder === 'canonical-id'))),
     reason:
       "Base64 is read strictly and a key id is the hash of the key as written. Go's decoder skips line breaks and ignores unused trailing bits, and notary computes a key id over the re-encoded text (notary:tuf/data/keys.go TUFKey.ID), so it accepts other spellings of a key under the canonical key id.",
   },

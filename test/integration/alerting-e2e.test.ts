@@ -38,12 +38,9 @@ describe('alerting end to end', () => {
   let prometheus: RunningService;
 
   const activeAlerts = async (): Promise<AmAlert[]> =>
-    ((await (await fetch(`${alertmanager.url}/api/v2/alerts?active=true&silenced=false&inhibited=false`)).json()) as AmAlert[]).filter(
-      (alert) => alert.status.state === 'active'
-    );
+    ((await (await fetch(`${alertmanager.url}/api/v2/alerts?active=true&silenced=false&inhibited=false`)).json()) as AmAlert[]).filter((alert) => alert.status.state === 'active');
 
-  const alertFor = (alerts: AmAlert[], name: string, tag: string): AmAlert | undefined =>
-    alerts.find((alert) => alert.labels['alertname'] === name && alert.labels['tag'] === tag);
+  const alertFor = (alerts: AmAlert[], name: string, tag: string): AmAlert | undefined => alerts.find((alert) => alert.labels['alertname'] === name && alert.labels['tag'] === tag);
 
   before(async () => {
     world = await startScanWorld();

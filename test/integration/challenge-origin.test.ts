@@ -112,10 +112,13 @@ describe('whose challenge the credentials answer', () => {
     const result = await fetchTimestamp();
 
     assert.match(result, /^AUTH: /);
-    assert.ok(other.seen.every((line) => line.endsWith(' -')), other.seen.join('\n'));
+    assert.ok(
+      other.seen.every((line) => line.endsWith(' -')),
+      other.seen.join('\n')
+    );
   });
 
-  it('the configured origin\'s own realm gets the credentials, and the token gets the file', async () => {
+  it("the configured origin's own realm gets the credentials, and the token gets the file", async () => {
     notary.handle = (req, res) => {
       if (req.url?.startsWith('/token') === true) {
         const ok = req.headers.authorization === BASIC;

@@ -61,7 +61,10 @@ describe('database errors say how to fix them', () => {
     const result = await runCli(['scan', '--config', await config(database)]);
 
     assert.equal(result.code, 3, result.stderr);
-    assert.match(result.stderr, new RegExp(`^trust-auditor: database ${database}: is a directory; the \`database:\` key names the database file, e\\.g\\. ${database}/trust-auditor\\.db\\n$`));
+    assert.match(
+      result.stderr,
+      new RegExp(`^trust-auditor: database ${database}: is a directory; the \`database:\` key names the database file, e\\.g\\. ${database}/trust-auditor\\.db\\n$`)
+    );
   });
 
   it('says so when the file is not an SQLite database', async () => {

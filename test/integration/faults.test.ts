@@ -155,7 +155,10 @@ describe('faults while serving', () => {
       // No image's trust data could be fetched: the scan failed (exit 3), it found nothing.
       assert.equal(report.scan.outcome, 'failed');
       assert.equal(result.code, 3);
-      assert.ok(report.tags.every((t) => t.status === 'error'), 'no tag is signed without trust data');
+      assert.ok(
+        report.tags.every((t) => t.status === 'error'),
+        'no tag is signed without trust data'
+      );
       assert.match(result.stderr, /token endpoint .* answered HTTP 500/);
     } finally {
       guarded.setTokenFailure(undefined);
@@ -176,7 +179,13 @@ describe('faults while serving', () => {
     const address = tls.address();
     const url = `https://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
     try {
-      const rogue = await world.writeConfig('rogue.yaml', (await readFile(config, 'utf8')).replace(notaryFaults.url, url).replace(/database: .*/, `database: ${world.dir}/rogue.db`).replace(/listen: .*\n/, ''));
+      const rogue = await world.writeConfig(
+        'rogue.yaml',
+        (await readFile(config, 'utf8'))
+          .replace(notaryFaults.url, url)
+          .replace(/database: .*/, `database: ${world.dir}/rogue.db`)
+          .replace(/listen: .*\n/, '')
+      );
       const result = await runCli(['scan', '--config', rogue, '--json']);
       const report = JSON.parse(result.stdout) as { scan: { outcome: string }; tags: Tag[] };
       // A wrong CA for every image is a misconfiguration, not findings: failed, exit 3.
@@ -202,9 +211,15 @@ describe('faults while serving', () => {
     assert.equal(outcome, 'complete');
     assert.deepEqual(statusOf(tags, 'tool'), ['signed']);
     const attempts = nexusFaults.requests.filter((r) => r.path.includes('docker-other')).slice(-3);
-    assert.deepEqual(attempts.map((r) => r.fault), ['status', 'status', undefined]);
+    assert.deepEqual(
+      attempts.map((r) => r.fault),
+      ['status', 'status', undefined]
+    );
     const gaps = attempts.slice(1).map((r, i) => r.at - (attempts[i]?.at ?? 0));
-    assert.ok(gaps.every((gap) => gap >= 240), `back-off between attempts: ${gaps.join(', ')} ms`);
+    assert.ok(
+      gaps.every((gap) => gap >= 240),
+      `back-off between attempts: ${gaps.join(', ')} ms`
+    );
   });
 
   it('Nexus: 429 with Retry-After is honoured', async () => {

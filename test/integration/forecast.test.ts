@@ -74,14 +74,20 @@ describe('forecasts (scan --at)', () => {
 
   it('is recorded as a forecast and changes no live verdict, history or metric, with serve running and after a restart', async () => {
     const before = liveState();
-    assert.deepEqual(before.tags.map((t) => t.split(' ').slice(0, 2).join(' ')), ['v1 signed']);
+    assert.deepEqual(
+      before.tags.map((t) => t.split(' ').slice(0, 2).join(' ')),
+      ['v1 signed']
+    );
 
     // Four years on, targets (three years) has expired: the forecast says so.
     const at = new Date(Date.now() + 4 * 365 * DAY).toISOString();
     const result = await runCli(['scan', '--config', config, '--json', '--at', at]);
     assert.equal(result.code, 1, result.stderr);
     const report = JSON.parse(result.stdout) as { scan: { evaluatedAt: string }; tags: { tag: string; status: string }[] };
-    assert.deepEqual(report.tags.map((t) => [t.tag, t.status]), [['v1', 'expired']]);
+    assert.deepEqual(
+      report.tags.map((t) => [t.tag, t.status]),
+      [['v1', 'expired']]
+    );
 
     const afterForecast = liveState();
     assert.deepEqual(afterForecast.tags, before.tags);
@@ -97,7 +103,10 @@ describe('forecasts (scan --at)', () => {
     daemon?.child.kill('SIGKILL');
     const port = await freePort();
     daemon = await startDaemon(await writeConfig('restart.yaml', silentNexus, port), port);
-    assert.deepEqual((await daemon.scans()).slice(0, 3).map((scan) => scan.outcome), ['running', 'complete', 'complete']);
+    assert.deepEqual(
+      (await daemon.scans()).slice(0, 3).map((scan) => scan.outcome),
+      ['running', 'complete', 'complete']
+    );
     const restarted = parseMetrics(await (await fetch(`${daemon.url}/metrics`)).text());
     assert.equal(restarted.get('trust_auditor_tags{repository="docker-hosted",status="expired"}'), 0);
     assert.equal(restarted.get('trust_auditor_tags{repository="docker-hosted",status="signed"}'), 1);

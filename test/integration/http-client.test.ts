@@ -123,7 +123,7 @@ describe('createHttpClient', () => {
     assert.match(error.message, /within 1000 ms/);
   });
 
-  it('rejects with the caller\'s abort reason, not a TIMEOUT, and at once', async () => {
+  it("rejects with the caller's abort reason, not a TIMEOUT, and at once", async () => {
     for (const path of ['/hang', '/drip']) {
       const abort = new AbortController();
       const reason = new Error('shutdown');

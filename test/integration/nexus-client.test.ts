@@ -166,7 +166,10 @@ describe('NexusClient', () => {
 
       await assert.rejects(collect(limited, 'docker-hosted'), (error: unknown) => {
         assert.ok(error instanceof FetchError && error.code === 'AUTH' && error.status === 403, String(error));
-        assert.match(error.message, /Nexus denied user "reader" \(HTTP 403\): the login is accepted but the account lacks privileges; give it a role with nx-repository-view-\*-\*-browse and nx-repository-view-\*-\*-read/);
+        assert.match(
+          error.message,
+          /Nexus denied user "reader" \(HTTP 403\): the login is accepted but the account lacks privileges; give it a role with nx-repository-view-\*-\*-browse and nx-repository-view-\*-\*-read/
+        );
         return true;
       });
     } finally {

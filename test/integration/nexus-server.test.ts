@@ -143,7 +143,7 @@ function sevenLayerManifest(): FakeManifest {
 // ----- tests -----
 
 describe('makeManifest', () => {
-  it('is a deterministic Docker schema2 image manifest in docker\'s 3-space layout', () => {
+  it("is a deterministic Docker schema2 image manifest in docker's 3-space layout", () => {
     const a = makeManifest('seed-1');
     assert.deepEqual(makeManifest('seed-1').bytes, a.bytes);
     assert.notDeepEqual(makeManifest('seed-2').bytes, a.bytes);
@@ -168,13 +168,22 @@ describe('GET /service/rest/v1/components (datastore flavour, §1.4)', () => {
         nexus.putTag('docker-hosted', 'app', `1.0.${i}`);
       }
       const pages = await crawl(nexus, 'docker-hosted');
-      assert.deepEqual(pages.map((page) => page.items.length), [100, 100, 0]);
+      assert.deepEqual(
+        pages.map((page) => page.items.length),
+        [100, 100, 0]
+      );
       assert.equal(componentRequests(nexus), 3);
-      assert.deepEqual(pages.map((page) => page.continuationToken), [externalId(100), externalId(200), null]);
+      assert.deepEqual(
+        pages.map((page) => page.continuationToken),
+        [externalId(100), externalId(200), null]
+      );
       assert.equal(pages[2]?.text, '{\n  "items" : [ ],\n  "continuationToken" : null\n}');
       // Keyset pages in creation order, every component once.
       const versions = pages.flatMap((page) => page.items.map((item) => item.version));
-      assert.deepEqual(versions, Array.from({ length: 200 }, (_, i) => `1.0.${i}`));
+      assert.deepEqual(
+        versions,
+        Array.from({ length: 200 }, (_, i) => `1.0.${i}`)
+      );
     });
   });
 
@@ -184,8 +193,14 @@ describe('GET /service/rest/v1/components (datastore flavour, §1.4)', () => {
         nexus.putTag('docker-hosted', `img${i % 7}`, `t${i}`);
       }
       const pages = await crawl(nexus, 'docker-hosted');
-      assert.deepEqual(pages.map((page) => page.items.length), [100, 100, 50]);
-      assert.deepEqual(pages.map((page) => page.continuationToken), [externalId(100), externalId(200), null]);
+      assert.deepEqual(
+        pages.map((page) => page.items.length),
+        [100, 100, 50]
+      );
+      assert.deepEqual(
+        pages.map((page) => page.continuationToken),
+        [externalId(100), externalId(200), null]
+      );
       assert.equal(componentRequests(nexus), 3);
     });
   });
@@ -316,7 +331,10 @@ describe('GET /service/rest/v1/components (datastore flavour, §1.4)', () => {
       nexus.deleteTag('docker-hosted', 'app', '99'); // the component the token points at
       nexus.deleteTag('docker-hosted', 'app', '0');
       const second = await componentsPage(nexus, 'docker-hosted', first.continuationToken ?? undefined);
-      assert.deepEqual(second.items.map((item) => item.version), ['100']);
+      assert.deepEqual(
+        second.items.map((item) => item.version),
+        ['100']
+      );
       const all = (await crawl(nexus, 'docker-hosted')).flatMap((page) => page.items.map((item) => item.version));
       assert.equal(all.length, 99);
       assert.ok(!all.includes('0') && !all.includes('99'));
@@ -355,7 +373,10 @@ describe('OrientDB flavour (§1.4)', () => {
         nexus.putTag('docker-hosted', 'my-app', `2.${i}`);
       }
       const pages = await crawl(nexus, 'docker-hosted');
-      assert.deepEqual(pages.map((page) => page.items.length), [10, 10, 0]);
+      assert.deepEqual(
+        pages.map((page) => page.items.length),
+        [10, 10, 0]
+      );
       assert.equal(componentRequests(nexus), 3);
       const [first, second] = pages;
       assert.ok(first !== undefined && second !== undefined);
@@ -381,7 +402,7 @@ describe('OrientDB flavour (§1.4)', () => {
 });
 
 describe('group repositories', () => {
-  it('list their members\' components relabelled to the group, in creation order, duplicates included', async () => {
+  it("list their members' components relabelled to the group, in creation order, duplicates included", async () => {
     await withNexus({ quirks: { noLinkOnGroups: true } }, async (nexus) => {
       nexus.addRepository({ name: 'hosted-a', type: 'hosted' });
       nexus.addRepository({ name: 'hosted-b', type: 'hosted' });
@@ -390,8 +411,14 @@ describe('group repositories', () => {
       nexus.putTag('hosted-b', 'app', '1');
       nexus.putTag('hosted-a', 'app', '2');
       const { items } = await componentsPage(nexus, 'docker-group');
-      assert.deepEqual(items.map((item) => item.version), ['1', '1', '2']);
-      assert.deepEqual(items.map((item) => decodeItemId(item.id)), [1, 2, 3].map((n) => `docker-group:${externalId(n)}`));
+      assert.deepEqual(
+        items.map((item) => item.version),
+        ['1', '1', '2']
+      );
+      assert.deepEqual(
+        items.map((item) => decodeItemId(item.id)),
+        [1, 2, 3].map((n) => `docker-group:${externalId(n)}`)
+      );
       for (const item of items) {
         assert.equal(item.repository, 'docker-group');
         assert.equal(item.assets[0]?.repository, 'docker-group');
@@ -399,7 +426,10 @@ describe('group repositories', () => {
         assert.equal(item.assets[0]?.downloadUrl, `${nexus.url}/repository/docker-group/v2/app/manifests/${item.version}`);
       }
       // The members themselves keep their own names and the shared id sequence.
-      assert.deepEqual((await componentsPage(nexus, 'hosted-b')).items.map((item) => decodeItemId(item.id)), [`hosted-b:${externalId(2)}`]);
+      assert.deepEqual(
+        (await componentsPage(nexus, 'hosted-b')).items.map((item) => decodeItemId(item.id)),
+        [`hosted-b:${externalId(2)}`]
+      );
       // Registry: the group merges the members' tags; with the quirk it sends no Link header.
       const group = await call(`${nexus.url}/repository/docker-group/v2/app/tags/list?n=1`);
       assert.deepEqual(JSON.parse(group.text), { name: 'app', tags: ['1'] });
@@ -446,7 +476,10 @@ describe('REST authentication and authorisation (§1.1-§1.3, §1.8)', () => {
     const reply = await call(`${nexus.url}/service/rest/v1/repositories`, { headers: { authorization: basic('reader', 'reader') } });
     assert.equal(reply.status, 200);
     const list = JSON.parse(reply.text) as { name: string; format: string; type: string; url: string; attributes: unknown }[];
-    assert.deepEqual(list.map((repo) => repo.name), ['docker-hosted', 'docker-proxy', 'other']);
+    assert.deepEqual(
+      list.map((repo) => repo.name),
+      ['docker-hosted', 'docker-proxy', 'other']
+    );
     assert.deepEqual(Object.keys(list[0] ?? {}), ['name', 'format', 'type', 'url', 'size', 'attributes']);
     assert.deepEqual(list[0]?.attributes, {});
     assert.equal(list[0]?.url, `${nexus.url}/repository/docker-hosted`);
@@ -455,7 +488,10 @@ describe('REST authentication and authorisation (§1.1-§1.3, §1.8)', () => {
     assert.match(reply.text, /^\[ \{\n {2}"name" : "docker-hosted",\n {2}"format" : "docker",/);
 
     const outsider = await call(`${nexus.url}/service/rest/v1/repositories`, { headers: { authorization: basic('outsider', 'outsider') } });
-    assert.deepEqual((JSON.parse(outsider.text) as { name: string }[]).map((repo) => repo.name), ['other']);
+    assert.deepEqual(
+      (JSON.parse(outsider.text) as { name: string }[]).map((repo) => repo.name),
+      ['other']
+    );
   });
 
   it('answers 403 (status only) to a user without browse privilege, 404 for an unknown repository', async () => {
@@ -479,7 +515,10 @@ describe('REST authentication and authorisation (§1.1-§1.3, §1.8)', () => {
     assert.equal(reader.text, '[ ]');
     const admin = await call(`${nexus.url}/service/rest/v1/repositorySettings`, { headers: { authorization: basic('admin', 'admin123') } });
     const settings = JSON.parse(admin.text) as { name: string; docker?: unknown; dockerProxy?: unknown }[];
-    assert.deepEqual(settings.map((repo) => repo.name), ['docker-hosted', 'docker-proxy', 'other']);
+    assert.deepEqual(
+      settings.map((repo) => repo.name),
+      ['docker-hosted', 'docker-proxy', 'other']
+    );
     assert.deepEqual(settings[0]?.docker, { v1Enabled: false, forceBasicAuth: true, httpPort: 8082, httpsPort: null, subdomain: null, pathEnabled: false });
     assert.deepEqual(settings[1]?.dockerProxy, { indexType: 'HUB', indexUrl: 'https://index.docker.io/', cacheForeignLayers: false, foreignLayerUrlWhitelist: [] });
   });
@@ -489,7 +528,10 @@ describe('REST authentication and authorisation (§1.1-§1.3, §1.8)', () => {
     const ok = await call(`${nexus.url}/service/rest/v1/repositories/docker/hosted/docker-hosted`, { headers: admin });
     assert.equal(ok.status, 200);
     assert.deepEqual(Object.keys(JSON.parse(ok.text) as object), ['name', 'format', 'type', 'url', 'online', 'storage', 'cleanup', 'component', 'docker']);
-    assert.match(ok.text, /"docker" : \{\n {4}"v1Enabled" : false,\n {4}"forceBasicAuth" : true,\n {4}"httpPort" : 8082,\n {4}"httpsPort" : null,\n {4}"subdomain" : null,\n {4}"pathEnabled" : false\n {2}\}\n\}$/);
+    assert.match(
+      ok.text,
+      /"docker" : \{\n {4}"v1Enabled" : false,\n {4}"forceBasicAuth" : true,\n {4}"httpPort" : 8082,\n {4}"httpsPort" : null,\n {4}"subdomain" : null,\n {4}"pathEnabled" : false\n {2}\}\n\}$/
+    );
     const notFound = '{\n  "id" : "*",\n  "message" : "\\"Repository not found\\""\n}';
     for (const [path, headers] of [
       ['docker/hosted/docker-hosted', { authorization: basic('reader', 'reader') }],
@@ -509,7 +551,10 @@ describe('REST authentication and authorisation (§1.1-§1.3, §1.8)', () => {
       open.putTag('docker-hosted', 'app', '1');
       const list = await call(`${open.url}/service/rest/v1/repositories`);
       assert.equal(list.status, 200);
-      assert.deepEqual((JSON.parse(list.text) as { name: string }[]).map((repo) => repo.name), ['docker-hosted']);
+      assert.deepEqual(
+        (JSON.parse(list.text) as { name: string }[]).map((repo) => repo.name),
+        ['docker-hosted']
+      );
       assert.equal((await componentsPage(open, 'docker-hosted')).items.length, 1);
       assert.equal((await call(`${open.url}/service/rest/v1/repositorySettings`)).status, 401);
       // forceBasicAuth (the default) admits no anonymous docker client.
@@ -735,7 +780,10 @@ describe('request accounting, outages and lifecycle', () => {
       await assert.rejects(call(`${nexus.url}/service/rest/v1/status`));
       nexus.setOutage(undefined);
       assert.equal((await call(`${nexus.url}/service/rest/v1/status`)).status, 200);
-      assert.deepEqual(nexus.requests.map((request) => request.status), [503, 503, 503, 0, 200]);
+      assert.deepEqual(
+        nexus.requests.map((request) => request.status),
+        [503, 503, 503, 0, 200]
+      );
     });
   });
 

@@ -73,7 +73,10 @@ describe('what a hostile Notary can make the auditor fetch and hold', () => {
 
     assert.equal(codeOf(verified), 'ok');
     const roles = world.generated.requests.slice(before).map((path) => path.replace(/^.*\/_trust\/tuf\//, '').replace(/\.[0-9a-f]{64}\.json$|\.json$/, ''));
-    assert.deepEqual(roles.filter((role) => role.includes('decoy')), []);
+    assert.deepEqual(
+      roles.filter((role) => role.includes('decoy')),
+      []
+    );
     assert.ok(roles.indexOf('targets/releases') > roles.indexOf('targets'), roles.join(' '));
     assert.ok(roles.indexOf('targets/releases/ci') > roles.indexOf('targets/releases'), roles.join(' '));
   });
@@ -109,7 +112,10 @@ describe('what a hostile Notary can make the auditor fetch and hold', () => {
 
       assert.equal(result.outcome, 'partial');
       assert.equal(result.summary.error, 1);
-      assert.ok(result.problems.some((problem) => /does not fit in the scan's budget of 100 bytes in flight/.test(problem)), result.problems.join('\n'));
+      assert.ok(
+        result.problems.some((problem) => /does not fit in the scan's budget of 100 bytes in flight/.test(problem)),
+        result.problems.join('\n')
+      );
     } finally {
       db.close();
     }

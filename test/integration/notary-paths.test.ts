@@ -42,13 +42,16 @@ describe('delegation names from an unverified snapshot', () => {
     await dir?.remove();
   });
 
-  it('are fetched only when they follow the delegation grammar, and only under the GUN\'s metadata path', async () => {
+  it("are fetched only when they follow the delegation grammar, and only under the GUN's metadata path", async () => {
     const result = await runCli(['inspect', GUN, '--notary', `${notary.url}/`, '--json']);
 
     assert.equal(result.code, 0, result.stderr);
     const report = JSON.parse(result.stdout) as { status: string; targets: { tag: string; role: string }[] };
     assert.equal(report.status, 'valid');
-    assert.deepEqual(report.targets.map((t) => [t.tag, t.role]), [['v1', 'targets/releases']]);
+    assert.deepEqual(
+      report.targets.map((t) => [t.tag, t.role]),
+      [['v1', 'targets/releases']]
+    );
     assert.ok(notary.requests.length >= 5);
     for (const path of notary.requests) {
       assert.match(path, new RegExp(`^/v2/${GUN.replace(/[.]/g, '\\.')}/_trust/tuf/(timestamp|snapshot|root|targets|targets/releases)(\\.[0-9a-f]{64})?\\.json$`), path);

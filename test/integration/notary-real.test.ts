@@ -121,10 +121,7 @@ describe('inspect against the real notary-server', () => {
     const stable = report.targets.filter((t) => t.tag === 'stable');
     assert.equal(stable.length, 1);
     assert.equal(stable[0]?.role, 'targets/releases');
-    assert.deepEqual(
-      report.roles.map((r) => r.role).sort(),
-      ['root', 'root-certificate', 'snapshot', 'targets', 'targets/releases', 'timestamp']
-    );
+    assert.deepEqual(report.roles.map((r) => r.role).sort(), ['root', 'root-certificate', 'snapshot', 'targets', 'targets/releases', 'timestamp']);
   });
 
   it('does not honour a tag signed only in targets/alice', async () => {
@@ -134,7 +131,10 @@ describe('inspect against the real notary-server', () => {
     const result = await runCli(['inspect', GUNS.alice, '--notary', server.url, '--json']);
 
     const report = JSON.parse(result.stdout) as InspectJson;
-    assert.deepEqual(report.targets.map((t) => t.tag), ['top']);
+    assert.deepEqual(
+      report.targets.map((t) => t.tag),
+      ['top']
+    );
   });
 
   it('reports a GUN without trust data as unsigned with exit status 1', async () => {

@@ -159,9 +159,7 @@ describe('tampered real trust data', () => {
   });
 
   it('treats a delegation listed in snapshot but not served as invalid (MISSING_METADATA), not as absent', async () => {
-    proxy.setTamper(async (path, forward) =>
-      roleOfPath(path) === 'targets/releases' ? { status: 404, headers: {}, body: Buffer.from('{}') } : forward()
-    );
+    proxy.setTamper(async (path, forward) => (roleOfPath(path) === 'targets/releases' ? { status: 404, headers: {}, body: Buffer.from('{}') } : forward()));
 
     const verified = await fetchAndVerify(proxy.url, GUN);
 
@@ -190,11 +188,7 @@ describe('tampered real trust data', () => {
     await cli.addHash(GUN, 'v2', next.sha256, next.size, 'targets/releases');
     await cli.publish(GUN);
     const history = historyOf(await fetchAndVerify(server.url, GUN));
-    proxy.setTamper(async (path, forward) =>
-      roleOfPath(path) === 'timestamp' && !/[0-9a-f]{64}/.test(path)
-        ? { status: 200, headers: {}, body: Buffer.from(oldTimestamp) }
-        : forward()
-    );
+    proxy.setTamper(async (path, forward) => (roleOfPath(path) === 'timestamp' && !/[0-9a-f]{64}/.test(path) ? { status: 200, headers: {}, body: Buffer.from(oldTimestamp) } : forward()));
 
     const rolledBack = await fetchAndVerify(proxy.url, GUN, { history });
 

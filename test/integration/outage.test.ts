@@ -66,15 +66,11 @@ describe('verdicts through a source outage', () => {
     await runScan({ ...deps, nexus }, { repositories: [{ name: 'docker-hosted', gunPrefix: PREFIX }], registrySample: 0 });
     return new Map(new ScanStore(db).allTags().map((tag) => [`${tag.image}:${tag.tag}`, tag]));
   };
-  const history = (image: string, tag: string): string[] =>
-    new ScanStore(db).tagHistory('docker-hosted', image, tag).map((h) => `${h.event} ${h.status}`);
+  const history = (image: string, tag: string): string[] => new ScanStore(db).tagHistory('docker-hosted', image, tag).map((h) => `${h.event} ${h.status}`);
 
   it('keeps findings and never keeps signed, through a Notary and a Nexus outage, then returns to fresh verdicts', async () => {
     const healthy = await scan();
-    assert.deepEqual(
-      [...healthy.values()].map((t) => `${t.image}:${t.tag} ${t.status}`).sort(),
-      ['app:repushed digest_mismatch', 'app:signed signed', 'other:unsigned unsigned']
-    );
+    assert.deepEqual([...healthy.values()].map((t) => `${t.image}:${t.tag} ${t.status}`).sort(), ['app:repushed digest_mismatch', 'app:signed signed', 'other:unsigned unsigned']);
     const mismatchSince = healthy.get('app:repushed')?.statusSince;
 
     world.failingGuns.set(`${PREFIX}/app`, 503);

@@ -306,7 +306,10 @@ describe('RegistryClient manifest edge cases (local server)', () => {
     const registryClient = client();
     const { result: descriptor, hits: seen } = await hitsDuring(() => registryClient.getManifestDescriptor('private', '1'));
     assert.equal(descriptor?.digest, sha256(MANIFEST_BODY));
-    assert.deepEqual(seen.map((hit) => hit.url.split('?')[0]), ['/v2/private/manifests/1', '/token', '/v2/private/manifests/1']);
+    assert.deepEqual(
+      seen.map((hit) => hit.url.split('?')[0]),
+      ['/v2/private/manifests/1', '/token', '/v2/private/manifests/1']
+    );
     assert.equal(seen[1]?.authorization, `Basic ${Buffer.from('u:p').toString('base64')}`);
     assert.equal(registryClient.requests, 3);
   });
@@ -315,7 +318,10 @@ describe('RegistryClient manifest edge cases (local server)', () => {
     const registryClient = client();
     const { result: descriptor, hits: seen } = await hitsDuring(() => registryClient.getManifestDescriptor('headless', 'good'));
     assert.deepEqual(descriptor, { digest: sha256(MANIFEST_BODY), size: MANIFEST_BODY.length, mediaType: OCI_MANIFEST });
-    assert.deepEqual(seen.map((hit) => hit.method), ['HEAD', 'GET']);
+    assert.deepEqual(
+      seen.map((hit) => hit.method),
+      ['HEAD', 'GET']
+    );
   });
 
   it('hashes the GET body when there is no Docker-Content-Digest, taking the media type from the body', async () => {
@@ -326,7 +332,10 @@ describe('RegistryClient manifest edge cases (local server)', () => {
   it('falls back to GET when HEAD lacks a Content-Type', async () => {
     const { result: descriptor, hits: seen } = await hitsDuring(() => client().getManifestDescriptor('partial-head', '1'));
     assert.equal(descriptor?.mediaType, OCI_MANIFEST);
-    assert.deepEqual(seen.map((hit) => hit.method), ['HEAD', 'GET']);
+    assert.deepEqual(
+      seen.map((hit) => hit.method),
+      ['HEAD', 'GET']
+    );
   });
 
   it('fails when the body does not match Docker-Content-Digest', async () => {

@@ -117,7 +117,10 @@ describe('JSON report stability (golden file)', () => {
     push('docker-hosted', 'nodata', 'latest');
 
     // Generated: targets expired a day ago, and targets expiring in five days.
-    for (const [image, days] of [['expired', -1], ['soon', 5]] as const) {
+    for (const [image, days] of [
+      ['expired', -1],
+      ['soon', 5],
+    ] as const) {
       const manifest = push('docker-hosted', image, 'latest');
       const gun = `${HOSTED}/${image}`;
       const keys = await generateKeys(world.dir, gun);

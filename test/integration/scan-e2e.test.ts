@@ -181,8 +181,13 @@ database: ${database}
     assert.equal(pagedRequests.length, 3, '200 components: pages of 100, 100 and an empty one');
     assert.equal(world.nexus.requests.filter((r) => r.path.includes('/components') && r.path.includes('repository=docker-hosted')).length, 3);
     assert.equal(report.summary['skipped'], 1);
-    assert.equal(report.tags.some((t) => t.tag.endsWith('.sig')), false);
-    const counted = Object.entries(report.summary).filter(([k]) => k !== 'skipped').reduce((sum, [, n]) => sum + n, 0);
+    assert.equal(
+      report.tags.some((t) => t.tag.endsWith('.sig')),
+      false
+    );
+    const counted = Object.entries(report.summary)
+      .filter(([k]) => k !== 'skipped')
+      .reduce((sum, [, n]) => sum + n, 0);
     assert.equal(counted, report.tags.length);
     const trustExpires = statusOf(report, 'docker-hosted', 'app', 'v1').trustExpires;
     const timestamp = report.trust.find((t) => t.gun === `${HOSTED}/app` && t.role === 'timestamp');
@@ -220,9 +225,7 @@ database: ${database}
     const first = await scan();
     assert.equal(statusOf(first.report, 'docker-hosted', 'app', 'v1').status, 'signed');
     const replayed = oldAppTimestamp;
-    world.setOverride(async (path, forward) =>
-      path === `/v2/${HOSTED}/app/_trust/tuf/timestamp.json` ? { status: 200, headers: {}, body: replayed } : forward()
-    );
+    world.setOverride(async (path, forward) => (path === `/v2/${HOSTED}/app/_trust/tuf/timestamp.json` ? { status: 200, headers: {}, body: replayed } : forward()));
 
     const second = await scan();
     world.setOverride(undefined);
@@ -237,10 +240,11 @@ database: ${database}
     try {
       const scans = db.prepare(`SELECT outcome FROM scans ORDER BY id`).all() as { outcome: string }[];
       assert.ok(scans.length >= 3);
-      const history = db
-        .prepare(`SELECT event, status FROM tag_history WHERE image = 'app' AND tag = 'v1' ORDER BY id`)
-        .all() as { event: string; status: string }[];
-      assert.deepEqual(history.map((h) => `${h.event}:${h.status}`), ['new:signed', 'status:invalid']);
+      const history = db.prepare(`SELECT event, status FROM tag_history WHERE image = 'app' AND tag = 'v1' ORDER BY id`).all() as { event: string; status: string }[];
+      assert.deepEqual(
+        history.map((h) => `${h.event}:${h.status}`),
+        ['new:signed', 'status:invalid']
+      );
       assert.equal((db.prepare(`PRAGMA integrity_check`).get() as { integrity_check: string }).integrity_check, 'ok');
     } finally {
       db.close();

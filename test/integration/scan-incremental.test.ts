@@ -70,10 +70,17 @@ describe('incremental rescans', () => {
     assert.equal(result.summary.signed, 6);
     assert.equal(result.unchangedImages, IMAGES.length);
     assert.equal(result.notaryRequests, IMAGES.length);
-    assert.deepEqual(paths, IMAGES.map(() => 'timestamp.json'));
+    assert.deepEqual(
+      paths,
+      IMAGES.map(() => 'timestamp.json')
+    );
     assert.equal(result.verdictsWritten, 0);
     const seen = db.prepare('SELECT DISTINCT last_scan_id AS id FROM tags').all() as { id: number }[];
-    assert.deepEqual(seen.map((row) => row.id), [result.scanId], 'every tag is marked seen by this scan');
+    assert.deepEqual(
+      seen.map((row) => row.id),
+      [result.scanId],
+      'every tag is marked seen by this scan'
+    );
   });
 
   it('fetches only the changed files of a changed image, and rewrites only its changed verdicts', async () => {

@@ -59,7 +59,7 @@ describe('scan outcomes', () => {
     assert.match(lastScan('no-notary').error ?? '', /^notary: the trust data of none of the 2 image\(s\) could be fetched \(notary: .*cannot connect/);
   });
 
-  it('stays partial (exit 1) when only some images\' trust data could not be fetched', async () => {
+  it("stays partial (exit 1) when only some images' trust data could not be fetched", async () => {
     world.failingGuns.set(`${PREFIX}/web`, 500);
     try {
       const result = await runCli(['scan', '--config', await config('one-down', world.nexus.url, world.notaryProxy.url), '--json']);

@@ -43,7 +43,11 @@ describe('runScan progress', () => {
     });
     try {
       const result = await runScan(scanDependencies(world, db, dispatcher, log), {
-        repositories: [{ name: 'docker-hosted', gunPrefix: '127.0.0.1:18079' }], registrySample: 0, concurrency: 2, progressIntervalMs: 100 });
+        repositories: [{ name: 'docker-hosted', gunPrefix: '127.0.0.1:18079' }],
+        registrySample: 0,
+        concurrency: 2,
+        progressIntervalMs: 100,
+      });
 
       assert.equal(result.outcome, 'complete');
       assert.equal(result.tagsJudged, 12);

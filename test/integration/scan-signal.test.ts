@@ -79,7 +79,10 @@ describe('scan stopped by a signal', () => {
     assert.match(result.stdout, /^Scan 1: failed, 0 tags/);
     assert.match(result.stdout, /\nProblems:\n(?: .*\n)*  stopped by SIGTERM before it completed\n/);
     assert.doesNotMatch(result.stdout + result.stderr, /TIMEOUT|within \d+ ms|\(shutdown\)|interrupted/);
-    assert.ok(result.stderr.split('\n').some((line) => line.includes('"signal":"SIGTERM"') && line.includes('Stopping the scan')), result.stderr);
+    assert.ok(
+      result.stderr.split('\n').some((line) => line.includes('"signal":"SIGTERM"') && line.includes('Stopping the scan')),
+      result.stderr
+    );
     assert.deepEqual(result.scans, [{ outcome: 'failed', error: 'stopped by SIGTERM before it completed' }]);
     assert.ok(result.stoppedWithinMs < 10_000, `stopped ${result.stoppedWithinMs} ms after the signal`);
   });

@@ -107,7 +107,15 @@ describe('status page in a real browser', () => {
     assert.match(first, /<span class="range">1–5 of 13 · page 1 of 3<\/span>/);
     assert.equal(pages.length, 3);
     assert.deepEqual(
-      { invalid: count(first, 'invalid'), digest_mismatch: count(first, 'digest_mismatch'), expired: count(first, 'expired'), error: count(first, 'error'), unsigned: count(first, 'unsigned'), signed: count(first, 'signed'), findings: count(first, 'findings') },
+      {
+        invalid: count(first, 'invalid'),
+        digest_mismatch: count(first, 'digest_mismatch'),
+        expired: count(first, 'expired'),
+        error: count(first, 'error'),
+        unsigned: count(first, 'unsigned'),
+        signed: count(first, 'signed'),
+        findings: count(first, 'findings'),
+      },
       { invalid: 1, digest_mismatch: 1, expired: 1, error: 1, unsigned: 9, signed: 5, findings: 13 }
     );
     assert.deepEqual(
@@ -120,10 +128,19 @@ describe('status page in a real browser', () => {
       ['auth-service:3.2', 'batch-worker:nightly', 'billing-api:1.4', 'ci-runner:latest', 'web-frontend:2.0-rc1', ...Array.from({ length: 8 }, (_, i) => `legacy-tool:0.${i + 1}`)].sort(),
       'every finding exactly once'
     );
-    assert.ok(rows.every((row) => row.gun === `${PREFIX}/${row.image}`), 'each row shows its GUN');
+    assert.ok(
+      rows.every((row) => row.gun === `${PREFIX}/${row.image}`),
+      'each row shows its GUN'
+    );
     // What expires: the expired targets, and the targets that expire in 3 days (a signed tag).
-    assert.match(first, /<td data-label="GUN" class="gun">nexus.example.com:18079\/<wbr>batch-worker<\/td><td data-label="Role">targets<\/td><td data-label="Version">1<\/td><td data-label="Expires"><time [^>]+>expired 2 days ago<\/time>/);
-    assert.match(first, /<td data-label="GUN" class="gun">nexus.example.com:18079\/<wbr>reports<\/td><td data-label="Role">targets<\/td><td data-label="Version">1<\/td><td data-label="Expires"><time [^>]+>in 3 days<\/time>/);
+    assert.match(
+      first,
+      /<td data-label="GUN" class="gun">nexus.example.com:18079\/<wbr>batch-worker<\/td><td data-label="Role">targets<\/td><td data-label="Version">1<\/td><td data-label="Expires"><time [^>]+>expired 2 days ago<\/time>/
+    );
+    assert.match(
+      first,
+      /<td data-label="GUN" class="gun">nexus.example.com:18079\/<wbr>reports<\/td><td data-label="Role">targets<\/td><td data-label="Version">1<\/td><td data-label="Expires"><time [^>]+>in 3 days<\/time>/
+    );
 
     const unsigned = await load('/?status=unsigned');
     assert.equal(rowsOf(unsigned).length, 9);
@@ -154,7 +171,10 @@ describe('status page in a real browser', () => {
       ['invalid', 'digest_mismatch', 'expired', ...Array<string>(6).fill('error'), ...Array<string>(9).fill('unsigned')]
     );
     assert.deepEqual(
-      rows.filter((row) => row.status === 'error').map((row) => `${row.image}:${row.tag}`).sort(),
+      rows
+        .filter((row) => row.status === 'error')
+        .map((row) => `${row.image}:${row.tag}`)
+        .sort(),
       ['billing-api:1.3', 'ci-runner:latest', 'hello-world:latest', 'reports:2.1', 'web-frontend:1.0', 'web-frontend:1.1']
     );
   });

@@ -21,7 +21,10 @@ const REAL_GUN = '127.0.0.1:18079/real';
 const GENERATED_GUN = '127.0.0.1:18079/generated';
 
 type Envelope = {
-  signed: Record<string, unknown> & { keys?: Record<string, { keytype: string; keyval: { public: string } }>; delegations?: { keys: Record<string, { keytype: string; keyval: { public: string } }> } };
+  signed: Record<string, unknown> & {
+    keys?: Record<string, { keytype: string; keyval: { public: string } }>;
+    delegations?: { keys: Record<string, { keytype: string; keyval: { public: string } }> };
+  };
   signatures: { keyid: string; method: string; sig: string }[];
 };
 
@@ -63,8 +66,7 @@ describe('the test-side signer', () => {
   });
 
   it('reproduces the signed bytes and key ids of real notary-server metadata', async () => {
-    const fetchRole = async (role: string): Promise<Envelope> =>
-      (await (await fetch(`${server.url}/v2/${REAL_GUN}/_trust/tuf/${role}.json`)).json()) as Envelope;
+    const fetchRole = async (role: string): Promise<Envelope> => (await (await fetch(`${server.url}/v2/${REAL_GUN}/_trust/tuf/${role}.json`)).json()) as Envelope;
     const root = await fetchRole('root');
     const targets = await fetchRole('targets');
     const keys = { ...root.signed.keys, ...targets.signed.delegations?.keys };
@@ -111,16 +113,17 @@ describe('the test-side signer', () => {
       ['shared', targetFor('shared-from-releases'), 'targets/releases'],
       ['v1', targetFor('v1'), 'targets/releases'],
     ] as const;
-    assert.deepEqual(
-      listed.map((row) => [row.name, row.digest, row.size, row.role]).sort(),
-      expected.map(([name, target, role]) => [name, target.sha256Hex, target.length, role]).sort()
-    );
+    assert.deepEqual(listed.map((row) => [row.name, row.digest, row.size, row.role]).sort(), expected.map(([name, target, role]) => [name, target.sha256Hex, target.length, role]).sort());
 
     const result = await runCli(['inspect', GENERATED_GUN, '--notary', staticNotary.url, '--json']);
     assert.equal(result.code, 0, result.stdout);
     assert.deepEqual(
       (JSON.parse(result.stdout) as { targets: { tag: string; role: string }[] }).targets.map((t) => [t.tag, t.role]),
-      [['admin-only', 'targets'], ['shared', 'targets/releases'], ['v1', 'targets/releases']]
+      [
+        ['admin-only', 'targets'],
+        ['shared', 'targets/releases'],
+        ['v1', 'targets/releases'],
+      ]
     );
   });
 });

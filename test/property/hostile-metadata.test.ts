@@ -155,7 +155,9 @@ function meaning(bytes: TrustCollectionBytes): string {
   } catch {
     timestamp = 'unparseable:' + Buffer.from(bytes.timestamp).toString('base64');
   }
-  return createHash('sha256').update(JSON.stringify([...parts, timestamp])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([...parts, timestamp]))
+    .digest('hex');
 }
 
 describe('the verifier against mutated real metadata', () => {

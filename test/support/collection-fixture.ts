@@ -7,15 +7,7 @@
 import { after, before } from 'node:test';
 
 import { makeTempDir } from './temp.js';
-import {
-  asCollectionBytes,
-  ed25519Key,
-  generateCollection,
-  type CollectionKeys,
-  type CollectionSpec,
-  type SigningKey,
-  type TargetSpec,
-} from './trust-factory.js';
+import { asCollectionBytes, ed25519Key, generateCollection, type CollectionKeys, type CollectionSpec, type SigningKey, type TargetSpec } from './trust-factory.js';
 
 export type CollectionBytes = ReturnType<typeof asCollectionBytes>;
 
@@ -42,7 +34,11 @@ export function releasesCollection(options: {
     made = { dir, keys: await options.keys(dir.path), releasesKey: await ed25519Key() };
   });
   after(async () => made?.dir.remove());
-  const ready = (): NonNullable<typeof made> => made ?? (() => { throw new Error('used outside the suite that created it'); })();
+  const ready = (): NonNullable<typeof made> =>
+    made ??
+    (() => {
+      throw new Error('used outside the suite that created it');
+    })();
   return {
     get dir() {
       return ready().dir.path;

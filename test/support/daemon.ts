@@ -22,8 +22,7 @@ export async function startDaemon(config: string, port: number): Promise<Daemon>
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
-  const scans = async (): Promise<{ id: number; outcome: string }[]> =>
-    ((await (await fetch(`${url}/api/v1/scans`)).json()) as { scans: { id: number; outcome: string }[] }).scans;
+  const scans = async (): Promise<{ id: number; outcome: string }[]> => ((await (await fetch(`${url}/api/v1/scans`)).json()) as { scans: { id: number; outcome: string }[] }).scans;
   const daemon: Daemon = {
     child,
     url,

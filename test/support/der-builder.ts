@@ -86,13 +86,7 @@ function twoDigits(value: number): string {
 /** UTCTime for 1950-2049 (RFC 5280 4.1.2.5), GeneralizedTime otherwise. */
 export function time(date: Date): Buffer {
   const year = date.getUTCFullYear();
-  const rest =
-    twoDigits(date.getUTCMonth() + 1) +
-    twoDigits(date.getUTCDate()) +
-    twoDigits(date.getUTCHours()) +
-    twoDigits(date.getUTCMinutes()) +
-    twoDigits(date.getUTCSeconds()) +
-    'Z';
+  const rest = twoDigits(date.getUTCMonth() + 1) + twoDigits(date.getUTCDate()) + twoDigits(date.getUTCHours()) + twoDigits(date.getUTCMinutes()) + twoDigits(date.getUTCSeconds()) + 'Z';
   if (year >= 1950 && year < 2050) {
     return tlv(TAG.UTC_TIME, Buffer.from(twoDigits(year % 100) + rest, 'latin1'));
   }
@@ -154,7 +148,10 @@ export function certificate(options: CertificateOptions): Buffer {
 
 /** Go's pem.Encode: 64-column base64 lines, one trailing newline. */
 export function pem(der: Uint8Array): string {
-  const lines = Buffer.from(der).toString('base64').match(/.{1,64}/g) ?? [];
+  const lines =
+    Buffer.from(der)
+      .toString('base64')
+      .match(/.{1,64}/g) ?? [];
   return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
 }
 

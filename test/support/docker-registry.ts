@@ -77,11 +77,15 @@ export async function startDockerRegistry(options: DockerRegistryOptions = {}): 
       const url = new URL(`http://127.0.0.1:${port}/`);
       try {
         // 200, or 401 with auth: either way the V2 API is up (DIST api.md "API Version Check").
-        await waitUntil(async () => {
-          const response = await fetch(new URL('v2/', url), { signal: AbortSignal.timeout(1000) });
-          await response.arrayBuffer();
-          return response.headers.get('docker-distribution-api-version') === 'registry/2.0';
-        }, `docker-registry on ${url.href}`, child);
+        await waitUntil(
+          async () => {
+            const response = await fetch(new URL('v2/', url), { signal: AbortSignal.timeout(1000) });
+            await response.arrayBuffer();
+            return response.headers.get('docker-distribution-api-version') === 'registry/2.0';
+          },
+          `docker-registry on ${url.href}`,
+          child
+        );
       } catch (error) {
         await child.stop();
         if (attempt < 3 && !/exited early/.test(String(error))) {
@@ -137,9 +141,7 @@ export async function htpasswdLine(credentials: Credentials): Promise<string> {
   salt += '.Oeu'[(random[21] as number) % 4];
   const { stdout } = await run('perl', ['-e', 'my $h = crypt($ARGV[0], $ARGV[1]); print defined $h ? $h : ""', password, `$2b$05$${salt}`]);
   if (!/^\$2b\$05\$[./A-Za-z0-9]{53}$/.test(stdout)) {
-    throw new Error(
-      `cannot make a bcrypt htpasswd entry: htpasswd (apache2-utils) is not installed and perl's crypt() returned ${JSON.stringify(stdout.slice(0, 80))}`
-    );
+    throw new Error(`cannot make a bcrypt htpasswd entry: htpasswd (apache2-utils) is not installed and perl's crypt() returned ${JSON.stringify(stdout.slice(0, 80))}`);
   }
   return `${username}:${stdout}`;
 }
@@ -178,10 +180,7 @@ export async function writeOciLayout(dir: string, entries: readonly LayoutEntry[
     const tar = tarWithOneFile('content.txt', Buffer.from(content, 'utf8'));
     const layer = await writeBlob(OCI_LAYER_GZIP, gzipSync(tar));
     const diffId = `sha256:${createHash('sha256').update(tar).digest('hex')}`;
-    const config = await writeBlob(
-      OCI_CONFIG,
-      Buffer.from(JSON.stringify({ ...platform, rootfs: { type: 'layers', diff_ids: [diffId] }, config: {} }))
-    );
+    const config = await writeBlob(OCI_CONFIG, Buffer.from(JSON.stringify({ ...platform, rootfs: { type: 'layers', diff_ids: [diffId] }, config: {} })));
     return writeBlob(OCI_MANIFEST, Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config, layers: [layer] })));
   };
 
@@ -258,13 +257,7 @@ export async function pushWithSkopeo(registry: DockerRegistry, layout: string, r
 
 /** The raw manifest bytes the registry serves for a tag, as skopeo reads them. */
 export async function skopeoRawManifest(registry: DockerRegistry, name: string, tag: string): Promise<Buffer> {
-  const { stdout } = await run('skopeo', [
-    'inspect',
-    '--raw',
-    '--tls-verify=false',
-    ...credsArgs('--creds', registry.credentials),
-    `docker://${registry.host}/${name}:${tag}`,
-  ]);
+  const { stdout } = await run('skopeo', ['inspect', '--raw', '--tls-verify=false', ...credsArgs('--creds', registry.credentials), `docker://${registry.host}/${name}:${tag}`]);
   return Buffer.from(stdout, 'utf8');
 }
 

@@ -40,16 +40,20 @@ export async function startNotaryServer(options: NotaryServerOptions): Promise<N
     const scheme = options.tls === undefined ? 'http' : 'https';
     const url = `${scheme}://127.0.0.1:${port}`;
     try {
-      await waitUntil(async () => {
-        const { connect } = await import('node:net');
-        return new Promise<boolean>((resolve) => {
-          const socket = connect(port, '127.0.0.1', () => {
-            socket.end();
-            resolve(true);
+      await waitUntil(
+        async () => {
+          const { connect } = await import('node:net');
+          return new Promise<boolean>((resolve) => {
+            const socket = connect(port, '127.0.0.1', () => {
+              socket.end();
+              resolve(true);
+            });
+            socket.on('error', () => resolve(false));
           });
-          socket.on('error', () => resolve(false));
-        });
-      }, `notary-server on ${url}`, process);
+        },
+        `notary-server on ${url}`,
+        process
+      );
     } catch (error) {
       await process.stop();
       if (attempt < 3) {

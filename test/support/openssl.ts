@@ -15,11 +15,24 @@ export async function makeEcCertificate(dir: string, name: string, commonName: s
   const certFile = join(dir, `${name}.crt`);
   await run('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', ecFile]);
   await run('openssl', ['pkcs8', '-topk8', '-nocrypt', '-in', ecFile, '-out', keyFile]);
-  await run('openssl', ['req', '-new', '-x509', '-key', keyFile, '-out', certFile, '-days', String(days), '-subj', `/CN=${commonName.replace(/[/\\]/g, (c) => '\\' + c)}`, `-${digest}`,
+  await run('openssl', [
+    'req',
+    '-new',
+    '-x509',
+    '-key',
+    keyFile,
+    '-out',
+    certFile,
+    '-days',
+    String(days),
+    '-subj',
+    `/CN=${commonName.replace(/[/\\]/g, (c) => '\\' + c)}`,
+    `-${digest}`,
     // A leaf, as notary's own root certificates are (tuf/utils/x509.go NewCertificate: IsCA false, codeSigning).
     ...(isCA
       ? ['-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']
-      : ['-addext', 'basicConstraints=critical,CA:FALSE', '-addext', 'keyUsage=critical,digitalSignature', '-addext', 'extendedKeyUsage=codeSigning'])]);
+      : ['-addext', 'basicConstraints=critical,CA:FALSE', '-addext', 'keyUsage=critical,digitalSignature', '-addext', 'extendedKeyUsage=codeSigning']),
+  ]);
   return { keyFile, certFile };
 }
 

@@ -75,11 +75,7 @@ scrape_configs:
 `
   );
   const port = await freePort();
-  const process = startProcess('prometheus', [
-    `--config.file=${config}`,
-    `--storage.tsdb.path=${join(home, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-  ]);
+  const process = startProcess('prometheus', [`--config.file=${config}`, `--storage.tsdb.path=${join(home, 'data')}`, `--web.listen-address=127.0.0.1:${port}`]);
   const url = `http://127.0.0.1:${port}`;
   await waitUntil(async () => (await fetch(`${url}/-/ready`)).ok, 'prometheus', process, 30_000);
   return { url, process, stop: () => process.stop() };

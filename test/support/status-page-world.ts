@@ -109,7 +109,6 @@ export async function startStatusPageWorld(options: { schedule?: string } = {}):
   }
 }
 
-
 /** A PNG of `url` at this window size. */
 export async function screenshot(url: string, file: string, width: number, height: number, profileDir: string): Promise<void> {
   const result = await runStatus('chromium', [...chromiumArgs(profileDir), `--window-size=${width},${height}`, `--screenshot=${file}`, url]);

@@ -117,7 +117,13 @@ export function ecdsaKey(): SigningKey {
   const point = ecdh.generateKeys();
   const privateKey = createPrivateKey({
     // getPrivateKey drops leading zero bytes; JWK wants all 32.
-    key: { kty: 'EC', crv: 'P-256', d: Buffer.from(ecdh.getPrivateKey('hex').padStart(64, '0'), 'hex').toString('base64url'), x: point.subarray(1, 33).toString('base64url'), y: point.subarray(33).toString('base64url') },
+    key: {
+      kty: 'EC',
+      crv: 'P-256',
+      d: Buffer.from(ecdh.getPrivateKey('hex').padStart(64, '0'), 'hex').toString('base64url'),
+      x: point.subarray(1, 33).toString('base64url'),
+      y: point.subarray(33).toString('base64url'),
+    },
     format: 'jwk',
   });
   const publicB64 = createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).toString('base64');
@@ -252,8 +258,7 @@ function keyEntry(key: SigningKey): Json {
 
 export async function generateCollection(spec: CollectionSpec): Promise<GeneratedCollection> {
   const now = spec.now.getTime();
-  const expires = (role: RoleName, fallbackDays: number): string =>
-    goTime(spec.expires?.[role] ?? new Date(now + fallbackDays * DAY));
+  const expires = (role: RoleName, fallbackDays: number): string => goTime(spec.expires?.[role] ?? new Date(now + fallbackDays * DAY));
   const version = (role: RoleName, fallback: number): number => spec.versions?.[role] ?? fallback;
   const files = new Map<string, Uint8Array>();
   const { keys } = spec;
@@ -272,7 +277,10 @@ export async function generateCollection(spec: CollectionSpec): Promise<Generate
     expires: expires('root', 3650),
     keys: rootKeys,
     roles: {
-      root: roleEntry('root', keys.root.map((k) => k.id)),
+      root: roleEntry(
+        'root',
+        keys.root.map((k) => k.id)
+      ),
       snapshot: roleEntry('snapshot', [keys.snapshot.id]),
       targets: roleEntry('targets', [keys.targets.id]),
       timestamp: roleEntry('timestamp', [keys.timestamp.id]),
@@ -350,11 +358,7 @@ export async function generateCollection(spec: CollectionSpec): Promise<Generate
 }
 
 /** Fresh keys for a GUN: an openssl root certificate, Ed25519 for the rest (timestamp as notary-server makes it). */
-export async function generateKeys(
-  dir: string,
-  gun: string,
-  options: { rootCertificateDays?: number; commonName?: string; digest?: string } = {}
-): Promise<CollectionKeys> {
+export async function generateKeys(dir: string, gun: string, options: { rootCertificateDays?: number; commonName?: string; digest?: string } = {}): Promise<CollectionKeys> {
   const safeName = gun.replace(/[^a-z0-9]+/gi, '-');
   const name = `root-${safeName}-${randomBytes(4).toString('hex')}`;
   return {

@@ -9,10 +9,7 @@ import type { CommandDeps } from './deps.js';
 /** Per request, when no configuration file sets requestTimeoutSeconds. */
 const INSPECT_TIMEOUT_MS = 30_000;
 
-export async function inspectCommand(
-  command: Extract<Command, { name: 'inspect' }>,
-  deps: Pick<CommandDeps, 'env' | 'clock' | 'stdout' | 'loadConfig' | 'connectNotary'>
-): Promise<number> {
+export async function inspectCommand(command: Extract<Command, { name: 'inspect' }>, deps: Pick<CommandDeps, 'env' | 'clock' | 'stdout' | 'loadConfig' | 'connectNotary'>): Promise<number> {
   if (!isValidGun(command.gun)) {
     throw new UsageError(`${JSON.stringify(command.gun)} is not a GUN: expected registry-host[:port]/repository`);
   }

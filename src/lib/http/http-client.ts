@@ -110,9 +110,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           throw new FetchError('REDIRECT', `${req.what}: refusing redirect from https to http (${describeUrl(next)})`);
         }
         if (next.origin !== current.origin) {
-          headers = Object.fromEntries(
-            Object.entries(headers).filter(([name]) => !SENSITIVE_HEADERS.includes(name.toLowerCase()))
-          );
+          headers = Object.fromEntries(Object.entries(headers).filter(([name]) => !SENSITIVE_HEADERS.includes(name.toLowerCase())));
         }
         current = next;
       }
@@ -131,14 +129,7 @@ function discard(body: ResponseBody): void {
   body.destroy();
 }
 
-async function readBounded(
-  body: ResponseBody,
-  contentLength: string | string[] | undefined,
-  limit: number,
-  overflow: 'fail' | 'truncate',
-  what: string,
-  url: URL
-): Promise<Buffer> {
+async function readBounded(body: ResponseBody, contentLength: string | string[] | undefined, limit: number, overflow: 'fail' | 'truncate', what: string, url: URL): Promise<Buffer> {
   const declared = typeof contentLength === 'string' ? Number(contentLength) : Number.NaN;
   if (overflow === 'fail' && Number.isFinite(declared) && declared > limit) {
     discard(body);
@@ -174,13 +165,7 @@ function mapTransportError(error: unknown, what: string, url: URL, timeoutMs: nu
   const where = describeUrl(url);
   let fetchCode: FetchErrorCode = 'CONNECTION';
   let text = `${what}: cannot connect to ${where} (${code || message})`;
-  if (
-    timedOut ||
-    code === 'UND_ERR_HEADERS_TIMEOUT' ||
-    code === 'UND_ERR_BODY_TIMEOUT' ||
-    code === 'UND_ERR_CONNECT_TIMEOUT' ||
-    (error as Error).name === 'TimeoutError'
-  ) {
+  if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || (error as Error).name === 'TimeoutError') {
     fetchCode = 'TIMEOUT';
     text = `${what}: no complete answer from ${where} within ${timeoutMs} ms`;
   } else if (TLS_ERROR.test(code) || TLS_ERROR.test(message)) {

@@ -8,14 +8,7 @@
 import { timingSafeEqual } from 'node:crypto';
 
 import type { Result } from '../../lib/result.js';
-import {
-  RELEASES_ROLE,
-  ROOT_CERTIFICATE_ROLE,
-  type CollectionStatus,
-  type TagReasonCode,
-  type TagStatus,
-  type TrustFailureCode,
-} from './codes.js';
+import { RELEASES_ROLE, ROOT_CERTIFICATE_ROLE, type CollectionStatus, type TagReasonCode, type TagStatus, type TrustFailureCode } from './codes.js';
 import { summarize, type SummaryRole, type TrustSummary } from './summary.js';
 import type { CollectionFailure, VerifiedCollection } from './verify-collection.js';
 
@@ -113,7 +106,10 @@ export function assessCollection(evidence: TrustEvidence, now: Date, renewed: Re
     const { code, role, detail } = summary.invalidDelegation;
     return { status: 'invalid', reasonCode: code, reason: `${role}: ${detail}`, targets, roles: summary.roles };
   }
-  const expiredRoles = expired(summary.roles.filter((role) => !renewed.has(role.role)), now);
+  const expiredRoles = expired(
+    summary.roles.filter((role) => !renewed.has(role.role)),
+    now
+  );
   if (expiredRoles.length > 0) {
     return {
       status: 'expired',
@@ -156,13 +152,7 @@ export interface TagJudgement {
  * unsigned > digest_mismatch > signed). In a forecast, `renewed` names the
  * roles the server renews: they neither expire the tag nor bound `trustExpires`.
  */
-export function judgeTag(
-  evidence: TrustEvidence,
-  tag: string,
-  manifest: ServedManifest,
-  now: Date,
-  renewed: ReadonlySet<string> = NOTHING_RENEWED
-): TagJudgement {
+export function judgeTag(evidence: TrustEvidence, tag: string, manifest: ServedManifest, now: Date, renewed: ReadonlySet<string> = NOTHING_RENEWED): TagJudgement {
   const judgement = (
     status: TagStatus,
     reasonCode: ReasonCode | null,
@@ -206,11 +196,7 @@ export function judgeTag(
   if (found === undefined) {
     const others = Object.prototype.hasOwnProperty.call(summary.otherDelegations, tag) ? summary.otherDelegations[tag] : undefined;
     if (others !== undefined) {
-      return judgement(
-        'unsigned',
-        'ONLY_IN_OTHER_DELEGATION',
-        `docker pull finds it in ${others.join(', ')}, which it does not honour (only ${RELEASES_ROLE} and targets)`
-      );
+      return judgement('unsigned', 'ONLY_IN_OTHER_DELEGATION', `docker pull finds it in ${others.join(', ')}, which it does not honour (only ${RELEASES_ROLE} and targets)`);
     }
     return judgement('unsigned', 'NOT_SIGNED', `tag is in neither ${RELEASES_ROLE} nor targets`);
   }

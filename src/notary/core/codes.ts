@@ -43,23 +43,9 @@ export const COLLECTION_STATUSES = ['valid', 'unsigned', 'invalid', 'expired', '
 export type CollectionStatus = (typeof COLLECTION_STATUSES)[number];
 
 /** Contract statuses of one tag, in precedence order. */
-export const TAG_STATUSES = [
-  'error',
-  'invalid',
-  'expired',
-  'unsigned',
-  'digest_mismatch',
-  'signed',
-] as const;
+export const TAG_STATUSES = ['error', 'invalid', 'expired', 'unsigned', 'digest_mismatch', 'signed'] as const;
 export type TagStatus = (typeof TAG_STATUSES)[number];
 
 /** Why a tag is not `signed`, beyond the trust failure codes. */
-export const TAG_REASON_CODES = [
-  'NO_TRUST_DATA',
-  'NOT_SIGNED',
-  'ONLY_IN_OTHER_DELEGATION',
-  'SIGNED_DIGEST_DIFFERS',
-  'SIGNED_LENGTH_DIFFERS',
-  'FETCH_FAILED',
-] as const;
+export const TAG_REASON_CODES = ['NO_TRUST_DATA', 'NOT_SIGNED', 'ONLY_IN_OTHER_DELEGATION', 'SIGNED_DIGEST_DIFFERS', 'SIGNED_LENGTH_DIFFERS', 'FETCH_FAILED'] as const;
 export type TagReasonCode = (typeof TAG_REASON_CODES)[number];

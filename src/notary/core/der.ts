@@ -271,10 +271,7 @@ function readTime(der: Uint8Array, tlv: Tlv): Date {
   if (tlv.tag === UTC_TIME && (match = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text))) {
     const yy = Number(match[1]);
     year = yy >= 50 ? 1900 + yy : 2000 + yy; // RFC 5280 4.1.2.5.1
-  } else if (
-    tlv.tag === GENERALIZED_TIME &&
-    (match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text))
-  ) {
+  } else if (tlv.tag === GENERALIZED_TIME && (match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text))) {
     year = Number(match[1]);
   } else {
     throw new DerError('certificate validity time is malformed');

@@ -21,7 +21,6 @@ export interface ParsedCertificate extends CertificateFacts {
 /** Raw r||s length of an ECDSA signature per curve (2 × ⌈bits/8⌉). */
 const ECDSA_SIGNATURE_LENGTH = { 'P-256': 64, 'P-384': 96, 'P-521': 132 } as const;
 
-
 export class TufKey {
   /** The id computed from the key itself; a role's keyid must equal it. */
   readonly id: string;
@@ -41,11 +40,7 @@ export class TufKey {
   readonly #spki: UsableSpki | undefined;
   #publicKey: KeyObject | null | undefined;
 
-  constructor(
-    id: string,
-    keytype: string,
-    parsed: { spki: UsableSpki; certificates: ParsedCertificate[] } | { problem: string }
-  ) {
+  constructor(id: string, keytype: string, parsed: { spki: UsableSpki; certificates: ParsedCertificate[] } | { problem: string }) {
     this.id = id;
     this.keytype = keytype;
     if ('problem' in parsed) {

@@ -66,9 +66,7 @@ export function listField(object: JsonObject, key: string, where: string, maximu
 }
 
 export function stringArray(object: JsonObject, key: string, where: string, maximum: number): string[] {
-  return arrayField(object, key, where, maximum).map((item) =>
-    typeof item === 'string' ? item : fail(`${where}.${key} holds a non-string`)
-  );
+  return arrayField(object, key, where, maximum).map((item) => (typeof item === 'string' ? item : fail(`${where}.${key} holds a non-string`)));
 }
 
 /*

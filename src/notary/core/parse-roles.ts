@@ -65,28 +65,26 @@ export function parseTargets(bytes: Uint8Array, role: string): Result<Targets, P
     refuseCaseVariants(delegationsObject, DELEGATIONS_FIELDS, 'signed.delegations');
     const delegationKeys = parseKeys(mapField(delegationsObject, 'keys', 'signed.delegations'), 'signed.delegations.keys');
     const declared = new Set<string>();
-    const delegations = listField(delegationsObject, 'roles', 'signed.delegations', MAX_DELEGATIONS).map(
-      (value, index): DelegatedRole => {
-        const where = `signed.delegations.roles[${index}]`;
-        if (!isObject(value)) {
-          fail(`${where} is not an object`);
-        }
-        const name = stringField(value, 'name', where);
-        if (!isDelegationName(name) || !name.startsWith(role + '/') || name.slice(role.length + 1).includes('/')) {
-          fail(`${where}.name ${JSON.stringify(name)} is not a direct child delegation of ${role}`);
-        }
-        // notary tuf/data/targets.go: a role declared twice fails the load ("has already been loaded").
-        if (declared.has(name)) {
-          fail(`${where}.name ${JSON.stringify(name)} is declared twice`);
-        }
-        declared.add(name);
-        return {
-          name,
-          ...parseRoleKeys(value, where, delegationKeys),
-          paths: stringArray(value, 'paths', where, MAX_PATHS),
-        };
+    const delegations = listField(delegationsObject, 'roles', 'signed.delegations', MAX_DELEGATIONS).map((value, index): DelegatedRole => {
+      const where = `signed.delegations.roles[${index}]`;
+      if (!isObject(value)) {
+        fail(`${where} is not an object`);
       }
-    );
+      const name = stringField(value, 'name', where);
+      if (!isDelegationName(name) || !name.startsWith(role + '/') || name.slice(role.length + 1).includes('/')) {
+        fail(`${where}.name ${JSON.stringify(name)} is not a direct child delegation of ${role}`);
+      }
+      // notary tuf/data/targets.go: a role declared twice fails the load ("has already been loaded").
+      if (declared.has(name)) {
+        fail(`${where}.name ${JSON.stringify(name)} is declared twice`);
+      }
+      declared.add(name);
+      return {
+        name,
+        ...parseRoleKeys(value, where, delegationKeys),
+        paths: stringArray(value, 'paths', where, MAX_PATHS),
+      };
+    });
     return { ...common, targets, delegationKeys, delegations };
   });
 }

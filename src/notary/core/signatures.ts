@@ -10,12 +10,7 @@ import type { TufKey } from './keys.js';
 import type { RoleKeys, SignatureEntry } from './model.js';
 
 /** Every Notary method hashes the canonical bytes with SHA-256 (Ed25519 hashes internally). */
-export function verifySignature(
-  method: string,
-  key: TufKey,
-  message: Uint8Array,
-  signature: Uint8Array
-): boolean {
+export function verifySignature(method: string, key: TufKey, message: Uint8Array, signature: Uint8Array): boolean {
   if (key.fingerprint === undefined) {
     return false;
   }
@@ -34,23 +29,11 @@ export function verifySignature(
         withKey(key, (publicKey) => verify('sha256', message, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature))
       );
     case 'eddsa':
-      return (
-        key.keytype === 'ed25519' &&
-        signature.length === 64 &&
-        withKey(key, (publicKey) => verify(null, message, publicKey, signature))
-      );
+      return key.keytype === 'ed25519' && signature.length === 64 && withKey(key, (publicKey) => verify(null, message, publicKey, signature));
     case 'rsapss':
-      return (
-        isRsa(key) &&
-        withKey(key, (publicKey) =>
-          verify('sha256', message, { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature)
-        )
-      );
+      return isRsa(key) && withKey(key, (publicKey) => verify('sha256', message, { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature));
     case 'rsapkcs1v15':
-      return (
-        isRsa(key) &&
-        withKey(key, (publicKey) => verify('sha256', message, { key: publicKey, padding: constants.RSA_PKCS1_PADDING }, signature))
-      );
+      return isRsa(key) && withKey(key, (publicKey) => verify('sha256', message, { key: publicKey, padding: constants.RSA_PKCS1_PADDING }, signature));
     default:
       // Unknown methods (and "pycrypto-pkcs#1 pss", which Notary itself cannot verify) never count.
       return false;
@@ -84,12 +67,7 @@ export interface ThresholdFailure {
  * Returns the keys that signed (one entry per key id); the threshold is met by
  * distinct public keys (their fingerprints), never by key ids.
  */
-export function checkThreshold(
-  role: RoleKeys,
-  keys: ReadonlyMap<string, TufKey>,
-  message: Uint8Array,
-  signatures: readonly SignatureEntry[]
-): Result<readonly TufKey[], ThresholdFailure> {
+export function checkThreshold(role: RoleKeys, keys: ReadonlyMap<string, TufKey>, message: Uint8Array, signatures: readonly SignatureEntry[]): Result<readonly TufKey[], ThresholdFailure> {
   const signedBy = new Map<string, TufKey>();
   let considered = 0;
   for (const signature of signatures) {
@@ -115,9 +93,7 @@ export function checkThreshold(
   if (distinctKeys < role.threshold) {
     return err({
       code: 'THRESHOLD_NOT_MET',
-      detail:
-        `${distinctKeys} valid signature(s) from distinct keys, threshold ${role.threshold}` +
-        ` (${signatures.length} signature(s), ${considered} by listed keys)`,
+      detail: `${distinctKeys} valid signature(s) from distinct keys, threshold ${role.threshold}` + ` (${signatures.length} signature(s), ${considered} by listed keys)`,
     });
   }
   return ok([...signedBy.values()]);

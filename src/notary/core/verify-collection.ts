@@ -89,15 +89,9 @@ export interface CollectionFailure extends TrustFailure {
 /** How deep delegations may nest (a hostile targets file must not make the walk unbounded). */
 const MAX_DELEGATION_DEPTH = 8;
 
-export function verifyCollection(
-  gun: string,
-  bytes: TrustCollectionBytes,
-  history: TrustHistory,
-  now: Date
-): Result<VerifiedCollection, CollectionFailure> {
+export function verifyCollection(gun: string, bytes: TrustCollectionBytes, history: TrustHistory, now: Date): Result<VerifiedCollection, CollectionFailure> {
   const records: RoleRecord[] = [];
-  const failure = (code: TrustFailureCode, role: string, detail: string): Result<never, CollectionFailure> =>
-    err({ code, role, detail, roles: records });
+  const failure = (code: TrustFailureCode, role: string, detail: string): Result<never, CollectionFailure> => err({ code, role, detail, roles: records });
 
   // Root: structure, certificates and self-signature, then rotation from the pinned root.
   const rootResult = loadRoot(gun, bytes.root, now);
@@ -128,9 +122,7 @@ export function verifyCollection(
     return failure(timestampResult.error.code, 'timestamp', timestampResult.error.detail);
   }
   const timestamp = timestampResult.value;
-  const timestampProblem =
-    signatureProblem(root.roles.timestamp, root.keys, timestamp) ??
-    versionProblem('timestamp', timestamp.version, bytes.timestamp, history);
+  const timestampProblem = signatureProblem(root.roles.timestamp, root.keys, timestamp) ?? versionProblem('timestamp', timestamp.version, bytes.timestamp, history);
   if (timestampProblem !== undefined) {
     return failure(timestampProblem.code, 'timestamp', timestampProblem.detail);
   }
@@ -146,9 +138,7 @@ export function verifyCollection(
     return failure(snapshotResult.error.code, 'snapshot', snapshotResult.error.detail);
   }
   const snapshot = snapshotResult.value;
-  const snapshotSignatureProblem =
-    signatureProblem(root.roles.snapshot, root.keys, snapshot) ??
-    versionProblem('snapshot', snapshot.version, bytes.snapshot, history);
+  const snapshotSignatureProblem = signatureProblem(root.roles.snapshot, root.keys, snapshot) ?? versionProblem('snapshot', snapshot.version, bytes.snapshot, history);
   if (snapshotSignatureProblem !== undefined) {
     return failure(snapshotSignatureProblem.code, 'snapshot', snapshotSignatureProblem.detail);
   }
@@ -170,9 +160,7 @@ export function verifyCollection(
     return failure(targetsResult.error.code, 'targets', targetsResult.error.detail);
   }
   const targets = targetsResult.value;
-  const targetsSignatureProblem =
-    signatureProblem(root.roles.targets, root.keys, targets) ??
-    versionProblem('targets', targets.version, bytes.targets, history);
+  const targetsSignatureProblem = signatureProblem(root.roles.targets, root.keys, targets) ?? versionProblem('targets', targets.version, bytes.targets, history);
   if (targetsSignatureProblem !== undefined) {
     return failure(targetsSignatureProblem.code, 'targets', targetsSignatureProblem.detail);
   }
@@ -274,13 +262,7 @@ function thresholdExpiry(signers: readonly TufKey[], threshold: number): Date {
  * (notary tufclient.go updateRoot; certs.go ValidateRoot "havePrevRoot": the
  * previous certificates' expiry is not checked).
  */
-function checkRotation(
-  gun: string,
-  root: Root,
-  rootBytes: Uint8Array,
-  history: TrustHistory,
-  now: Date
-): Problem | undefined {
+function checkRotation(gun: string, root: Root, rootBytes: Uint8Array, history: TrustHistory, now: Date): Problem | undefined {
   const pinnedBytes = history.pinnedRoot;
   if (pinnedBytes === undefined || bytesEqual(pinnedBytes, rootBytes)) {
     return undefined;
@@ -348,11 +330,7 @@ function signedByPrevious(previous: Root, next: Root): boolean {
 }
 
 /** `roleKeys` is never missing: root's base roles exist by construction (model.ts Root.roles), a delegation carries its own. */
-function signatureProblem(
-  roleKeys: RoleKeys,
-  keys: ReadonlyMap<string, TufKey>,
-  metadata: { message: Uint8Array; signatures: readonly SignatureEntry[] }
-): Problem | undefined {
+function signatureProblem(roleKeys: RoleKeys, keys: ReadonlyMap<string, TufKey>, metadata: { message: Uint8Array; signatures: readonly SignatureEntry[] }): Problem | undefined {
   const result = checkThreshold(roleKeys, keys, metadata.message, metadata.signatures);
   return result.ok ? undefined : result.error;
 }
@@ -424,13 +402,7 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
  *   of being left unread. The count needs no bound of its own: only roles the
  *   snapshot lists are fetched and verified, and it lists at most 256.
  */
-function walkDelegations(
-  targets: Targets,
-  snapshot: Snapshot,
-  bytes: TrustCollectionBytes,
-  history: TrustHistory,
-  unserved: string[]
-): Map<string, DelegationState> {
+function walkDelegations(targets: Targets, snapshot: Snapshot, bytes: TrustCollectionBytes, history: TrustHistory, unserved: string[]): Map<string, DelegationState> {
   interface Pending {
     readonly role: DelegatedRole;
     readonly parent: Targets;
@@ -438,8 +410,7 @@ function walkDelegations(
     readonly depth: number;
   }
   const states = new Map<string, DelegationState>();
-  const children = (parent: Targets, parentPaths: readonly string[] | undefined, depth: number): Pending[] =>
-    parent.delegations.map((role) => ({ role, parent, parentPaths, depth }));
+  const children = (parent: Targets, parentPaths: readonly string[] | undefined, depth: number): Pending[] => parent.delegations.map((role) => ({ role, parent, parentPaths, depth }));
   const topLevel = children(targets, undefined, 1);
   // A stack: the next role to visit is last.
   const stack = [...topLevel.filter((p) => p.role.name !== RELEASES_ROLE), ...topLevel.filter((p) => p.role.name === RELEASES_ROLE)].reverse();
@@ -487,10 +458,7 @@ function walkDelegations(
       continue;
     }
     // notary tuf/data/roles.go Restrict: a child keeps only paths under one of its parent's.
-    const paths =
-      parentPaths === undefined
-        ? role.paths
-        : role.paths.filter((path) => parentPaths.some((allowed) => path.startsWith(allowed)));
+    const paths = parentPaths === undefined ? role.paths : role.paths.filter((path) => parentPaths.some((allowed) => path.startsWith(allowed)));
     states.set(role.name, {
       state: 'verified',
       record: record(role.name, delegation, roleBytes),

@@ -34,7 +34,10 @@ export function relativeTime(instant: Date, now: Date): string {
 }
 
 export function utc(date: Date): string {
-  return date.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC');
+  return date
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, ' UTC');
 }
 
 /** A relative time, with the absolute instant for machines (`datetime`) and people (`title`). */

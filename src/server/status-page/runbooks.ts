@@ -11,8 +11,14 @@ interface Runbook {
 
 /** docs/runbooks.md: one section per alert, anchored by its lower-cased name. */
 export const STATUS_RUNBOOKS: Readonly<Record<TagStatus, Runbook>> = {
-  invalid: { alert: 'TrustAuditorTrustDataInvalid', what: 'The trust data fails verification (signature, hash, threshold, rollback, root): the tag is not trusted. Until its reason code shows otherwise, treat it as tampering.' },
-  digest_mismatch: { alert: 'TrustAuditorDigestMismatch', what: 'Signed, but for another manifest than Nexus serves now: pushed over without content trust, or altered. Content-trust pulls get the old signed image.' },
+  invalid: {
+    alert: 'TrustAuditorTrustDataInvalid',
+    what: 'The trust data fails verification (signature, hash, threshold, rollback, root): the tag is not trusted. Until its reason code shows otherwise, treat it as tampering.',
+  },
+  digest_mismatch: {
+    alert: 'TrustAuditorDigestMismatch',
+    what: 'Signed, but for another manifest than Nexus serves now: pushed over without content trust, or altered. Content-trust pulls get the old signed image.',
+  },
   expired: { alert: 'TrustAuditorTagTrustExpired', what: 'A role the tag depends on has expired: content-trust pulls of the tag fail.' },
   error: { alert: 'TrustAuditorScanFailing', what: 'The tag could not be judged: its trust data could not be fetched, or its repository could not be listed. It is not known to be signed.' },
   unsigned: { alert: 'TrustAuditorUnsignedTag', what: 'No signature docker pull accepts with DOCKER_CONTENT_TRUST=1 (neither in targets/releases nor in targets).' },
@@ -20,7 +26,10 @@ export const STATUS_RUNBOOKS: Readonly<Record<TagStatus, Runbook>> = {
 };
 export const SCAN_RUNBOOK: Runbook = { alert: 'TrustAuditorScanFailing', what: 'The latest scan did not complete: Nexus, Notary or the database did not answer every request.' };
 export const STALE_RUNBOOK: Runbook = { alert: 'TrustAuditorScanStale', what: 'No scan has completed: every verdict on this page is out of date.' };
-export const EXPIRING_RUNBOOK: Runbook = { alert: 'TrustAuditorTrustDataExpiringSoon', what: 'A role expires within the warning window; when it does, the tags that depend on it become expired.' };
+export const EXPIRING_RUNBOOK: Runbook = {
+  alert: 'TrustAuditorTrustDataExpiringSoon',
+  what: 'A role expires within the warning window; when it does, the tags that depend on it become expired.',
+};
 export const ROOT_CERTIFICATE_RUNBOOK: Runbook = { alert: 'TrustAuditorRootCertificateExpiringSoon', what: 'The root certificate of a GUN expires: only a root key rotation renews it.' };
 
 export function runbookLink(runbook: Runbook, base: string | undefined): string {
@@ -32,8 +41,7 @@ export function runbookLink(runbook: Runbook, base: string | undefined): string 
 }
 
 export function renderRunbooks(view: StatusPageView): string {
-  const item = (id: string, term: string, runbook: Runbook): string =>
-    `<div id="${id}"><dt>${term}</dt><dd>${escapeText(runbook.what)} ${runbookLink(runbook, view.runbookUrl)}.</dd></div>`;
+  const item = (id: string, term: string, runbook: Runbook): string => `<div id="${id}"><dt>${term}</dt><dd>${escapeText(runbook.what)} ${runbookLink(runbook, view.runbookUrl)}.</dd></div>`;
   // Folded away while there is nothing to do; a status link (#do-…) opens it.
   const needed = view.latest?.outcome !== 'complete' || SEVERITY_ORDER.some((status) => view.counts[status] > 0) || view.expiring.total > 0;
   return `<section id="runbooks">

@@ -26,10 +26,7 @@ export const DAY_MS = 86_400_000;
 /** `status=` on the page: every finding (default), every tag, or one status. */
 export type StatusFilter = 'findings' | 'all' | TagStatus;
 
-export type SourceHealth =
-  | { readonly state: 'up' }
-  | { readonly state: 'down'; readonly reasons: readonly string[] }
-  | { readonly state: 'unknown'; readonly why: string };
+export type SourceHealth = { readonly state: 'up' } | { readonly state: 'down'; readonly reasons: readonly string[] } | { readonly state: 'unknown'; readonly why: string };
 
 /** Everything the page shows, read in one go. */
 export interface StatusPageView {

@@ -62,9 +62,7 @@ export class Security {
   checkBasic(header: string): Principal | undefined {
     const credentials = basicCredentials(header);
     const user = credentials === undefined ? undefined : this.#options.users?.[credentials.name];
-    return credentials !== undefined && user !== undefined && user.password === credentials.password
-      ? userPrincipal(credentials.name, user)
-      : undefined;
+    return credentials !== undefined && user !== undefined && user.password === credentials.password ? userPrincipal(credentials.name, user) : undefined;
   }
 
   issueToken(principal: Principal): string {

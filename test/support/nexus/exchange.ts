@@ -42,5 +42,10 @@ export function send(ex: Exchange, status: number, headers: Headers, body: strin
 
 /** The HTML page Nexus answers for a path it does not serve: neither the REST API nor a Docker repository's content. */
 export function sendHtmlNotFound(ex: Exchange): void {
-  send(ex, 404, { 'Content-Type': 'text/html' }, '<!DOCTYPE html>\n<html lang="en">\n<head>\n  <title>404 - Sonatype Nexus Repository</title>\n</head>\n<body>\n<h1>Error 404</h1>\n<p>Not Found</p>\n</body>\n</html>\n');
+  send(
+    ex,
+    404,
+    { 'Content-Type': 'text/html' },
+    '<!DOCTYPE html>\n<html lang="en">\n<head>\n  <title>404 - Sonatype Nexus Repository</title>\n</head>\n<body>\n<h1>Error 404</h1>\n<p>Not Found</p>\n</body>\n</html>\n'
+  );
 }

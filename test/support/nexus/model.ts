@@ -13,8 +13,7 @@ export const DIGEST_REFERENCE = /^sha256:[0-9a-f]{64}$/;
 /** A realistic Docker schema2 image manifest (JSON bytes, media type application/vnd.docker.distribution.manifest.v2+json) determined by seed. */
 export function makeManifest(seed: string): FakeManifest {
   const hex = (label: string): string => sha256Hex(`${seed}\u0000${label}`);
-  const between = (label: string, min: number, max: number): number =>
-    min + (parseInt(hex(label).slice(0, 12), 16) % (max - min + 1));
+  const between = (label: string, min: number, max: number): number => min + (parseInt(hex(label).slice(0, 12), 16) % (max - min + 1));
   const layerCount = between('layer-count', 1, 7);
   const manifest = {
     schemaVersion: 2,

@@ -111,9 +111,7 @@ export class RegistryRoutes {
   /** §2.4 GET /v2/token: {"token":"DockerToken.<uuid>"} (no expires_in); anonymous tokens when anonymous access is on. */
   #token(ex: Exchange): void {
     const header = ex.req.headers.authorization;
-    const principal = header === undefined
-      ? (this.#security.anonymousAllowed ? { kind: 'anonymous', viaToken: true } as const : undefined)
-      : this.#security.checkBasic(header);
+    const principal = header === undefined ? (this.#security.anonymousAllowed ? ({ kind: 'anonymous', viaToken: true } as const) : undefined) : this.#security.checkBasic(header);
     if (principal === undefined) {
       this.#registryError(ex, 401, 'UNAUTHORIZED', 'access to the requested resource is not authorized', null, { 'WWW-Authenticate': BASIC_CHALLENGE });
       return;
@@ -170,9 +168,7 @@ export class RegistryRoutes {
       headers['Link'] = `<${ex.origin}${prefix}/v2/${image}/tags/list${paged.next}>; rel="next"`;
     }
     // §2.2: skopeo#2409 saw `"tags": [null, ...]` from Nexus; the null comes first, on the first page.
-    const body: (string | null)[] = this.#options.quirks?.nullTag === true && ex.url.searchParams.get('last') === null
-      ? [null, ...paged.page]
-      : paged.page;
+    const body: (string | null)[] = this.#options.quirks?.nullTag === true && ex.url.searchParams.get('last') === null ? [null, ...paged.page] : paged.page;
     send(ex, 200, headers, JSON.stringify({ name: image, tags: body }));
   }
 
@@ -209,10 +205,15 @@ export class RegistryRoutes {
         found.asset.lastDownloaded = now;
       }
     }
-    send(ex, 200, {
-      ...REGISTRY_HEADERS,
-      'Content-Type': found.manifest.mediaType,
-      'Docker-Content-Digest': found.manifest.digest,
-    }, found.manifest.bytes);
+    send(
+      ex,
+      200,
+      {
+        ...REGISTRY_HEADERS,
+        'Content-Type': found.manifest.mediaType,
+        'Docker-Content-Digest': found.manifest.digest,
+      },
+      found.manifest.bytes
+    );
   }
 }

@@ -122,7 +122,11 @@ export class RestRoutes {
   /** §1.2: an unpaginated array in a stable (creation) order, silently filtered to browsable repositories. */
   #listRepositories(ex: Exchange): void {
     const visible = [...this.#content.repositories.values()].filter((repo) => this.#security.canBrowse(ex.principal, repo));
-    this.#restJson(ex, 200, visible.map((repo) => this.#repositoryXO(ex, repo)));
+    this.#restJson(
+      ex,
+      200,
+      visible.map((repo) => this.#repositoryXO(ex, repo))
+    );
   }
 
   /** §1.2 getReadableRepository: 404 unknown, 403 without read/browse on it or on a containing group. */
@@ -146,7 +150,11 @@ export class RestRoutes {
       return;
     }
     const administrable = this.#security.isAdmin(ex.principal) ? [...this.#content.repositories.values()] : [];
-    this.#restJson(ex, 200, administrable.map((repo) => this.#repositorySettings(ex, repo)));
+    this.#restJson(
+      ex,
+      200,
+      administrable.map((repo) => this.#repositorySettings(ex, repo))
+    );
   }
 
   /**
@@ -169,11 +177,12 @@ export class RestRoutes {
   #repositorySettings(ex: Exchange, repo: RepositoryRecord): JsonObject {
     const common = { name: repo.name, format: repo.format, type: repo.type, url: this.#repositoryUrl(ex, repo), online: true };
     const docker: JsonObject = { ...repo.docker };
-    const formatBlock: JsonObject = repo.format === 'docker'
-      ? { docker }
-      : repo.format === 'maven2' && repo.type !== 'group'
-        ? { maven: { versionPolicy: 'RELEASE', layoutPolicy: 'STRICT', contentDisposition: 'INLINE' } }
-        : {};
+    const formatBlock: JsonObject =
+      repo.format === 'docker'
+        ? { docker }
+        : repo.format === 'maven2' && repo.type !== 'group'
+          ? { maven: { versionPolicy: 'RELEASE', layoutPolicy: 'STRICT', contentDisposition: 'INLINE' } }
+          : {};
     switch (repo.type) {
       case 'hosted':
         return {
@@ -203,9 +212,7 @@ export class RestRoutes {
           },
           routingRuleName: null,
           ...formatBlock,
-          ...(repo.format === 'docker'
-            ? { dockerProxy: { indexType: 'HUB', indexUrl: 'https://index.docker.io/', cacheForeignLayers: false, foreignLayerUrlWhitelist: [] } }
-            : {}),
+          ...(repo.format === 'docker' ? { dockerProxy: { indexType: 'HUB', indexUrl: 'https://index.docker.io/', cacheForeignLayers: false, foreignLayerUrlWhitelist: [] } } : {}),
         };
       case 'group':
         return {
@@ -286,9 +293,7 @@ export class RestRoutes {
       repository: browsed.name,
       format: browsed.format,
       // Checksum key order as captured: sha256 first on 3.8x datastore, sha1 first on 3.69 OrientDB.
-      checksum: orient
-        ? { sha1: manifest.sha1, ...(withSha256 ? { sha256 } : {}) }
-        : { ...(withSha256 ? { sha256 } : {}), sha1: manifest.sha1 },
+      checksum: orient ? { sha1: manifest.sha1, ...(withSha256 ? { sha256 } : {}) } : { ...(withSha256 ? { sha256 } : {}), sha1: manifest.sha1 },
       contentType: manifest.mediaType,
       // The swap of §1.4: lastModified = blob created, blobCreated = asset created.
       lastModified: jacksonDate(asset.blob.createdAt),

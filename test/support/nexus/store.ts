@@ -2,17 +2,7 @@
  * The store of one fake Nexus instance: its repositories, what is pushed to and deleted from them,
  * and the per-format id sequences. "§" numbers refer to docs/nexus-and-registry.md.
  */
-import {
-  DIGEST_REFERENCE,
-  makeManifest,
-  referencedAssets,
-  storeManifest,
-  type AssetBlob,
-  type ListedComponent,
-  type RepositoryRecord,
-  type StoredManifest,
-  type TagAsset,
-} from './model.js';
+import { DIGEST_REFERENCE, makeManifest, referencedAssets, storeManifest, type AssetBlob, type ListedComponent, type RepositoryRecord, type StoredManifest, type TagAsset } from './model.js';
 import type { FakeManifest, FakeNexusOptions, FakeRepositoryDefinition } from './types.js';
 
 const TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -89,9 +79,7 @@ export class NexusContent {
     repo.manifestsByDigest.set(`${image}@${stored.digest}`, stored);
 
     const key = `${repository}/${image}:${tag}`;
-    const registryManifest = this.#options.quirks?.registryDigestDiffers?.includes(key) === true
-      ? this.#movedManifest(repo, image, key, stored)
-      : stored;
+    const registryManifest = this.#options.quirks?.registryDigestDiffers?.includes(key) === true ? this.#movedManifest(repo, image, key, stored) : stored;
     const blob: AssetBlob = { manifest: stored, createdAt: this.#tick(), uploader: this.#uploader(), uploaderIp: '127.0.0.1' };
     const existing = repo.components.get(`${image}:${tag}`);
     const rePush = existing !== undefined;
@@ -143,9 +131,7 @@ export class NexusContent {
   }
 
   containingGroups(name: string): RepositoryRecord[] {
-    return [...this.repositories.values()].filter(
-      (candidate) => candidate.type === 'group' && candidate.name !== name && this.leafMembers(candidate).some((leaf) => leaf.name === name),
-    );
+    return [...this.repositories.values()].filter((candidate) => candidate.type === 'group' && candidate.name !== name && this.leafMembers(candidate).some((leaf) => leaf.name === name));
   }
 
   /**

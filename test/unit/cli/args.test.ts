@@ -55,10 +55,7 @@ describe('parseCommandLine', () => {
     assert.equal(message(['--foo', 'serve', '--config', 'c.yaml']), 'unknown option --foo for serve; see trust-auditor --help');
     assert.equal(message(['--foo']), 'unknown option --foo; see trust-auditor --help');
     assert.equal(message(['inspect', 'a/b', '-x']), 'unknown option -x for inspect; see trust-auditor --help');
-    assert.equal(
-      message(['scan', '--confg', 'c.yaml']),
-      'unknown option --confg for scan (did you mean --config?); see trust-auditor --help'
-    );
+    assert.equal(message(['scan', '--confg', 'c.yaml']), 'unknown option --confg for scan (did you mean --config?); see trust-auditor --help');
     assert.equal(message(['scan', '--config']), '--config needs a value for scan: --config FILE; see trust-auditor --help');
     assert.equal(message(['inspect', 'a/b', '--at']), '--at needs a value for inspect: --at ISO8601; see trust-auditor --help');
     assert.equal(
@@ -66,20 +63,15 @@ describe('parseCommandLine', () => {
       '--config needs a value for scan: --config FILE (--json is an option; write --config=--json if it is the value); see trust-auditor --help'
     );
     assert.equal(message(['scan', '--config', 'c', '--json=yes']), '--json takes no value for scan (got --json=yes); see trust-auditor --help');
-    assert.equal(
-      message(['scan', '--config', 'c.yaml', 'extra']),
-      'unexpected argument "extra" for scan (it takes only options); see trust-auditor --help'
-    );
-    assert.equal(
-      message(['serve', 'c.yaml']),
-      'unexpected argument "c.yaml" for serve (it takes only options); see trust-auditor --help'
-    );
-    assert.equal(
-      message(['inspect', 'a/b', 'c/d']),
-      'inspect takes exactly one GUN (got "a/b", "c/d"), e.g. trust-auditor inspect nexus.example.com:18079/app; see trust-auditor --help'
-    );
+    assert.equal(message(['scan', '--config', 'c.yaml', 'extra']), 'unexpected argument "extra" for scan (it takes only options); see trust-auditor --help');
+    assert.equal(message(['serve', 'c.yaml']), 'unexpected argument "c.yaml" for serve (it takes only options); see trust-auditor --help');
+    assert.equal(message(['inspect', 'a/b', 'c/d']), 'inspect takes exactly one GUN (got "a/b", "c/d"), e.g. trust-auditor inspect nexus.example.com:18079/app; see trust-auditor --help');
     assert.equal(message(['nope']), 'unknown command "nope" (commands: scan, inspect, serve); see trust-auditor --help');
-    for (const argv of [['scan', '--foo'], ['scan', '--config'], ['scan', '--json=1']]) {
+    for (const argv of [
+      ['scan', '--foo'],
+      ['scan', '--config'],
+      ['scan', '--json=1'],
+    ]) {
       assert.doesNotMatch(message(argv), /Unknown option|positional argument|argument missing|does not take an argument/, argv.join(' '));
     }
   });

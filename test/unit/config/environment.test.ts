@@ -20,9 +20,7 @@ describe('logLevelFrom', () => {
     for (const value of ['verbose', 'DEBUG', ' info', 'trace']) {
       assert.throws(
         () => logLevelFrom({ TRUST_AUDITOR_LOG_LEVEL: value }),
-        (error: unknown) =>
-          error instanceof UsageError &&
-          error.message === `TRUST_AUDITOR_LOG_LEVEL must be one of debug, info, warn, error, not ${JSON.stringify(value)}`
+        (error: unknown) => error instanceof UsageError && error.message === `TRUST_AUDITOR_LOG_LEVEL must be one of debug, info, warn, error, not ${JSON.stringify(value)}`
       );
     }
   });

@@ -109,10 +109,7 @@ extra: 1
   });
 
   it('checks every number against its range with one message per key', () => {
-    const result = parseConfig(
-      'nexus:\n  url: http://n\n  registrySample: 100001\nexpiryWarningDays: 1.5\nweb:\n  minScanIntervalSeconds: -1\nrequestTimeoutSeconds: 0.01\n',
-      inputs()
-    );
+    const result = parseConfig('nexus:\n  url: http://n\n  registrySample: 100001\nexpiryWarningDays: 1.5\nweb:\n  minScanIntervalSeconds: -1\nrequestTimeoutSeconds: 0.01\n', inputs());
 
     assert.ok(!result.ok);
     assert.deepEqual(Object.fromEntries(result.error.map((issue) => [issue.key, issue.message])), {
@@ -217,10 +214,7 @@ extra: 1
   });
 
   it('quotes a value as the file wrote it, never the secret a variable expanded to', () => {
-    const result = parseConfig(
-      'notary:\n  url: "${NOTARY_PW}"\nschedule: "${CRON}"\n',
-      inputs({ NOTARY_PW: 'NOTARY-PW-456', CRON: 'SECRET-CRON-789' })
-    );
+    const result = parseConfig('notary:\n  url: "${NOTARY_PW}"\nschedule: "${CRON}"\n', inputs({ NOTARY_PW: 'NOTARY-PW-456', CRON: 'SECRET-CRON-789' }));
 
     assert.ok(!result.ok);
     const messages = result.error.map((issue) => `${issue.key}: ${issue.message}`).join('\n');
@@ -236,6 +230,9 @@ extra: 1
     assert.ok(good.ok);
     assert.deepEqual(good.value.notary?.tokenRealmHosts, ['auth.example.com', 'auth2.example.com:8443']);
     assert.ok(!bad.ok);
-    assert.deepEqual(bad.error.map((issue) => issue.key), ['notary.tokenRealmHosts']);
+    assert.deepEqual(
+      bad.error.map((issue) => issue.key),
+      ['notary.tokenRealmHosts']
+    );
   });
 });

@@ -72,7 +72,10 @@ describe('layering: src/notary/core imports only itself, src/lib/result.ts, src/
   });
 
   it('allows its own modules, src/lib/result.ts, src/lib/digest.ts and node:crypto', async () => {
-    await allows(FILE, "import { parseRoot } from './model.js';\nimport { ok } from '../../lib/result.js';\nimport { sha256Hex } from '../../lib/digest.js';\nimport { createHash } from 'node:crypto';");
+    await allows(
+      FILE,
+      "import { parseRoot } from './model.js';\nimport { ok } from '../../lib/result.js';\nimport { sha256Hex } from '../../lib/digest.js';\nimport { createHash } from 'node:crypto';"
+    );
   });
 });
 
@@ -132,7 +135,10 @@ describe('layering: src/scheduler runs scans and sees the sources only through t
   });
 
   it('allows the scan, the store, the metrics and the layers below', async () => {
-    await allows(FILE, "import { runScan } from '../scan/scanner.js';\nimport type { ScanStore } from '../store/scan-store.js';\nimport { metricsSnapshot } from '../metrics/snapshot.js';\nimport { judgeTag } from '../notary/core/assess.js';");
+    await allows(
+      FILE,
+      "import { runScan } from '../scan/scanner.js';\nimport type { ScanStore } from '../store/scan-store.js';\nimport { metricsSnapshot } from '../metrics/snapshot.js';\nimport { judgeTag } from '../notary/core/assess.js';"
+    );
   });
 });
 
@@ -158,7 +164,7 @@ describe('layering: src/scan sees the clients only through their types', () => {
   });
 });
 
-describe('layering: src/cli and src/server never import each other (the serve command may name the server\'s types)', () => {
+describe("layering: src/cli and src/server never import each other (the serve command may name the server's types)", () => {
   it('refuses the other presentation', async () => {
     await refuses('src/cli/commands/probe.ts', "import { startHttpServer } from '../../server/http-server.js';");
     await refuses('src/server/probe.ts', "import type { ScanReport } from '../cli/scan-report.js';");

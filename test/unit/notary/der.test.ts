@@ -8,25 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { DerError, readCertificateFacts, readSpki } from '../../../src/notary/core/der.js';
-import {
-  basicConstraints,
-  bitString,
-  bmp,
-  certificate,
-  extension,
-  integer,
-  name,
-  nullValue,
-  oid,
-  OIDS,
-  p256,
-  rsaSpki,
-  seq,
-  spki,
-  TAG,
-  tlv,
-  utf8,
-} from '../../support/der-builder.js';
+import { basicConstraints, bitString, bmp, certificate, extension, integer, name, nullValue, oid, OIDS, p256, rsaSpki, seq, spki, TAG, tlv, utf8 } from '../../support/der-builder.js';
 
 const bytes = (...values: number[]): Buffer => Buffer.from(values);
 
@@ -221,8 +203,7 @@ describe('DER: certificate facts', () => {
   });
 
   describe('basicConstraints', () => {
-    const isCA = (extensions: readonly Buffer[] | undefined): boolean =>
-      readCertificateFacts(certificate({ spki: KEY, notBefore: NOT_BEFORE, notAfter: NOT_AFTER, extensions })).isCA;
+    const isCA = (extensions: readonly Buffer[] | undefined): boolean => readCertificateFacts(certificate({ spki: KEY, notBefore: NOT_BEFORE, notAfter: NOT_AFTER, extensions })).isCA;
 
     it('is a CA only with cA TRUE', () => {
       assert.equal(isCA([basicConstraints('true')]), true);
@@ -248,8 +229,7 @@ describe('DER: certificate facts', () => {
   });
 
   describe('common name', () => {
-    const commonNameOf = (subject: Buffer): string | undefined =>
-      readCertificateFacts(certificate({ spki: KEY, notBefore: NOT_BEFORE, notAfter: NOT_AFTER, subject })).commonName;
+    const commonNameOf = (subject: Buffer): string | undefined => readCertificateFacts(certificate({ spki: KEY, notBefore: NOT_BEFORE, notAfter: NOT_AFTER, subject })).commonName;
 
     it('reads a BMPString (UTF-16BE) common name', () => {
       assert.equal(commonNameOf(name(bmp('registry.example/ünïcode'))), 'registry.example/ünïcode');

@@ -46,7 +46,9 @@ describe('what the differential fuzzer found', () => {
 
   it('a field that differs from a known one only in case is refused: notary would read it instead (seed 7, cases 4799 and 13177)', async () => {
     // Validly signed: the canonical form holds both; docker/go reads "Targets", the last match.
-    const targets = await build({ editSigned: { targets: (signed) => void (signed['Targets'] = { v1: { hashes: { sha256: Buffer.from(NEW.sha256Hex, 'hex').toString('base64') }, length: NEW.length } }) } });
+    const targets = await build({
+      editSigned: { targets: (signed) => void (signed['Targets'] = { v1: { hashes: { sha256: Buffer.from(NEW.sha256Hex, 'hex').toString('base64') }, length: NEW.length } }) },
+    });
     assert.match(outcome(targets), /^MALFORMED_METADATA@targets: signed has "Targets", which notary reads as its "targets"$/);
 
     const bytes = await build();

@@ -9,19 +9,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 
 import { checkRootCertificate, computeKeyId, importKey, type TufKey } from '../../../src/notary/core/keys.js';
-import {
-  basicConstraints,
-  certificate,
-  certificateKey,
-  name,
-  oid,
-  OIDS,
-  p256,
-  pem,
-  rsaSpki,
-  seq,
-  spki,
-} from '../../support/der-builder.js';
+import { basicConstraints, certificate, certificateKey, name, oid, OIDS, p256, pem, rsaSpki, seq, spki } from '../../support/der-builder.js';
 import { keyIdOf } from '../../support/trust-factory.js';
 
 const NOW = new Date(Math.floor(Date.now() / 1000) * 1000);
@@ -108,10 +96,7 @@ describe('importKey: what makes a key unusable', () => {
     });
 
     it('refuses a certificate that cannot be parsed, naming the reason', () => {
-      assert.equal(
-        importKey('ecdsa-x509', b64(pem(seq(seq())))).problem,
-        'certificate cannot be parsed (certificate has too few fields)'
-      );
+      assert.equal(importKey('ecdsa-x509', b64(pem(seq(seq())))).problem, 'certificate cannot be parsed (certificate has too few fields)');
     });
 
     it('refuses more than 10 certificates, and takes 10', () => {
@@ -234,8 +219,7 @@ describe('checkRootCertificate', () => {
   });
 
   describe('intermediates', () => {
-    const intermediate = (isCA: boolean, notAfter: Date): Buffer =>
-      leafFor('intermediate', { extensions: [basicConstraints(isCA ? 'true' : 'absent')], notAfter });
+    const intermediate = (isCA: boolean, notAfter: Date): Buffer => leafFor('intermediate', { extensions: [basicConstraints(isCA ? 'true' : 'absent')], notAfter });
     const inAYear = new Date(NOW.getTime() + 365 * DAY);
 
     it('accepts CA intermediates that have not expired', () => {

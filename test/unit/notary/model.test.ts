@@ -93,8 +93,24 @@ describe('the signed envelope', () => {
 
   it('refuses more than 64 signatures, and takes 64', () => {
     const signature = { keyid: 'k1', method: 'eddsa', sig: SHA512 };
-    malformed(parseRoot(file(rootSigned(), Array.from({ length: 65 }, () => signature))), 'metadata.signatures has more than 64 entries');
-    assert.equal(parseRoot(file(rootSigned(), Array.from({ length: 64 }, () => signature))).ok, true);
+    malformed(
+      parseRoot(
+        file(
+          rootSigned(),
+          Array.from({ length: 65 }, () => signature)
+        )
+      ),
+      'metadata.signatures has more than 64 entries'
+    );
+    assert.equal(
+      parseRoot(
+        file(
+          rootSigned(),
+          Array.from({ length: 64 }, () => signature)
+        )
+      ).ok,
+      true
+    );
   });
 
   it('refuses a signature that is not an object, or whose fields are missing, ill-typed or not base64', () => {
@@ -149,13 +165,28 @@ describe('the signed envelope', () => {
 
 describe('guard: what a parser refuses, and what it does not', () => {
   it('returns the value of a parser that does not throw', () => {
-    assert.deepEqual(guard(() => 42), { ok: true, value: 42 });
+    assert.deepEqual(
+      guard(() => 42),
+      { ok: true, value: 42 }
+    );
   });
 
   it('lets an error that is not a parse failure propagate, never reading it as malformed metadata', () => {
     const bug = new TypeError('a bug in a parser');
-    assert.throws(() => guard(() => { throw bug; }), (error: unknown) => error === bug);
-    assert.throws(() => guard(() => { throw new RangeError('Invalid string length'); }), RangeError);
+    assert.throws(
+      () =>
+        guard(() => {
+          throw bug;
+        }),
+      (error: unknown) => error === bug
+    );
+    assert.throws(
+      () =>
+        guard(() => {
+          throw new RangeError('Invalid string length');
+        }),
+      RangeError
+    );
   });
 });
 
@@ -234,10 +265,7 @@ describe('file meta (hashes and length)', () => {
       ['sha256', SHA512],
       ['sha512', SHA256],
     ] as const) {
-      assert.throws(
-        () => parseFileMeta({ length: 1, hashes: { sha256: SHA256, [algorithm]: value } }, 'here'),
-        new RegExp(`here.hashes.${algorithm} is not a base64 ${algorithm} digest`)
-      );
+      assert.throws(() => parseFileMeta({ length: 1, hashes: { sha256: SHA256, [algorithm]: value } }, 'here'), new RegExp(`here.hashes.${algorithm} is not a base64 ${algorithm} digest`));
     }
   });
 
@@ -278,7 +306,8 @@ describe('snapshot', () => {
   });
 
   it('refuses more than 258 files (256 delegations, root and targets), and takes 258', () => {
-    const meta = (count: number): Json => Object.fromEntries<Json>([['root', fileMeta()], ['targets', fileMeta()], ...Array.from({ length: count }, (_, i): [string, Json] => [`targets/d${i}`, fileMeta()])]);
+    const meta = (count: number): Json =>
+      Object.fromEntries<Json>([['root', fileMeta()], ['targets', fileMeta()], ...Array.from({ length: count }, (_, i): [string, Json] => [`targets/d${i}`, fileMeta()])]);
     malformed(parseSnapshot(file(snapshotSigned(meta(257)))), 'signed.meta lists more than 258 files');
     assert.equal(parseSnapshot(file(snapshotSigned(meta(256)))).ok, true);
   });
@@ -299,10 +328,12 @@ describe('targets and delegations', () => {
 
   it("reads Go's null for an empty targets map, keys map and roles list; absent is still malformed", () => {
     const result = parseTargets(
-      file(targetsSigned((s) => {
-        s['targets'] = null;
-        s['delegations'] = { keys: null, roles: null };
-      })),
+      file(
+        targetsSigned((s) => {
+          s['targets'] = null;
+          s['delegations'] = { keys: null, roles: null };
+        })
+      ),
       'targets'
     );
     assert.ok(result.ok);
@@ -323,7 +354,10 @@ describe('targets and delegations', () => {
 
   it('refuses more than 256 delegation roles', () => {
     const roles = Array.from({ length: 257 }, (_, i) => ({ name: `targets/d${i}`, keyids: ['d1'], threshold: 1, paths: [''] }));
-    malformed(parseTargets(file(targetsSigned((s) => void ((s['delegations'] as { [key: string]: Json })['roles'] = roles))), 'targets'), 'signed.delegations.roles has more than 256 entries');
+    malformed(
+      parseTargets(file(targetsSigned((s) => void ((s['delegations'] as { [key: string]: Json })['roles'] = roles))), 'targets'),
+      'signed.delegations.roles has more than 256 entries'
+    );
   });
 
   describe('a delegation role', () => {

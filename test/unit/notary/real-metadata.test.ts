@@ -18,12 +18,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { assessCollection, checkedEvidence, judgeTag, type HonouredTarget } from '../../../src/notary/core/assess.js';
-import {
-  NO_HISTORY,
-  verifyCollection,
-  type TrustCollectionBytes,
-  type TrustHistory,
-} from '../../../src/notary/core/verify-collection.js';
+import { NO_HISTORY, verifyCollection, type TrustCollectionBytes, type TrustHistory } from '../../../src/notary/core/verify-collection.js';
 
 /** Compiled, this file is dist/test/unit/notary/; tsc does not copy fixtures, so go up to the repository. */
 const REAL = fileURLToPath(new URL('../../../../test/fixtures/real/', import.meta.url));
@@ -232,9 +227,7 @@ interface Loaded {
 
 function load(collection: Collection): Loaded {
   const committed = loadFiles(join(REAL, collection.dir));
-  const served = collection.reformatted
-    ? new Map([...committed].map(([role, bytes]) => [role, withoutInsignificantWhitespace(bytes)]))
-    : committed;
+  const served = collection.reformatted ? new Map([...committed].map(([role, bytes]) => [role, withoutInsignificantWhitespace(bytes)])) : committed;
   return { committed, served, reading: read(served) };
 }
 
@@ -421,12 +414,7 @@ describe('real Notary metadata (test/fixtures/real)', () => {
         [v3, v6],
         [v1, v6],
       ] as const) {
-        const { verification, assessment } = verify(
-          next.reading.gun,
-          next.served,
-          new Date(next.reading.earliestExpiry - SECOND),
-          historyOf(previous.served)
-        );
+        const { verification, assessment } = verify(next.reading.gun, next.served, new Date(next.reading.earliestExpiry - SECOND), historyOf(previous.served));
         assert.equal(failureOf(verification), 'ok');
         assert.equal(assessment.status, 'valid');
         assert.deepEqual(assessment.targets, next.reading.honoured);
@@ -434,12 +422,7 @@ describe('real Notary metadata (test/fixtures/real)', () => {
     });
 
     it('an older publish served after a newer one is a rollback, although every signature in it is genuine', () => {
-      const { verification, assessment } = verify(
-        v1.reading.gun,
-        v1.served,
-        new Date(v1.reading.earliestExpiry - SECOND),
-        historyOf(v6.served)
-      );
+      const { verification, assessment } = verify(v1.reading.gun, v1.served, new Date(v1.reading.earliestExpiry - SECOND), historyOf(v6.served));
 
       assert.equal(failureOf(verification), 'ROLLBACK@timestamp');
       assert.equal(assessment.status, 'invalid');

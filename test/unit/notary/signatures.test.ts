@@ -100,12 +100,19 @@ describe('checkThreshold', () => {
     const a = await signed(ecdsaKey());
     const b = await signed(await ed25519Key());
     const stranger = await signed(ecdsaKey());
-    const keys = new Map([[a.key.id, a.key], [b.key.id, b.key], [stranger.key.id, stranger.key]]);
+    const keys = new Map([
+      [a.key.id, a.key],
+      [b.key.id, b.key],
+      [stranger.key.id, stranger.key],
+    ]);
     const role = { keyids: [a.key.id, b.key.id], threshold: 2 };
 
     const met = checkThreshold(role, keys, MESSAGE, [entry(stranger.key.id, stranger), entry(a.key.id, a), entry(b.key.id, b)]);
     assert.ok(met.ok);
-    assert.deepEqual(met.value.map((key) => key.id), [a.key.id, b.key.id]);
+    assert.deepEqual(
+      met.value.map((key) => key.id),
+      [a.key.id, b.key.id]
+    );
 
     const short = checkThreshold(role, keys, MESSAGE, [entry(stranger.key.id, stranger), entry(a.key.id, a)]);
     assert.ok(!short.ok);

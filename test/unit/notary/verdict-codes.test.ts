@@ -7,12 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { assessCollection, checkedEvidence, judgeTag, type TrustEvidence } from '../../../src/notary/core/assess.js';
-import {
-  COLLECTION_STATUSES,
-  TAG_REASON_CODES,
-  TAG_STATUSES,
-  TRUST_FAILURE_CODES,
-} from '../../../src/notary/core/codes.js';
+import { COLLECTION_STATUSES, TAG_REASON_CODES, TAG_STATUSES, TRUST_FAILURE_CODES } from '../../../src/notary/core/codes.js';
 import { sha256Hex } from '../../../src/lib/digest.js';
 import { NO_HISTORY, verifyCollection, type TrustHistory } from '../../../src/notary/core/verify-collection.js';
 import { makeTempDir } from '../../support/temp.js';
@@ -399,13 +394,11 @@ describe('verdict codes from generated trust data', () => {
   });
 
   it('produced every code and status of the closed sets', () => {
-    const expected = [
-      ...TRUST_FAILURE_CODES,
-      ...TAG_REASON_CODES,
-      ...TAG_STATUSES.map((s) => `status:${s}`),
-      ...COLLECTION_STATUSES.map((s) => `collection:${s}`),
-    ];
+    const expected = [...TRUST_FAILURE_CODES, ...TAG_REASON_CODES, ...TAG_STATUSES.map((s) => `status:${s}`), ...COLLECTION_STATUSES.map((s) => `collection:${s}`)];
 
-    assert.deepEqual(expected.filter((code) => !produced.has(code)), []);
+    assert.deepEqual(
+      expected.filter((code) => !produced.has(code)),
+      []
+    );
   });
 });

@@ -93,10 +93,7 @@ describe('verifier defects found against the real notary client', () => {
 
     it('an invalid releases behind 255 children of alice is invalid, not a fallback to targets', async () => {
       const bytes = await build({
-        delegations: [
-          ...(await aliceWithUnpublishedChildren()),
-          { name: 'targets/releases', keys: [collection.releasesKey], targets: { v1: NEW }, signers: [await ed25519Key()] },
-        ],
+        delegations: [...(await aliceWithUnpublishedChildren()), { name: 'targets/releases', keys: [collection.releasesKey], targets: { v1: NEW }, signers: [await ed25519Key()] }],
       });
 
       const judgement = judgeTag(evidenceOf(bytes), 'v1', served(OLD), NOW);

@@ -134,11 +134,16 @@ describe('verifyCollection', () => {
     });
 
     it('must be the root the snapshot lists, by hash and by length', async () => {
-      const otherHash = failed(verify(await build({ editSnapshotMeta: (meta) => void ((meta['root'] as { hashes: { sha256: string } }).hashes.sha256 = Buffer.alloc(32).toString('base64')) })));
+      const otherHash = failed(
+        verify(await build({ editSnapshotMeta: (meta) => void ((meta['root'] as { hashes: { sha256: string } }).hashes.sha256 = Buffer.alloc(32).toString('base64')) }))
+      );
       assert.equal(otherHash.code, 'HASH_MISMATCH');
       assert.equal(otherHash.role, 'root');
       assert.equal(otherHash.detail, 'root sha256 differs from the hash in snapshot');
-      assert.deepEqual(otherHash.roles.map((role) => role.role), ['root', 'root-certificate', 'timestamp', 'snapshot']);
+      assert.deepEqual(
+        otherHash.roles.map((role) => role.role),
+        ['root', 'root-certificate', 'timestamp', 'snapshot']
+      );
 
       const otherLength = failed(verify(await build({ editSnapshotMeta: (meta) => void ((meta['root'] as { length: number }).length += 1) })));
       assert.equal(otherLength.code, 'LENGTH_MISMATCH');
@@ -248,7 +253,10 @@ describe('verifyCollection', () => {
     assert.equal(failure.code, 'MALFORMED_METADATA');
     assert.equal(failure.role, 'snapshot');
     assert.equal(failure.detail, 'signed.meta has no "root"');
-    assert.deepEqual(failure.roles.map((role) => role.role), ['root', 'root-certificate', 'timestamp']);
+    assert.deepEqual(
+      failure.roles.map((role) => role.role),
+      ['root', 'root-certificate', 'timestamp']
+    );
   });
 
   describe('a delegation', () => {

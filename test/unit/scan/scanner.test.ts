@@ -153,10 +153,7 @@ describe('runScan with in-memory ports', () => {
     const first = await scan(store, notary, heard, { verifier });
 
     assert.equal(first.outcome, 'complete');
-    assert.deepEqual(
-      heard.verdicts.map((v) => `${v.image}:${v.tag}=${v.status}`).sort(),
-      ['app:nodigest=error', 'app:v1=signed', 'app:v2=digest_mismatch', 'lonely:latest=unsigned']
-    );
+    assert.deepEqual(heard.verdicts.map((v) => `${v.image}:${v.tag}=${v.status}`).sort(), ['app:nodigest=error', 'app:v1=signed', 'app:v2=digest_mismatch', 'lonely:latest=unsigned']);
     assert.equal(first.summary.signed, 1);
     assert.equal(first.summary.error, 1);
     assert.equal(first.tagsJudged, 4);

@@ -8,7 +8,15 @@ import { toVerdict, type VerdictInput } from '../../../src/scan/to-verdict.js';
 
 const AT = new Date('2030-01-01T00:00:00Z');
 const DIGEST = `sha256:${'a'.repeat(64)}`;
-const base: VerdictInput = { repository: 'docker-hosted', image: 'app', tag: 'v1', gun: 'r.example/app', served: { digest: DIGEST, size: 10 }, evidence: { kind: 'absent' }, evaluatedAt: AT };
+const base: VerdictInput = {
+  repository: 'docker-hosted',
+  image: 'app',
+  tag: 'v1',
+  gun: 'r.example/app',
+  served: { digest: DIGEST, size: 10 },
+  evidence: { kind: 'absent' },
+  evaluatedAt: AT,
+};
 
 function stored(status: StoredTag['status'], digest = DIGEST): StoredTag {
   return {

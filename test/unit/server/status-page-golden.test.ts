@@ -98,7 +98,11 @@ const VIEWS: Record<string, StatusPageView> = {
     sources: { nexus: { state: 'down', reasons: ['CONNECTION ×3', `HTTP_500 ${HOSTILE} ×1`] }, notary: { state: 'unknown', why: 'not asked: the scan stopped before it' } },
     expiring: {
       total: 140,
-      roles: [role(`nexus.example.com:18079/${HOSTILE}`, 'targets/releases', -DAY), role('nexus.example.com:18079/app', 'root-certificate', 9 * DAY), role('nexus.example.com:18079/app', 'timestamp', -90 * 1000)],
+      roles: [
+        role(`nexus.example.com:18079/${HOSTILE}`, 'targets/releases', -DAY),
+        role('nexus.example.com:18079/app', 'root-certificate', 9 * DAY),
+        role('nexus.example.com:18079/app', 'timestamp', -90 * 1000),
+      ],
     },
     page: 6,
     pageSize: 50,

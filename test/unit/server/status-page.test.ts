@@ -228,7 +228,15 @@ describe('status page', () => {
     world = makeWorld(service);
     const id = world.scan(ago(60_000), [verdict('app', 'v1', 'error')], 'partial');
     const problems = Array.from({ length: 12 }, (_, i) => `notary: HTTP 503 for gun-${i}`);
-    service.lastResult = { scanId: id, problems, sourceErrors: [{ source: 'notary', reason: 'HTTP_5XX' }, { source: 'notary', reason: 'HTTP_5XX' }, { source: 'notary', reason: 'TIMEOUT' }] } as unknown as ScanResult;
+    service.lastResult = {
+      scanId: id,
+      problems,
+      sourceErrors: [
+        { source: 'notary', reason: 'HTTP_5XX' },
+        { source: 'notary', reason: 'HTTP_5XX' },
+        { source: 'notary', reason: 'TIMEOUT' },
+      ],
+    } as unknown as ScanResult;
     world.store.beginScan(ago(5_000), ago(5_000));
     const html = renderStatusPage(view(world));
 
@@ -247,7 +255,11 @@ describe('status page', () => {
     world = makeWorld(service);
     world.scan(ago(3_600_000), [verdict('app', 'v1', 'signed')]);
     const id = world.scan(ago(60_000), [verdict('app', 'v1', 'error')], 'failed', null, { nexus: 4, notary: 0, skipped: 0 });
-    service.lastResult = { scanId: id, problems: ['nexus: page 1 of the components: Nexus answered HTTP 503'], sourceErrors: [{ source: 'nexus', reason: 'HTTP_5XX' }] } as unknown as ScanResult;
+    service.lastResult = {
+      scanId: id,
+      problems: ['nexus: page 1 of the components: Nexus answered HTTP 503'],
+      sourceErrors: [{ source: 'nexus', reason: 'HTTP_5XX' }],
+    } as unknown as ScanResult;
     const html = renderStatusPage(view(world));
 
     assert.match(html, /<section id="scan" class="banner outcome-failed">\n<h2 id="scan-headline">Latest scan #2: <span id="scan-outcome">failed<\/span><\/h2>/);
@@ -291,7 +303,9 @@ describe('status page', () => {
     world.store.writeBatch(id, ago(60_000), batch({ trustRoles: [...new Set(roles.map((r) => r.gun))].map((gun) => ({ gun, roles: roles.filter((r) => r.gun === gun) })) }));
     const html = renderStatusPage(view(world));
 
-    const listed = [...html.matchAll(/<tr class="(past|soon)"><td data-label="GUN" class="gun">(.*?)<\/td><td data-label="Role">([^<]+)<\/td>/g)].map((m) => `${m[1]} ${m[2]?.replaceAll('<wbr>', '')} ${m[3]}`);
+    const listed = [...html.matchAll(/<tr class="(past|soon)"><td data-label="GUN" class="gun">(.*?)<\/td><td data-label="Role">([^<]+)<\/td>/g)].map(
+      (m) => `${m[1]} ${m[2]?.replaceAll('<wbr>', '')} ${m[3]}`
+    );
     assert.deepEqual(listed, ['past nexus.example.com:18079/b timestamp', 'soon nexus.example.com:18079/b snapshot', 'soon nexus.example.com:18079/a targets']);
     assert.match(html, /Expiring within 7 days <span class="n">3<\/span>/);
     assert.match(html, /expired 60 minutes ago/);

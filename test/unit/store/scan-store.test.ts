@@ -11,7 +11,20 @@ import { ScanStore, type Batch } from '../../../src/store/scan-store.js';
 const MIGRATIONS = fileURLToPath(new URL('../../../../migrations/', import.meta.url));
 
 function verdict(tag: string, status: TagVerdictRecord['status'], digest = 'sha256:' + 'a'.repeat(64)): TagVerdictRecord {
-  return { repository: 'docker-hosted', image: 'app', tag, gun: 'nexus:5000/app', digest, size: 100, status, role: null, reasonCode: null, reason: null, signedDigest: null, trustExpires: null };
+  return {
+    repository: 'docker-hosted',
+    image: 'app',
+    tag,
+    gun: 'nexus:5000/app',
+    digest,
+    size: 100,
+    status,
+    role: null,
+    reasonCode: null,
+    reason: null,
+    signedDigest: null,
+    trustExpires: null,
+  };
 }
 
 const finish = (store: ScanStore, scanId: number, at: string) =>
@@ -60,12 +73,18 @@ describe('ScanStore', () => {
     finish(store, third, '2026-01-03T00:01:00Z');
 
     const tags = store.allTags();
-    assert.deepEqual(tags.map((t) => [t.tag, t.status, t.statusSince, t.firstSeenAt, t.lastSeenAt, t.lastScanId]), [
-      ['v2', 'unsigned', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', '2026-01-03T00:00:00Z', third],
-    ]);
+    assert.deepEqual(
+      tags.map((t) => [t.tag, t.status, t.statusSince, t.firstSeenAt, t.lastSeenAt, t.lastScanId]),
+      [['v2', 'unsigned', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', '2026-01-03T00:00:00Z', third]]
+    );
     assert.deepEqual(
       store.tagHistory('docker-hosted', 'app', 'v1').map((h) => [h.event, h.status]),
-      [['new', 'signed'], ['repushed', 'digest_mismatch'], ['status', 'digest_mismatch'], ['deleted', 'digest_mismatch']]
+      [
+        ['new', 'signed'],
+        ['repushed', 'digest_mismatch'],
+        ['status', 'digest_mismatch'],
+        ['deleted', 'digest_mismatch'],
+      ]
     );
   });
 
@@ -96,12 +115,23 @@ describe('ScanStore', () => {
 
   it('pages the latest verdicts by keyset and filters by status', () => {
     const scan = store.beginScan('t', 't');
-    scanRepository(store, scan, 't', ['a', 'b', 'c', 'd'].map((tag) => verdict(tag, tag === 'c' ? 'unsigned' : 'signed')));
+    scanRepository(
+      store,
+      scan,
+      't',
+      ['a', 'b', 'c', 'd'].map((tag) => verdict(tag, tag === 'c' ? 'unsigned' : 'signed'))
+    );
 
     const first = store.queryTags({ limit: 2 });
     const second = store.queryTags({ limit: 2, after: first[1] });
 
-    assert.deepEqual([...first, ...second].map((t) => t.tag), ['a', 'b', 'c', 'd']);
-    assert.deepEqual(store.queryTags({ limit: 10, status: 'unsigned' }).map((t) => t.tag), ['c']);
+    assert.deepEqual(
+      [...first, ...second].map((t) => t.tag),
+      ['a', 'b', 'c', 'd']
+    );
+    assert.deepEqual(
+      store.queryTags({ limit: 10, status: 'unsigned' }).map((t) => t.tag),
+      ['c']
+    );
   });
 });

@@ -5,7 +5,11 @@ import { parseChallenge } from '../../../../src/lib/http/www-authenticate.js';
 
 describe('parseChallenge', () => {
   const cases: [string, string, Record<string, string>][] = [
-    ['Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull"', 'bearer', { realm: 'https://auth.example/token', service: 'registry.example', scope: 'repository:a/b:pull' }],
+    [
+      'Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull"',
+      'bearer',
+      { realm: 'https://auth.example/token', service: 'registry.example', scope: 'repository:a/b:pull' },
+    ],
     ['BASIC realm="Sonatype Nexus Repository Manager"', 'basic', { realm: 'Sonatype Nexus Repository Manager' }],
     ['Bearer realm="r", scope="repository:x:pull,push"', 'bearer', { realm: 'r', scope: 'repository:x:pull,push' }],
     ['Bearer realm=unquoted,service=svc', 'bearer', { realm: 'unquoted', service: 'svc' }],
