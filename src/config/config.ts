@@ -3,23 +3,8 @@
  * which both the types below and the checks of parseConfig come, and its
  * defaults. Frozen once loaded; secrets live only in these objects.
  */
-import {
-  cronExpression,
-  hostList,
-  httpUrl,
-  listenAddress,
-  numberInRange,
-  oneOf,
-  optionalString,
-  password,
-  repositoryList,
-  section,
-  stringWithDefault,
-  type Fields,
-  type ListenAddress,
-  type Parsed,
-  type Reading,
-} from './fields.js';
+import { cronExpression, hostList, httpUrl, listenAddress, numberInRange, oneOf, optionalString, password, repositoryList, stringWithDefault, type ListenAddress } from './fields.js';
+import { section, type Fields, type Parsed, type Reading } from './schema.js';
 
 export type { ListenAddress, RepositoryConfig } from './fields.js';
 

@@ -8,7 +8,7 @@ import { parseDocument } from 'yaml';
 import { err, ok, type Result } from '../lib/result.js';
 import { CONFIG_FIELDS, type Config } from './config.js';
 import type { Environment } from './environment.js';
-import { isTree, readFields, type Reading, type Tree } from './fields.js';
+import { isTree, readFields, type Reading, type Tree } from './schema.js';
 import { unresolvedAliasOffset, yamlErrorMessage } from './yaml-message.js';
 
 export interface ConfigIssue {
