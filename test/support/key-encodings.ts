@@ -160,21 +160,21 @@ export function rsaSpkiWithExtraLeadingZero(publicB64: string): string {
 }
 
 /**
- * A 2048-bit RSA key, keytype `rsa` (SPKI), signing with method `rsapss`:
- * RSASSA-PSS over SHA-256 with a 32-byte salt, as notary's cryptoservice signs
- * and its RSAPSSVerifier verifies (PSSSaltLengthEqualsHash).
+ * An RSA key, keytype `rsa` (SPKI). By default 2048 bits signing with method
+ * `rsapss`: RSASSA-PSS over SHA-256 with a 32-byte salt, as notary's
+ * cryptoservice signs and its RSAPSSVerifier verifies
+ * (PSSSaltLengthEqualsHash); `rsapkcs1v15` signs with PKCS #1 v1.5.
  */
-export function rsaKey(): SigningKey {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+export function rsaKey(options: { readonly bits?: number; readonly method?: 'rsapss' | 'rsapkcs1v15' } = {}): SigningKey {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: options.bits ?? 2048 });
   const publicB64 = publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
+  const method = options.method ?? 'rsapss';
+  const padding = method === 'rsapss' ? { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } : { padding: constants.RSA_PKCS1_PADDING };
   return {
     keytype: 'rsa',
     publicB64,
     id: keyIdOf('rsa', publicB64),
-    sign: async (message) => ({
-      method: 'rsapss',
-      sig: nodeSign('sha256', message, { key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }).toString('base64'),
-    }),
+    sign: async (message) => ({ method, sig: nodeSign('sha256', message, { key: privateKey, ...padding }).toString('base64') }),
   };
 }
 

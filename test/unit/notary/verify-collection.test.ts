@@ -9,7 +9,7 @@
  * and starts no program.
  */
 import assert from 'node:assert/strict';
-import { constants, createHash, generateKeyPairSync, sign as nodeSign } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { before, describe, it } from 'node:test';
 
 import { assessCollection, checkedEvidence, judgeTag } from '../../../src/notary/core/assess.js';
@@ -26,6 +26,7 @@ import {
 import type { Result } from '../../../src/lib/result.js';
 import { basicConstraints, certificateKey } from '../../support/der-builder.js';
 import { releasesCollection, type CollectionBytes } from '../../support/collection-fixture.js';
+import { rsaKey } from '../../support/key-encodings.js';
 import { ecdsaKey, ed25519Key, keyIdOf, targetFor, type SigningKey } from '../../support/trust-factory.js';
 
 const GUN = 'registry.example:5000/team/collection';
@@ -323,17 +324,7 @@ describe('verifyCollection', () => {
     });
 
     it('signed only by an RSA key of 2047 bits is THRESHOLD_NOT_MET (notary refuses keys under 2048 bits)', async () => {
-      const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2047 });
-      const publicB64 = publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
-      const weakKey: SigningKey = {
-        keytype: 'rsa',
-        publicB64,
-        id: keyIdOf('rsa', publicB64),
-        sign: async (message) => ({
-          method: 'rsapss',
-          sig: nodeSign('sha256', message, { key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }).toString('base64'),
-        }),
-      };
+      const weakKey = rsaKey({ bits: 2047 });
       const bytes = await build({ delegations: [{ name: 'targets/releases', keys: [weakKey], targets: { v1: NEW } }] });
       const { code, detail } = invalid(verified(verify(bytes)));
       assert.equal(code, 'THRESHOLD_NOT_MET');
