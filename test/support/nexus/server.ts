@@ -1,8 +1,8 @@
 /**
  * A faithful fake of Sonatype Nexus Repository 3 (Docker repositories): the read-only REST API
  * under /service/rest and the Docker Registry V2 API on the main port under /repository/<repo>/v2/.
- * This file starts and stops it, dispatches each request to its routes, records every request and
- * injects outages.
+ * This file starts and stops it, dispatches each request to its routes, records every request,
+ * injects outages and hands every push and delete to the component webhooks (webhooks.ts).
  *
  * Every behaviour is taken from docs/nexus-and-registry.md ("§" numbers refer to it) or from the
  * nexus-public sources it cites (release 3.77.0-08); where a second-hand report and the sources
@@ -18,7 +18,8 @@ import { DatastoreIds, JavaException, OrientIds } from './ids.js';
 import { RegistryRoutes } from './registry-routes.js';
 import { RestRoutes, sendRestUnexpected } from './rest-routes.js';
 import { NexusContent } from './store.js';
-import type { FakeManifest, FakeNexus, FakeNexusOptions, FakeRepositoryDefinition, FakeRequestRecord } from './types.js';
+import type { FakeManifest, FakeNexus, FakeNexusOptions, FakeNexusWebhook, FakeRepositoryDefinition, FakeRequestRecord, FakeWebhookDelivery } from './types.js';
+import { ComponentWebhooks } from './webhooks.js';
 
 export async function startNexusServer(options: FakeNexusOptions = {}): Promise<FakeNexus> {
   const nexus = new FakeNexusServer(options);
@@ -29,6 +30,7 @@ export async function startNexusServer(options: FakeNexusOptions = {}): Promise<
 class FakeNexusServer implements FakeNexus {
   readonly requests: FakeRequestRecord[] = [];
   readonly #content: NexusContent;
+  readonly #webhooks: ComponentWebhooks;
   readonly #security: Security;
   readonly #rest: RestRoutes;
   readonly #registry: RegistryRoutes;
@@ -39,9 +41,12 @@ class FakeNexusServer implements FakeNexus {
   constructor(options: FakeNexusOptions) {
     const flavour = options.flavour ?? 'datastore';
     const ids = flavour === 'orientdb' ? new OrientIds() : new DatastoreIds();
-    // The store raises a ContentEvent for every push and delete to the listener it is given (its
-    // second argument): the place where webhook emission will hook in. Nothing listens yet.
-    this.#content = new NexusContent(options);
+    // Webhooks hear of every push and delete once the store holds it (§4).
+    this.#webhooks = new ComponentWebhooks({ flavour, ids, onRePush: options.webhookOnRePush ?? 'none' });
+    for (const webhook of options.webhooks ?? []) {
+      this.#webhooks.subscribe(webhook);
+    }
+    this.#content = new NexusContent(options, (event) => this.#webhooks.notify(event));
     this.#security = new Security(options);
     this.#rest = new RestRoutes({ options, flavour, ids, content: this.#content, security: this.#security });
     this.#registry = new RegistryRoutes({ options, content: this.#content, security: this.#security });
@@ -79,11 +84,24 @@ class FakeNexusServer implements FakeNexus {
     this.#outage = status;
   }
 
-  stop(): Promise<void> {
-    return new Promise((resolve, reject) => {
+  get webhookDeliveries(): readonly FakeWebhookDelivery[] {
+    return this.#webhooks.deliveries;
+  }
+
+  addWebhook(webhook: FakeNexusWebhook): void {
+    this.#webhooks.subscribe(webhook);
+  }
+
+  webhooksSettled(): Promise<void> {
+    return this.#webhooks.settled();
+  }
+
+  async stop(): Promise<void> {
+    const closed = new Promise<void>((resolve, reject) => {
       this.#server.close((error) => (error === undefined ? resolve() : reject(error)));
       this.#server.closeAllConnections();
     });
+    await Promise.all([closed, this.#webhooks.stop()]);
   }
 
   // ----- dispatch -----

@@ -7,14 +7,26 @@ import type { FakeManifest, FakeNexusOptions, FakeRepositoryDefinition } from '.
 
 const TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const IMAGE_PATTERN = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+/** Every push and delete of the fake comes from the test process, on loopback. */
+const CLIENT_IP = '127.0.0.1';
+
+/** What every change of content names: the tag, its component row and who made the change. */
+interface ContentEventBase {
+  readonly repository: string;
+  readonly image: string;
+  readonly tag: string;
+  readonly digest: string;
+  /** The component's internal id (the row kept by a re-push, the row removed by a delete), from which its external ids derive. */
+  readonly componentInternalId: number;
+  /** InitiatorProviderImpl: "<user id>/<remote ip>" of whoever pushed or deleted. */
+  readonly initiator: string;
+}
 
 /**
  * A change of content, raised once it is stored: where notifications of pushes and deletes (such as
  * webhooks) start from. `rePush` says the tag already existed, so its component was kept.
  */
-export type ContentEvent =
-  | { readonly action: 'pushed'; readonly repository: string; readonly image: string; readonly tag: string; readonly digest: string; readonly rePush: boolean }
-  | { readonly action: 'deleted'; readonly repository: string; readonly image: string; readonly tag: string; readonly digest: string };
+export type ContentEvent = (ContentEventBase & { readonly action: 'pushed'; readonly rePush: boolean }) | (ContentEventBase & { readonly action: 'deleted' });
 
 export type ContentListener = (event: ContentEvent) => void;
 
@@ -80,16 +92,18 @@ export class NexusContent {
 
     const key = `${repository}/${image}:${tag}`;
     const registryManifest = this.#options.quirks?.registryDigestDiffers?.includes(key) === true ? this.#movedManifest(repo, image, key, stored) : stored;
-    const blob: AssetBlob = { manifest: stored, createdAt: this.#tick(), uploader: this.#uploader(), uploaderIp: '127.0.0.1' };
+    const blob: AssetBlob = { manifest: stored, createdAt: this.#tick(), uploader: this.#uploader(), uploaderIp: CLIENT_IP };
     const existing = repo.components.get(`${image}:${tag}`);
-    const rePush = existing !== undefined;
+    let componentInternalId: number;
     if (existing !== undefined) {
       // Re-push: the component and its asset row stay (same ids, same asset created time);
       // only the asset's blob is replaced, so lastModified (= blob created) moves (§1.4).
       existing.asset.blob = blob;
       existing.asset.registryManifest = registryManifest;
+      componentInternalId = existing.internalId;
     } else {
       const componentId = this.#next(this.#componentSequence, repo.format);
+      componentInternalId = componentId;
       const asset: TagAsset = {
         internalId: this.#next(this.#assetSequence, repo.format),
         createdAt: this.#tick(), // the asset row is written just after its blob
@@ -99,7 +113,8 @@ export class NexusContent {
       };
       repo.components.set(`${image}:${tag}`, { internalId: componentId, image, tag, asset });
     }
-    this.#onChange({ action: 'pushed', repository, image, tag, digest: stored.digest, rePush });
+    const initiator = `${blob.uploader}/${blob.uploaderIp}`;
+    this.#onChange({ action: 'pushed', repository, image, tag, digest: stored.digest, componentInternalId, initiator, rePush: existing !== undefined });
     return { digest: stored.digest, size: stored.bytes.length };
   }
 
@@ -112,7 +127,15 @@ export class NexusContent {
     }
     repo.components.delete(`${image}:${tag}`);
     // Manifests by digest and blobs stay until "Docker - Delete unused manifests and images" runs (§3).
-    this.#onChange({ action: 'deleted', repository, image, tag, digest: component.asset.blob.manifest.digest });
+    this.#onChange({
+      action: 'deleted',
+      repository,
+      image,
+      tag,
+      digest: component.asset.blob.manifest.digest,
+      componentInternalId: component.internalId,
+      initiator: `${this.#uploader()}/${CLIENT_IP}`,
+    });
   }
 
   /** Leaf (hosted/proxy) repositories behind a group, in member order, each once. */

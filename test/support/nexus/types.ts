@@ -15,6 +15,31 @@ export interface FakeNexusUser {
   readonly repositories?: readonly string[];
 }
 
+/**
+ * One "Webhook: Repository" capability with the `component` event type (§4): where Nexus POSTs
+ * `rm:repository:component` events.
+ */
+export interface FakeNexusWebhook {
+  /** http:// URL the events are POSTed to. */
+  readonly url: string;
+  /** The capability's "Secret Key"; absent or "" = no X-Nexus-Webhook-Signature header (Nexus stores "" as null). */
+  readonly secret?: string;
+  /** The capability's repository. Real Nexus needs one capability per repository; absent here = every repository. */
+  readonly repository?: string;
+}
+
+/** One webhook request the fake Nexus made, for tests that check what was (not) sent or retried. */
+export interface FakeWebhookDelivery {
+  readonly url: string;
+  /** The X-Nexus-Webhook-Delivery UUID. */
+  readonly deliveryId: string;
+  readonly action: 'CREATED' | 'UPDATED' | 'DELETED';
+  /** The exact body sent. */
+  readonly body: string;
+  /** The receiver's status; 'failed' when no answer came (refused, reset, timed out), 'aborted' when stop() cut it, 'pending' while in flight. */
+  readonly outcome: number | 'pending' | 'failed' | 'aborted';
+}
+
 export interface FakeNexusOptions {
   /** 'datastore' (default): group "", path "/v2/...", 8-hex tokens, "docker" : { } in assets.
    *  'orientdb': group null, path "v2/..." (no leading slash), 32-hex ids/tokens, no "docker" key,
@@ -26,6 +51,14 @@ export interface FakeNexusOptions {
   readonly anonymous?: boolean;
   /** Registry API auth challenge: 'basic' (forceBasicAuth, default: `BASIC realm="Sonatype Nexus Repository Manager"`) or 'bearer' (realm = service = <base>/repository/<repo>/v2/token, no scope; token endpoint returns {"token":"DockerToken.<uuid>"} for valid Basic creds). */
   readonly registryAuth?: 'basic' | 'bearer';
+  /** Component webhooks (§4), each delivered once, asynchronously, never retried. More can be added with addWebhook. */
+  readonly webhooks?: readonly FakeNexusWebhook[];
+  /**
+   * What a re-push of an existing tag sends to component webhooks (§4): 'none' (default: the component
+   * row is kept, so no CREATED, and nothing shows the closed Docker plugin raises UPDATED) or 'UPDATED'
+   * (for receivers that must cope with either).
+   */
+  readonly webhookOnRePush?: 'none' | 'UPDATED';
   readonly quirks?: {
     /** HEAD on a manifest answers 404 while GET works. */
     readonly headManifest404?: boolean;
@@ -83,5 +116,12 @@ export interface FakeNexus {
   deleteTag(repository: string, image: string, tag: string): void;
   /** Make every request answer `status` (e.g. 503, or 'reset' to destroy the socket) until called with undefined. */
   setOutage(status: number | 'reset' | undefined): void;
+  /** Every webhook request made so far, in the order the events happened. */
+  readonly webhookDeliveries: readonly FakeWebhookDelivery[];
+  /** Adds a component webhook capability from now on; throws on a URL that is not http://. */
+  addWebhook(webhook: FakeNexusWebhook): void;
+  /** Resolves once every webhook request started so far has ended (answered, failed or aborted). */
+  webhooksSettled(): Promise<void>;
+  /** Stops listening and aborts webhook requests still in flight (Nexus's queue is in memory: a stop loses it). */
   stop(): Promise<void>;
 }
