@@ -3,7 +3,20 @@
  * which both the types below and the checks of parseConfig come, and its
  * defaults. Frozen once loaded; secrets live only in these objects.
  */
-import { cronExpression, hostList, httpUrl, listenAddress, numberInRange, oneOf, optionalString, password, repositoryList, stringWithDefault, type ListenAddress } from './fields.js';
+import {
+  booleanWithDefault,
+  cronExpression,
+  hostList,
+  httpUrl,
+  listenAddress,
+  numberInRange,
+  oneOf,
+  optionalString,
+  password,
+  repositoryList,
+  stringWithDefault,
+  type ListenAddress,
+} from './fields.js';
 import { section, type Fields, type Parsed, type Reading } from './schema.js';
 
 export type { ListenAddress, RepositoryConfig } from './fields.js';
@@ -14,6 +27,7 @@ export const DEFAULT_LISTEN: ListenAddress = { host: '0.0.0.0', port: 9817 };
 export const DEFAULT_EXPIRY_WARNING_DAYS = 7;
 export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 30;
 export const DEFAULT_MIN_SCAN_INTERVAL_SECONDS = 15;
+export const DEFAULT_EVENT_GRACE_SECONDS = 60;
 
 export const TAG_SERIES = ['all', 'findings'] as const;
 
@@ -60,6 +74,16 @@ const WEB_FIELDS = {
   minScanIntervalSeconds: numberInRange({ unit: 'seconds', min: 0, max: 86_400, whole: true, fallback: DEFAULT_MIN_SCAN_INTERVAL_SECONDS }),
 } satisfies Fields;
 
+/** Audit on push, between scheduled scans (contract v1.1). */
+const EVENTS_FIELDS = {
+  /** The Secret Key of Nexus's "Webhook: Repository" capability; without it the webhook endpoint is off. */
+  nexusWebhookSecret: optionalString,
+  /** A new tag may stay unsigned this long (docker pushes, then signs) before it is recorded unsigned. */
+  graceSeconds: numberInRange({ unit: 'seconds', min: 0, max: 86_400, whole: true, fallback: DEFAULT_EVENT_GRACE_SECONDS }),
+  /** Also follow Notary's changefeed between scans. */
+  notaryChangefeed: booleanWithDefault(false),
+} satisfies Fields;
+
 function checkWebPairs(web: Parsed<typeof WEB_FIELDS>, where: string, reading: Reading): void {
   if ((web.username === undefined) !== (web.password === undefined)) {
     reading.issue(`${where}.username`, 'web.username and web.password (or passwordFile) go together');
@@ -79,6 +103,7 @@ export const CONFIG_FIELDS = {
   expiryWarningDays: numberInRange({ unit: 'days', min: 0, max: 3650, whole: true, fallback: DEFAULT_EXPIRY_WARNING_DAYS }),
   metrics: section(METRICS_FIELDS, { whenAbsent: 'defaults' }),
   web: section(WEB_FIELDS, { whenAbsent: 'defaults', check: checkWebPairs }),
+  events: section(EVENTS_FIELDS, { whenAbsent: 'undefined' }),
   /** Time allowed for one request to Nexus or Notary, connection to last byte. */
   requestTimeoutSeconds: numberInRange({ unit: 'seconds', min: 0.1, max: 600, whole: false, fallback: DEFAULT_REQUEST_TIMEOUT_SECONDS }),
 } satisfies Fields;
@@ -88,3 +113,4 @@ export type NexusConfig = Parsed<typeof NEXUS_FIELDS>;
 export type NotaryConfig = Parsed<typeof NOTARY_FIELDS>;
 export type MetricsConfig = Parsed<typeof METRICS_FIELDS>;
 export type WebConfig = Parsed<typeof WEB_FIELDS>;
+export type EventsConfig = Parsed<typeof EVENTS_FIELDS>;

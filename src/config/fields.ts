@@ -41,6 +41,23 @@ export function cronExpression(fallback: string): Field<string> {
   };
 }
 
+/** `true` or `false`; absent is `fallback`. */
+export function booleanWithDefault(fallback: boolean): Field<boolean> {
+  return {
+    read(tree, name, where, reading) {
+      const value = tree[name];
+      if (isAbsent(value)) {
+        return fallback;
+      }
+      if (typeof value !== 'boolean') {
+        reading.issue(keyOf(where, name), 'must be true or false');
+        return fallback;
+      }
+      return value;
+    },
+  };
+}
+
 /** The one range check: a number (whole, if asked) from min to max, in `unit`. */
 export function numberInRange(options: { unit: string; min: number; max: number; whole: boolean; fallback: number }): Field<number> {
   const { unit, min, max, whole, fallback } = options;
