@@ -6,7 +6,7 @@
  * work and a tag that disappeared has no series left (prom-client pitfalls;
  * Prometheus "Writing exporters": cached values are noted in HELP).
  */
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 import { FETCH_ERROR_CODES, type FetchErrorCode } from '../lib/errors.js';
 import { TAG_STATUSES, type TagStatus } from '../notary/core/codes.js';
@@ -26,8 +26,22 @@ export interface MetricsSnapshot {
   readonly sourceUp: Readonly<Record<Source, boolean>>;
 }
 
+/**
+ * What became of an event (closed set): `accepted` (queued for an audit),
+ * `unauthorized` (no or a wrong signature), `malformed` (not a component
+ * event), `ignored` (another format, or a repository not audited), `dropped`
+ * (the queue was full: the next scan repairs it), `failed` (the audit it
+ * asked for could not be done).
+ */
+export const EVENT_RESULTS = ['accepted', 'unauthorized', 'malformed', 'ignored', 'dropped', 'failed'] as const;
+export type EventResult = (typeof EVENT_RESULTS)[number];
+
 export interface Metrics {
   readonly registry: Registry;
+  /** An event from a source and what became of it. */
+  countEvent(source: Source, result: EventResult): void;
+  /** Seconds from an event's arrival to the verdict it led to being recorded. */
+  observeEventToVerdict(source: Source, seconds: number): void;
   /** Replaces what scrapes show with the result of a completed scan. */
   publish(snapshot: MetricsSnapshot): void;
   /** Counts a scan's source failures by reason (closed set: FetchErrorCode). */
@@ -154,6 +168,25 @@ export function createMetrics(options: MetricsOptions): Metrics {
     }
   }
 
+  const events = new Counter({
+    name: 'trust_auditor_events_total',
+    help: `Events received (Nexus webhooks, Notary changefeed records), by source and result (${EVENT_RESULTS.join(', ')}).`,
+    labelNames: ['source', 'result'] as const,
+    registers: [registry],
+  });
+  for (const source of SOURCES) {
+    for (const result of EVENT_RESULTS) {
+      events.inc({ source, result }, 0);
+    }
+  }
+  const eventToVerdict = new Histogram({
+    name: 'trust_auditor_event_to_verdict_seconds',
+    help: "Seconds from an event's arrival to the verdict it led to being recorded (for a new tag left unsigned, the grace window included).",
+    labelNames: ['source'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+    registers: [registry],
+  });
+
   const buildInfo = new Gauge({
     name: 'trust_auditor_build_info',
     help: 'Always 1; labelled with the trust-auditor version and the Node.js version.',
@@ -179,6 +212,12 @@ export function createMetrics(options: MetricsOptions): Metrics {
     registry,
     publish(next) {
       snapshot = next;
+    },
+    countEvent(source, result) {
+      events.inc({ source, result });
+    },
+    observeEventToVerdict(source, seconds) {
+      eventToVerdict.observe({ source }, seconds);
     },
     countSourceErrors(errors) {
       for (const error of errors) {
