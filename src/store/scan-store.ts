@@ -5,7 +5,7 @@
  * transaction, so a killed process leaves whole batches, never half of one.
  */
 import type { ScanKind, ScanRecord, TrustRoleRecord } from '../domain/scan.js';
-import type { IndexedTag, StoredTag, VerdictWrite } from '../domain/verdict.js';
+import { tagKey, type IndexedTag, type StoredTag, type VerdictWrite } from '../domain/verdict.js';
 import type { TagStatus } from '../notary/core/codes.js';
 import type { TrustHistory } from '../notary/core/verify-collection.js';
 import type { Db } from './database.js';
@@ -89,6 +89,47 @@ export class ScanStore {
   /** Closes a repository that was listed completely: the tags it no longer has are deleted, the others marked seen. */
   finishRepository(scanId: number, at: string, repository: string, gone: ReadonlyMap<string, IndexedTag>): void {
     this.transaction(() => this.verdicts.closeRepository(scanId, at, repository, gone));
+  }
+
+  /**
+   * Verdicts found between scans (an event): written as one batch attributed
+   * to the audit in progress or the last one; false when no audit has begun
+   * yet (the caller waits for the first).
+   */
+  writeBetweenScans(at: string, batch: Batch): boolean {
+    const scanId = this.scans.latestAuditId();
+    if (scanId === undefined) {
+      return false;
+    }
+    this.writeBatch(scanId, at, batch);
+    return true;
+  }
+
+  /** Tags deleted in Nexus between scans (an event), each with a 'deleted' history row; how many were known. */
+  forgetTags(at: string, repository: string, tags: readonly { readonly image: string; readonly tag: string }[]): number {
+    const scanId = this.scans.latestAuditId();
+    if (scanId === undefined) {
+      return 0;
+    }
+    const gone = new Map<string, IndexedTag>();
+    for (const { image, tag } of tags) {
+      const indexed = this.verdicts.indexed(repository, image, tag);
+      if (indexed !== undefined) {
+        gone.set(tagKey(image, tag), indexed);
+      }
+    }
+    this.transaction(() => this.verdicts.deleteTags(scanId, at, repository, gone));
+    return gone.size;
+  }
+
+  /** The tags whose trust data is that GUN's (a changefeed record names a GUN). */
+  tagsOfGun(gun: string): { repository: string; image: string; tag: string }[] {
+    return this.verdicts.ofGun(gun);
+  }
+
+  /** One tag's entry of the change-detection index. */
+  indexedTag(repository: string, image: string, tag: string): IndexedTag | undefined {
+    return this.verdicts.indexed(repository, image, tag);
   }
 
   /** One tag's latest verdict. */

@@ -50,6 +50,7 @@ export class ScanRows {
       latestComplete: db.prepare(`SELECT * FROM scans WHERE outcome = 'complete' AND kind = 'audit' ORDER BY id DESC LIMIT 1`),
       latestFinished: db.prepare(`SELECT * FROM scans WHERE outcome IN ('complete', 'partial') AND kind = 'audit' ORDER BY id DESC LIMIT 1`),
       recent: db.prepare(`SELECT * FROM scans ORDER BY id DESC LIMIT ?`),
+      latestAuditId: db.prepare(`SELECT max(id) AS id FROM scans WHERE kind = 'audit'`),
     };
   }
 
@@ -73,6 +74,11 @@ export class ScanRows {
   latestComplete(): ScanRecord | undefined {
     const row = this.#statements.latestComplete.get() as ScanRow | undefined;
     return row === undefined ? undefined : toScanRecord(row);
+  }
+
+  /** The audit in progress, or the last one: what a verdict recorded between scans is attributed to. */
+  latestAuditId(): number | undefined {
+    return (this.#statements.latestAuditId.get() as { id: number | null }).id ?? undefined;
   }
 
   recent(limit: number): ScanRecord[] {

@@ -76,6 +76,8 @@ export class VerdictRows {
     this.#db = db;
     this.#statements = {
       index: db.prepare(`SELECT image, tag, status, digest, role, fingerprint FROM tags WHERE repository = ?`),
+      ofGun: db.prepare(`SELECT repository, image, tag FROM tags WHERE gun = ? ORDER BY repository, image, tag`),
+      indexedOne: db.prepare(`SELECT status, digest, role, fingerprint FROM tags WHERE repository = ? AND image = ? AND tag = ?`),
       upsert: db.prepare(`
         INSERT INTO tags (repository, image, tag, gun, digest, size, status, role, reason_code, reason, signed_digest,
                           trust_expires, first_seen_at, last_seen_at, status_since, digest_since, last_scan_id, fingerprint)
@@ -149,13 +151,28 @@ export class VerdictRows {
 
   /** Deletes the tags a completely listed repository no longer has (each with a 'deleted' row), marks the rest seen. */
   closeRepository(scanId: number, at: string, repository: string, gone: ReadonlyMap<string, IndexedTag>): void {
+    this.deleteTags(scanId, at, repository, gone);
+    this.#statements.touchRepository.run(at, scanId, repository);
+  }
+
+  /** Deletes tags (keyed by `tagKey`), each with a 'deleted' history row. */
+  deleteTags(scanId: number, at: string, repository: string, gone: ReadonlyMap<string, IndexedTag>): void {
     const s = this.#statements;
     for (const [key, tag] of gone) {
       const { image, tag: name } = splitTagKey(key);
       s.delete.run(repository, image, name);
       s.addHistory.run(repository, image, name, scanId, at, 'deleted', tag.status, tag.digest, null, tag.role);
     }
-    s.touchRepository.run(at, scanId, repository);
+  }
+
+  /** The tags whose trust data is that GUN's. */
+  ofGun(gun: string): { repository: string; image: string; tag: string }[] {
+    return this.#statements.ofGun.all(gun) as { repository: string; image: string; tag: string }[];
+  }
+
+  /** One tag's entry of the index, for change detection outside a scan. */
+  indexed(repository: string, image: string, tag: string): IndexedTag | undefined {
+    return this.#statements.indexedOne.get(repository, image, tag) as IndexedTag | undefined;
   }
 
   one(repository: string, image: string, tag: string): StoredTag | undefined {
