@@ -65,6 +65,14 @@ export class AuditService {
     return true;
   }
 
+  /** Publishes the metrics again from the database (verdicts recorded between scans, by events). */
+  republish(): void {
+    const last = this.#options.store.latestFinishedScan();
+    if (last !== undefined) {
+      this.#publish(last, this.#lastResult);
+    }
+  }
+
   /** Starts a scan unless one is running (never two at once). */
   trigger(reason: 'startup' | 'schedule' | 'api'): TriggerResult {
     const log = this.#options.log;

@@ -1,0 +1,233 @@
+/**
+ * Audit on push: events (Nexus webhooks, Notary changefeed records) name tags
+ * to audit between scheduled scans. Events for one image collapse into one
+ * check; a new or re-pushed tag that is still unsigned (or not yet signed for
+ * its new digest) waits `graceMs` before it is recorded, because docker pushes
+ * first and signs after (DOCKER_CONTENT_TRUST=1 push). The queue is bounded:
+ * past `maxPending` tags, events are dropped and counted, and the next
+ * scheduled scan, which audits everything, repairs what they would have done.
+ * Events run beside a scan: both write whole batches to the same store.
+ */
+import type { TagVerdictRecord } from '../domain/verdict.js';
+import type { Clock } from '../lib/clock.js';
+import { describeError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import type { EventResult, Source } from '../metrics/metrics.js';
+import type { RepositoryTarget } from '../scan/repositories.js';
+import { NoScanYetError } from '../scan/tag-audit.js';
+
+export interface EventQueueOptions {
+  /** Audits tags of one image and records the verdicts `record` accepts (scan/tag-audit.ts `auditTags`). */
+  readonly audit: (
+    target: RepositoryTarget,
+    image: string,
+    tags: readonly string[],
+    record: (verdict: TagVerdictRecord) => boolean,
+    signal: AbortSignal
+  ) => Promise<{ readonly verdicts: readonly TagVerdictRecord[]; readonly recorded: readonly TagVerdictRecord[] }>;
+  /** Removes tags deleted in Nexus from the store. */
+  readonly forget: (repository: string, tags: readonly { readonly image: string; readonly tag: string }[]) => void;
+  /** The audited repository of that name with its GUN prefix; undefined when it is not audited. */
+  readonly targetOf: (repository: string) => Promise<RepositoryTarget | undefined>;
+  /** The stored tags of a GUN (a changefeed record names a GUN, not tags). */
+  readonly tagsOfGun: (gun: string) => readonly { readonly repository: string; readonly image: string; readonly tag: string }[];
+  readonly countEvent: (source: Source, result: EventResult) => void;
+  readonly observeEventToVerdict: (source: Source, seconds: number) => void;
+  /** Called after verdicts were recorded (the metrics are published again). */
+  readonly onRecorded: () => void;
+  readonly graceMs: number;
+  /** Tags waiting at most; past it events are dropped (default 10,000). */
+  readonly maxPending?: number;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+interface PendingTag {
+  readonly source: Source;
+  /** When the first event still waiting for this tag arrived (ms). */
+  readonly arrivedAt: number;
+  /** Until when an unsigned verdict is not recorded (ms); `arrivedAt` for no grace. */
+  readonly graceUntil: number;
+}
+
+/** Statuses a freshly pushed tag has until its publisher signs it. */
+const AWAITING_SIGNATURE: ReadonlySet<string> = new Set(['unsigned', 'digest_mismatch']);
+
+const DEFAULT_MAX_PENDING = 10_000;
+/** How long a check waits when no audit has begun yet to attribute verdicts to. */
+const NO_SCAN_RETRY_MS = 1000;
+
+const imageKey = (repository: string, image: string): string => `${repository}\u0000${image}`;
+
+export class EventQueue {
+  readonly #options: EventQueueOptions;
+  /** Per repository and image, the tags waiting, in arrival order of the image. */
+  readonly #pending = new Map<string, { readonly repository: string; readonly image: string; readonly tags: Map<string, PendingTag> }>();
+  #pendingTags = 0;
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #draining: Promise<void> | undefined;
+  #stopped = false;
+  /** Aborts the check in progress on stop (a shutdown has 10 s in all). */
+  readonly #abort = new AbortController();
+
+  constructor(options: EventQueueOptions) {
+    this.#options = options;
+  }
+
+  /** Tags waiting for a check (for tests and the log). */
+  get pendingTags(): number {
+    return this.#pendingTags;
+  }
+
+  /** A tag created or re-pushed in Nexus: audited now, recorded unsigned only after the grace window. */
+  pushed(repository: string, image: string, tag: string): EventResult {
+    const now = this.#options.clock.now().getTime();
+    return this.#enqueue(repository, image, tag, { source: 'nexus', arrivedAt: now, graceUntil: now + this.#options.graceMs });
+  }
+
+  /** A tag deleted in Nexus: its verdict and series go now. */
+  deleted(repository: string, image: string, tag: string): EventResult {
+    try {
+      this.#options.forget(repository, [{ image, tag }]);
+      this.#options.onRecorded();
+      return 'accepted';
+    } catch (error) {
+      this.#options.log.warn({ repository, image, tag, error: describeError(error) }, 'A deleted tag could not be removed; the next scan removes it');
+      return 'failed';
+    }
+  }
+
+  /** GUNs Notary's changefeed says changed: each of their stored tags is audited again, with no grace. */
+  trustChanged(guns: readonly string[]): void {
+    const now = this.#options.clock.now().getTime();
+    for (const gun of guns) {
+      const tags = this.#options.tagsOfGun(gun);
+      let result: EventResult = tags.length === 0 ? 'ignored' : 'accepted';
+      for (const { repository, image, tag } of tags) {
+        if (this.#enqueue(repository, image, tag, { source: 'notary', arrivedAt: now, graceUntil: now }) === 'dropped') {
+          result = 'dropped';
+        }
+      }
+      this.#options.countEvent('notary', result);
+    }
+  }
+
+  /** Stops taking events, cancels the grace timers and waits for the check in progress. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const timer of this.#timers) {
+      clearTimeout(timer);
+    }
+    this.#timers.clear();
+    this.#abort.abort(new Error('shutdown'));
+    await this.#draining;
+  }
+
+  #enqueue(repository: string, image: string, tag: string, entry: PendingTag): EventResult {
+    if (this.#stopped) {
+      return 'dropped';
+    }
+    const key = imageKey(repository, image);
+    let waiting = this.#pending.get(key);
+    const earlier = waiting?.tags.get(tag);
+    if (earlier === undefined && this.#pendingTags >= (this.#options.maxPending ?? DEFAULT_MAX_PENDING)) {
+      this.#options.log.warn({ repository, image, tag, pending: this.#pendingTags }, 'Event queue full: event dropped (the next scan audits the tag)');
+      return 'dropped';
+    }
+    if (waiting === undefined) {
+      waiting = { repository, image, tags: new Map() };
+      this.#pending.set(key, waiting);
+    }
+    if (earlier === undefined) {
+      this.#pendingTags++;
+    }
+    // Several events for one tag: one check, timed from the first, with the latest grace.
+    waiting.tags.set(tag, earlier === undefined ? entry : { ...earlier, graceUntil: Math.max(earlier.graceUntil, entry.graceUntil) });
+    this.#drain();
+    return 'accepted';
+  }
+
+  #drain(): void {
+    if (this.#draining !== undefined) {
+      return;
+    }
+    this.#draining = (async () => {
+      while (!this.#stopped && this.#pending.size > 0) {
+        const [key, waiting] = this.#pending.entries().next().value as [string, { repository: string; image: string; tags: Map<string, PendingTag> }];
+        this.#pending.delete(key);
+        this.#pendingTags -= waiting.tags.size;
+        await this.#check(waiting.repository, waiting.image, waiting.tags);
+      }
+    })().finally(() => {
+      this.#draining = undefined;
+    });
+  }
+
+  async #check(repository: string, image: string, tags: ReadonlyMap<string, PendingTag>): Promise<void> {
+    const { clock, log } = this.#options;
+    const sources = new Set([...tags.values()].map((entry) => entry.source));
+    try {
+      const target = await this.#options.targetOf(repository);
+      if (target === undefined) {
+        log.debug({ repository, image }, 'Event for a repository that is not audited');
+        return;
+      }
+      const now = clock.now().getTime();
+      const deferred = new Map<string, PendingTag>();
+      const { recorded } = await this.#options.audit(
+        target,
+        image,
+        [...tags.keys()],
+        (verdict) => {
+          const entry = tags.get(verdict.tag) as PendingTag;
+          if (now < entry.graceUntil && AWAITING_SIGNATURE.has(verdict.status)) {
+            deferred.set(verdict.tag, entry);
+            return false;
+          }
+          return true;
+        },
+        this.#abort.signal
+      );
+      const done = clock.now().getTime();
+      for (const verdict of recorded) {
+        const entry = tags.get(verdict.tag) as PendingTag;
+        this.#options.observeEventToVerdict(entry.source, (done - entry.arrivedAt) / 1000);
+      }
+      if (recorded.length > 0) {
+        this.#options.onRecorded();
+      }
+      for (const [tag, entry] of deferred) {
+        this.#after(entry.graceUntil - done, () => this.#enqueue(repository, image, tag, entry));
+      }
+    } catch (error) {
+      if (this.#stopped) {
+        return; // a shutdown: the next scan audits these tags
+      }
+      if (error instanceof NoScanYetError) {
+        for (const [tag, entry] of tags) {
+          this.#after(NO_SCAN_RETRY_MS, () => this.#enqueue(repository, image, tag, entry));
+        }
+        return;
+      }
+      for (const source of sources) {
+        this.#options.countEvent(source, 'failed');
+      }
+      log.warn({ repository, image, tags: [...tags.keys()].slice(0, 10), error: describeError(error) }, 'Event audit failed; the next scan audits these tags');
+    }
+  }
+
+  #after(delayMs: number, run: () => void): void {
+    if (this.#stopped) {
+      return;
+    }
+    const timer = setTimeout(
+      () => {
+        this.#timers.delete(timer);
+        run();
+      },
+      Math.max(0, delayMs)
+    );
+    timer.unref();
+    this.#timers.add(timer);
+  }
+}
