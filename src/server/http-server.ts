@@ -4,10 +4,8 @@
  * `/`. Nothing here scans or fetches: scrapes and API reads only render what
  * the last scan left in memory and in SQLite.
  */
-import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { isIP } from 'node:net';
 
 import type { Registry } from 'prom-client';
 
@@ -18,6 +16,8 @@ import type { StoredTag } from '../domain/verdict.js';
 import type { ScanStore } from '../store/scan-store.js';
 import type { AuditService } from '../scheduler/audit-service.js';
 import { contractTag } from '../scan/tag-json.js';
+import { createNexusWebhookRoute, type NexusWebhookOptions } from './nexus-webhook-route.js';
+import { authorized, crossSiteRefusal, hostAllowed } from './request-checks.js';
 import { renderStatusPage, renderStatusPageError } from './status-page/page.js';
 import { gatherStatusPage } from './status-page/view-model.js';
 
@@ -41,7 +41,12 @@ export interface HttpServerOptions {
   readonly nextScanAt?: (() => Date | undefined) | undefined;
   /** Where docs/runbooks.md is published; the status page links its sections (`<url>#<alert>`). */
   readonly runbookUrl?: string | undefined;
+  /** `POST /api/v1/events/nexus` (nexus-webhook-route.ts), when events are configured with a secret. */
+  readonly nexusWebhook?: NexusWebhookOptions | undefined;
 }
+
+/** Authenticated by its own HMAC: Nexus's webhook sends no Basic credentials. */
+const WEBHOOK_PATH = '/api/v1/events/nexus';
 
 export interface RunningServer {
   readonly port: number;
@@ -56,6 +61,7 @@ const STATUS_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'";
 export async function startHttpServer(options: HttpServerOptions, host: string, port: number): Promise<RunningServer> {
   const expected = options.auth === undefined ? undefined : Buffer.from(basicAuthorization(options.auth));
   const hostNames = new Set(['localhost', ...options.hostNames.map((name) => name.toLowerCase())]);
+  const webhook = options.nexusWebhook === undefined ? undefined : createNexusWebhookRoute(options.nexusWebhook);
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     // DNS rebinding: a page whose name now resolves here sends its own name as
@@ -64,12 +70,13 @@ export async function startHttpServer(options: HttpServerOptions, host: string, 
       sendJson(res, 421, { error: `this server does not answer to Host ${JSON.stringify(req.headers.host ?? '')}; list the name in web.hosts` });
       return;
     }
-    if (expected !== undefined && path !== '/healthz' && path !== '/readyz' && !authorized(req.headers.authorization, expected)) {
+    const ownAuth = path === WEBHOOK_PATH && options.nexusWebhook !== undefined;
+    if (expected !== undefined && path !== '/healthz' && path !== '/readyz' && !ownAuth && !authorized(req.headers.authorization, expected)) {
       res.writeHead(401, { 'www-authenticate': 'Basic realm="trust-auditor"', 'content-type': 'application/json' });
       res.end('{"error":"authentication required"}\n');
       return;
     }
-    handle(options, req, res).catch((error: unknown) => {
+    handle(options, webhook, req, res).catch((error: unknown) => {
       if (!res.headersSent) {
         sendJson(res, 500, { error: 'internal error', detail: (error as Error).message });
       } else {
@@ -98,7 +105,12 @@ export async function startHttpServer(options: HttpServerOptions, host: string, 
   };
 }
 
-async function handle(options: HttpServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  options: HttpServerOptions,
+  webhook: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined,
+  req: IncomingMessage,
+  res: ServerResponse
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const method = req.method ?? 'GET';
   const route = `${method} ${url.pathname}`;
@@ -141,6 +153,13 @@ async function handle(options: HttpServerOptions, req: IncomingMessage, res: Ser
       }
       return;
     }
+    case `POST ${WEBHOOK_PATH}`:
+      if (webhook === undefined) {
+        sendJson(res, 404, { error: 'events are not configured: set events.nexusWebhookSecret' });
+        return;
+      }
+      await webhook(req, res);
+      return;
     case 'GET /api/v1/scans': {
       const limit = pageSize(url.searchParams.get('limit'));
       if (limit === undefined) {
@@ -180,61 +199,10 @@ async function handle(options: HttpServerOptions, req: IncomingMessage, res: Ser
       return;
     }
     default: {
-      const known = ['/metrics', '/healthz', '/readyz', '/api/v1/scans', '/api/v1/tags', '/'];
+      const known = ['/metrics', '/healthz', '/readyz', '/api/v1/scans', '/api/v1/tags', WEBHOOK_PATH, '/'];
       sendJson(res, known.includes(url.pathname) ? 405 : 404, { error: known.includes(url.pathname) ? `method ${method} not allowed` : 'not found' });
     }
   }
-}
-
-/**
- * A state-changing request must be one no web page can send on its own: a
- * JSON body (a non-simple request: a browser asks first, and we answer no
- * preflight), not marked cross-site by the browser, with no foreign Origin.
- */
-function crossSiteRefusal(req: IncomingMessage): { status: number; reason: string } | undefined {
-  const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  if (contentType !== 'application/json') {
-    return { status: 415, reason: 'send Content-Type: application/json' };
-  }
-  const fetchSite = req.headers['sec-fetch-site'];
-  if (fetchSite === 'cross-site' || fetchSite === 'same-site') {
-    return { status: 403, reason: 'cross-site requests are refused' };
-  }
-  const origin = req.headers.origin;
-  if (origin === undefined) {
-    return undefined;
-  }
-  if (origin === 'null') {
-    return { status: 403, reason: 'requests from an opaque origin are refused' };
-  }
-  const originHost = URL.parse(origin)?.host;
-  if (originHost === undefined) {
-    return { status: 403, reason: 'the Origin header is not a URL' };
-  }
-  if (originHost.toLowerCase() !== (req.headers.host ?? '').toLowerCase()) {
-    return { status: 403, reason: 'requests from another origin are refused' };
-  }
-  return undefined;
-}
-
-/** IP literals (a rebound DNS name is never one), localhost, and the configured names; the port is not judged. */
-function hostAllowed(header: string | undefined, names: ReadonlySet<string>): boolean {
-  if (header === undefined) {
-    return false;
-  }
-  let hostname: string;
-  try {
-    hostname = new URL(`http://${header}`).hostname.toLowerCase();
-  } catch {
-    return false;
-  }
-  const bare = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
-  return isIP(bare) !== 0 || names.has(bare) || bare.endsWith('.localhost');
-}
-
-function authorized(header: string | undefined, expected: Buffer): boolean {
-  const given = Buffer.from(header ?? '');
-  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 /** The contract's tag fields, plus the history the database keeps. */

@@ -9,6 +9,7 @@ import { VERSION } from '../../version.js';
 import type { Command } from '../args.js';
 import { UnavailableError } from '../exit-status.js';
 import type { CommandDeps } from './deps.js';
+import { startEvents } from './events.js';
 
 /**
  * Contract: on SIGTERM, let the running scan finish or abort it within 10 s
@@ -45,6 +46,8 @@ export async function serveCommand(command: Extract<Command, { name: 'serve' }>,
     tagSeries: config.metrics.tagSeries,
   });
   service.loadPrevious();
+  const events =
+    config.events === undefined ? undefined : startEvents({ events: config.events, repositories: config.nexus?.repositories, deps: context.deps, store, service, metrics, clock, log });
   const { web } = config;
   let tls: { cert: string; key: string } | undefined;
   if (web.tlsCertFile !== undefined && web.tlsKeyFile !== undefined) {
@@ -73,6 +76,7 @@ export async function serveCommand(command: Extract<Command, { name: 'serve' }>,
         expiryWarningDays: config.expiryWarningDays,
         nextScanAt: () => scheduler?.nextRunAt(),
         runbookUrl,
+        nexusWebhook: events?.nexusWebhook,
       },
       config.listen.host,
       config.listen.port
@@ -99,6 +103,7 @@ export async function serveCommand(command: Extract<Command, { name: 'serve' }>,
     deps.signals.on('SIGINT', onSignal);
   });
   await scheduler.stop();
+  await events?.queue.stop();
   await service.stop(SHUTDOWN_GRACE_MS);
   await server.close();
   await context.close();

@@ -1,0 +1,89 @@
+/**
+ * The daemon's event side (`events` in the configuration): the queue that
+ * audits tags named by Nexus webhooks and Notary's changefeed between
+ * scheduled scans, and what the HTTP server needs to receive the webhooks.
+ */
+import type { EventsConfig, RepositoryConfig } from '../../config/config.js';
+import type { Clock } from '../../lib/clock.js';
+import type { Logger } from '../../lib/logger.js';
+import type { Metrics } from '../../metrics/metrics.js';
+import type { RepositoryTarget } from '../../scan/repositories.js';
+import type { ScanDependencies } from '../../scan/scanner.js';
+import { auditTags } from '../../scan/tag-audit.js';
+import type { AuditService } from '../../scheduler/audit-service.js';
+import { EventQueue } from '../../scheduler/event-queue.js';
+import type { NexusWebhookOptions } from '../../server/nexus-webhook-route.js';
+import type { ScanStore } from '../../store/scan-store.js';
+
+export interface DaemonEvents {
+  readonly queue: EventQueue;
+  /** For the HTTP server; undefined without `events.nexusWebhookSecret`. */
+  readonly nexusWebhook: NexusWebhookOptions | undefined;
+}
+
+/** Repositories found through Nexus are looked up again at most this often when an event names an unknown one. */
+const DISCOVERY_REFRESH_MS = 60_000;
+
+export function startEvents(input: {
+  readonly events: EventsConfig;
+  readonly repositories: readonly RepositoryConfig[] | undefined;
+  readonly deps: ScanDependencies;
+  readonly store: ScanStore;
+  readonly service: AuditService;
+  readonly metrics: Metrics;
+  readonly clock: Clock;
+  readonly log: Logger;
+}): DaemonEvents {
+  const { events, deps, store, service, metrics, clock, log } = input;
+  const queue = new EventQueue({
+    audit: (target, image, tags, record, signal) => auditTags({ ...deps, store }, target, image, tags, record, signal),
+    forget: (repository, tags) => void store.forgetTags(clock.now().toISOString(), repository, tags),
+    targetOf: repositoryTargets(input.repositories, deps, clock),
+    tagsOfGun: (gun) => store.tagsOfGun(gun),
+    countEvent: (source, result) => metrics.countEvent(source, result),
+    observeEventToVerdict: (source, seconds) => metrics.observeEventToVerdict(source, seconds),
+    onRecorded: () => service.republish(),
+    graceMs: events.graceSeconds * 1000,
+    clock,
+    log,
+  });
+  const secret = events.nexusWebhookSecret;
+  if (secret === undefined) {
+    log.info({}, 'events: no nexusWebhookSecret, so POST /api/v1/events/nexus is off');
+  }
+  return {
+    queue,
+    nexusWebhook: secret === undefined ? undefined : { secret, sink: queue, countEvent: (result) => metrics.countEvent('nexus', result), log },
+  };
+}
+
+/**
+ * The audited repository an event names: one of `nexus.repositories`, or,
+ * when none are configured, a Docker repository Nexus lists (groups are not
+ * audited) with the GUN prefix its connector implies, as a scan finds them.
+ */
+function repositoryTargets(configured: readonly RepositoryConfig[] | undefined, deps: ScanDependencies, clock: Clock): (name: string) => Promise<RepositoryTarget | undefined> {
+  if (configured !== undefined) {
+    const byName = new Map(configured.map((repository) => [repository.name, repository]));
+    return async (name) => byName.get(name);
+  }
+  let known = new Map<string, RepositoryTarget>();
+  let refreshedAt = Number.NEGATIVE_INFINITY;
+  return async (name) => {
+    if (!known.has(name) && clock.now().getTime() - refreshedAt >= DISCOVERY_REFRESH_MS) {
+      refreshedAt = clock.now().getTime();
+      const found = new Map<string, RepositoryTarget>();
+      for (const repository of await deps.nexus.listDockerRepositories()) {
+        if (repository.type === 'group') {
+          continue;
+        }
+        const gunPrefix = await deps.nexus.gunPrefixOf(repository);
+        if (gunPrefix !== undefined) {
+          found.set(repository.name, { name: repository.name, gunPrefix });
+        }
+      }
+      known = found;
+    }
+    return known.get(name);
+  };
+}
