@@ -156,7 +156,24 @@ export class TrustChecker {
       }
       withRoots = { ...history, intermediateRoots: await roots };
     }
-    // The pool drops or stops the verification on a shutdown (it may otherwise run up to its time limit).
-    return verifier.verify(gun, bytes, withRoots, evaluatedAt, signal);
+    // The pool drops or stops the verification on a shutdown; the scan does not wait
+    // even for a verifier that does not (it may run up to its time limit).
+    return untilAborted(verifier.verify(gun, bytes, withRoots, evaluatedAt, signal), signal);
   }
+}
+
+/** Rejects with the abort's reason as soon as `signal` aborts, whatever `work` does. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) {
+    return work;
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    if (signal.aborted) {
+      onAbort();
+      return;
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
