@@ -32,6 +32,8 @@ const ALERTS = [
   'TrustAuditorTrustDataExpired',
   'TrustAuditorScanFailing',
   'TrustAuditorScanStale',
+  'TrustAuditorWebhooksRefused',
+  'TrustAuditorEventsDropped',
   'TrustAuditorDown',
 ];
 
