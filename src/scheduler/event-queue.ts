@@ -25,8 +25,12 @@ export interface EventQueueOptions {
     record: (verdict: TagVerdictRecord) => boolean,
     signal: AbortSignal
   ) => Promise<{ readonly verdicts: readonly TagVerdictRecord[]; readonly recorded: readonly TagVerdictRecord[] }>;
-  /** Removes tags deleted in Nexus from the store. */
-  readonly forget: (repository: string, tags: readonly { readonly image: string; readonly tag: string }[]) => void;
+  /**
+   * Removes from the store the tags Nexus really no longer serves (the
+   * registry answers 404), and returns those it still serves: an event alone
+   * never makes a finding disappear.
+   */
+  readonly forgetIfGone: (target: RepositoryTarget, image: string, tags: readonly string[], signal: AbortSignal) => Promise<readonly string[]>;
   /** The audited repository of that name with its GUN prefix; undefined when it is not audited. */
   readonly targetOf: (repository: string) => Promise<RepositoryTarget | undefined>;
   /** The stored tags of a GUN (a changefeed record names a GUN, not tags). */
@@ -44,6 +48,8 @@ export interface EventQueueOptions {
 
 interface PendingTag {
   readonly source: Source;
+  /** A deletion to confirm, rather than a tag to audit. */
+  readonly deleted: boolean;
   /** When the first event still waiting for this tag arrived (ms). */
   readonly arrivedAt: number;
   /** Until when an unsigned verdict is not recorded (ms); `arrivedAt` for no grace. */
@@ -82,19 +88,13 @@ export class EventQueue {
   /** A tag created or re-pushed in Nexus: audited now, recorded unsigned only after the grace window. */
   pushed(repository: string, image: string, tag: string): EventResult {
     const now = this.#options.clock.now().getTime();
-    return this.#enqueue(repository, image, tag, { source: 'nexus', arrivedAt: now, graceUntil: now + this.#options.graceMs });
+    return this.#enqueue(repository, image, tag, { source: 'nexus', arrivedAt: now, graceUntil: now + this.#options.graceMs, deleted: false });
   }
 
-  /** A tag deleted in Nexus: its verdict and series go now. */
+  /** A tag deleted in Nexus: once the registry confirms it is gone, its verdict and series go. */
   deleted(repository: string, image: string, tag: string): EventResult {
-    try {
-      this.#options.forget(repository, [{ image, tag }]);
-      this.#options.onRecorded();
-      return 'accepted';
-    } catch (error) {
-      this.#options.log.warn({ repository, image, tag, error: describeError(error) }, 'A deleted tag could not be removed; the next scan removes it');
-      return 'failed';
-    }
+    const now = this.#options.clock.now().getTime();
+    return this.#enqueue(repository, image, tag, { source: 'nexus', arrivedAt: now, graceUntil: now, deleted: true });
   }
 
   /** GUNs Notary's changefeed says changed: each of their stored tags is audited again, with no grace. */
@@ -104,7 +104,7 @@ export class EventQueue {
       const tags = this.#options.tagsOfGun(gun);
       let result: EventResult = tags.length === 0 ? 'ignored' : 'accepted';
       for (const { repository, image, tag } of tags) {
-        if (this.#enqueue(repository, image, tag, { source: 'notary', arrivedAt: now, graceUntil: now }) === 'dropped') {
+        if (this.#enqueue(repository, image, tag, { source: 'notary', arrivedAt: now, graceUntil: now, deleted: false }) === 'dropped') {
           result = 'dropped';
         }
       }
@@ -142,7 +142,8 @@ export class EventQueue {
       this.#pendingTags++;
     }
     // Several events for one tag: one check, timed from the first, with the latest grace.
-    waiting.tags.set(tag, earlier === undefined ? entry : { ...earlier, graceUntil: Math.max(earlier.graceUntil, entry.graceUntil) });
+    // The latest event says whether the tag is to be confirmed gone or audited.
+    waiting.tags.set(tag, earlier === undefined ? entry : { ...earlier, deleted: entry.deleted, graceUntil: Math.max(earlier.graceUntil, entry.graceUntil) });
     this.#drain();
     return 'accepted';
   }
@@ -172,12 +173,21 @@ export class EventQueue {
         log.debug({ repository, image }, 'Event for a repository that is not audited');
         return;
       }
+      const deletions = [...tags].filter(([, entry]) => entry.deleted).map(([tag]) => tag);
+      const stillServed = deletions.length === 0 ? [] : await this.#options.forgetIfGone(target, image, deletions, this.#abort.signal);
+      if (deletions.length > stillServed.length) {
+        this.#options.onRecorded();
+      }
+      const toAudit = [...tags].filter(([tag, entry]) => !entry.deleted || stillServed.includes(tag)).map(([tag]) => tag);
+      if (toAudit.length === 0) {
+        return;
+      }
       const now = clock.now().getTime();
       const deferred = new Map<string, PendingTag>();
       const { recorded } = await this.#options.audit(
         target,
         image,
-        [...tags.keys()],
+        toAudit,
         (verdict) => {
           const entry = tags.get(verdict.tag) as PendingTag;
           if (now < entry.graceUntil && AWAITING_SIGNATURE.has(verdict.status)) {

@@ -119,6 +119,21 @@ describe('events: audit on push', () => {
     assert.equal((await post(notAnEvent, { 'x-nexus-webhook-signature': createHmac('sha1', SECRET).update(notAnEvent).digest('hex') })).status, 400);
   });
 
+  it('keeps a tag that a validly signed DELETED event names while the registry still serves it', async () => {
+    const body = JSON.stringify({
+      timestamp: '2026-11-30T03:00:00.000+00:00',
+      nodeId: 'n',
+      initiator: 'admin/127.0.0.1',
+      repositoryName: 'docker-hosted',
+      action: 'DELETED',
+      component: { id: 'x', componentId: 'y', format: 'docker', name: 'app', group: '', version: 'v1' },
+    });
+    assert.equal((await post(body, { 'x-nexus-webhook-signature': createHmac('sha1', SECRET).update(body).digest('hex') })).status, 202);
+    await waitUntil(async () => (await eventCount('accepted')) > 0, 'event taken');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(await statusOf('app', 'v1'), 'signed', 'an event alone never makes a tag disappear');
+  });
+
   it('removes a deleted tag from the API and its series from /metrics', async () => {
     assert.equal(await statusOf('app', 'fresh'), 'unsigned');
     world.nexus.deleteTag('docker-hosted', 'app', 'fresh');

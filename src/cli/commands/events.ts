@@ -37,7 +37,21 @@ export function startEvents(input: {
   const { events, deps, store, service, metrics, clock, log } = input;
   const queue = new EventQueue({
     audit: (target, image, tags, record, signal) => auditTags({ ...deps, store }, target, image, tags, record, signal),
-    forget: (repository, tags) => void store.forgetTags(clock.now().toISOString(), repository, tags),
+    forgetIfGone: async (target, image, tags, signal) => {
+      const gone: string[] = [];
+      const served: string[] = [];
+      for (const tag of tags) {
+        // A FetchError (the registry not reachable) propagates: the event fails and the next scan decides.
+        const descriptor = await deps.registryFor(target.name).getManifestDescriptor(image, tag, signal);
+        (descriptor === undefined ? gone : served).push(tag);
+      }
+      store.forgetTags(
+        clock.now().toISOString(),
+        target.name,
+        gone.map((tag) => ({ image, tag }))
+      );
+      return served;
+    },
     targetOf: repositoryTargets(input.repositories, deps, clock),
     tagsOfGun: (gun) => store.tagsOfGun(gun),
     countEvent: (source, result) => metrics.countEvent(source, result),

@@ -32,6 +32,8 @@ interface World {
   readonly observed: number[];
   readonly forgotten: string[];
   status: Map<string, TagVerdictRecord['status']>;
+  /** Tags the registry still serves although an event said deleted. */
+  readonly stillServed: Set<string>;
 }
 
 const until = async (condition: () => boolean, what: string): Promise<void> => {
@@ -49,6 +51,7 @@ function world(overrides: Partial<EventQueueOptions> = {}): World {
     observed: [] as number[],
     forgotten: [] as string[],
     status: new Map<string, TagVerdictRecord['status']>(),
+    stillServed: new Set<string>(),
   };
   const queue = new EventQueue({
     audit: async (_target, _image, tags, record) => {
@@ -58,7 +61,10 @@ function world(overrides: Partial<EventQueueOptions> = {}): World {
       w.recorded.push(...recorded.map((v) => `${v.tag}=${v.status}`));
       return { verdicts, recorded };
     },
-    forget: (_repository, tags) => w.forgotten.push(...tags.map((t) => t.tag)),
+    forgetIfGone: async (_target, _image, tags) => {
+      w.forgotten.push(...tags.filter((tag) => !w.stillServed.has(tag)));
+      return tags.filter((tag) => w.stillServed.has(tag));
+    },
     targetOf: async (name) => (name === 'docker-hosted' ? { name, gunPrefix: 'r.example' } : undefined),
     tagsOfGun: (gun) => (gun === 'r.example/app' ? [{ repository: 'docker-hosted', image: 'app', tag: 'v1' }] : []),
     countEvent: (source: Source, result: EventResult) => w.counted.push(`${source}:${result}`),
@@ -124,16 +130,23 @@ describe('EventQueue', () => {
     await slow.queue.stop();
   });
 
-  it('forgets deleted tags, re-audits the tags of a changed GUN, and ignores unknown repositories and GUNs', async () => {
+  it('forgets deleted tags the registry no longer serves, audits those it does, re-audits a changed GUN, and ignores unknown repositories and GUNs', async () => {
     const w = world();
+    w.stillServed.add('claimed-gone');
     assert.equal(w.queue.deleted('docker-hosted', 'app', 'old'), 'accepted');
+    await until(() => w.forgotten.length === 1, 'old forgotten');
     assert.deepEqual(w.forgotten, ['old']);
+    assert.equal(w.audits.length, 0, 'a confirmed deletion needs no audit');
+    w.queue.deleted('docker-hosted', 'app', 'claimed-gone');
+    await until(() => w.audits.length === 1, 'a tag still served is audited instead');
+    assert.deepEqual(w.audits[0], ['claimed-gone']);
+    assert.deepEqual(w.forgotten, ['old'], 'an event alone never makes a finding disappear');
     w.queue.trustChanged(['r.example/app', 'r.example/unknown']);
-    await until(() => w.recorded.length === 1, 'changefeed GUN re-audited');
+    await until(() => w.recorded.length === 2, 'changefeed GUN re-audited');
     assert.deepEqual(w.counted, ['notary:accepted', 'notary:ignored']);
     w.queue.pushed('docker-other', 'app', 'v1');
     await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(w.audits.length, 1, 'a repository that is not audited is not checked');
+    assert.equal(w.audits.length, 2, 'a repository that is not audited is not checked');
     await w.queue.stop();
   });
 
