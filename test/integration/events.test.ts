@@ -24,6 +24,17 @@ interface ApiTag {
   readonly status: string;
 }
 
+/** A DELETED component event for app:<version>, as Nexus writes one. */
+const deletedEvent = (version: string): string =>
+  JSON.stringify({
+    timestamp: '2026-11-30T03:00:00.000+00:00',
+    nodeId: 'n',
+    initiator: 'admin/127.0.0.1',
+    repositoryName: 'docker-hosted',
+    action: 'DELETED',
+    component: { id: 'x', componentId: 'y', format: 'docker', name: 'app', group: '', version },
+  });
+
 describe('events: audit on push', () => {
   let world: ScanWorld;
   let daemon: Daemon;
@@ -98,14 +109,7 @@ describe('events: audit on push', () => {
   });
 
   it('refuses a webhook with a missing or wrong HMAC with 401 and changes nothing', async () => {
-    const body = JSON.stringify({
-      timestamp: '2026-11-30T03:00:00.000+00:00',
-      nodeId: 'n',
-      initiator: 'admin/127.0.0.1',
-      repositoryName: 'docker-hosted',
-      action: 'DELETED',
-      component: { id: 'x', componentId: 'y', format: 'docker', name: 'app', group: '', version: 'v1' },
-    });
+    const body = deletedEvent('v1');
     const before = await tags();
     const refusedBefore = await eventCount('unauthorized');
     assert.equal((await post(body, {})).status, 401);
@@ -120,14 +124,7 @@ describe('events: audit on push', () => {
   });
 
   it('keeps a tag that a validly signed DELETED event names while the registry still serves it', async () => {
-    const body = JSON.stringify({
-      timestamp: '2026-11-30T03:00:00.000+00:00',
-      nodeId: 'n',
-      initiator: 'admin/127.0.0.1',
-      repositoryName: 'docker-hosted',
-      action: 'DELETED',
-      component: { id: 'x', componentId: 'y', format: 'docker', name: 'app', group: '', version: 'v1' },
-    });
+    const body = deletedEvent('v1');
     assert.equal((await post(body, { 'x-nexus-webhook-signature': createHmac('sha1', SECRET).update(body).digest('hex') })).status, 202);
     await waitUntil(async () => (await eventCount('accepted')) > 0, 'event taken');
     await new Promise((resolve) => setTimeout(resolve, 500));

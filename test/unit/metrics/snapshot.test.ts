@@ -6,6 +6,7 @@ import type { ScanRecord } from '../../../src/domain/scan.js';
 import type { StoredTag } from '../../../src/domain/verdict.js';
 import { createMetrics } from '../../../src/metrics/metrics.js';
 import { failedScanSnapshot, metricsSnapshot, sourcesUp } from '../../../src/metrics/snapshot.js';
+import { storedTag } from '../../support/verdicts.js';
 
 const scan = (outcome: ScanRecord['outcome'], finishedAt: string | null = '2030-01-01T00:01:30.000Z'): ScanRecord => ({
   id: 3,
@@ -20,25 +21,7 @@ const scan = (outcome: ScanRecord['outcome'], finishedAt: string | null = '2030-
   kind: 'audit',
 });
 
-const tag = (repository: string, name: string, status: StoredTag['status']): StoredTag => ({
-  repository,
-  image: 'app',
-  tag: name,
-  gun: `r.example/app`,
-  digest: null,
-  size: null,
-  status,
-  role: null,
-  reasonCode: null,
-  reason: null,
-  signedDigest: null,
-  trustExpires: null,
-  firstSeenAt: '2030-01-01T00:00:00.000Z',
-  lastSeenAt: '2030-01-01T00:00:00.000Z',
-  statusSince: '2030-01-01T00:00:00.000Z',
-  digestSince: '2030-01-01T00:00:00.000Z',
-  lastScanId: 3,
-});
+const tag = (repository: string, name: string, status: StoredTag['status']): StoredTag => storedTag({ repository, tag: name, status, lastScanId: 3 });
 
 const TAGS = [tag('hosted', 'v1', 'signed'), tag('hosted', 'v2', 'unsigned'), tag('team', 'v1', 'signed')];
 const ROLES = [{ gun: 'r.example/app', role: 'targets', version: 2, expires: '2031-01-01T00:00:00.000Z' }];

@@ -8,21 +8,9 @@ import { silentLogger } from '../../../src/lib/logger.js';
 import type { EventResult, Source } from '../../../src/metrics/metrics.js';
 import { NoScanYetError } from '../../../src/scan/tag-audit.js';
 import { EventQueue, type EventQueueOptions } from '../../../src/scheduler/event-queue.js';
+import { verdictRecord } from '../../support/verdicts.js';
 
-const verdict = (tag: string, status: TagVerdictRecord['status']): TagVerdictRecord => ({
-  repository: 'docker-hosted',
-  image: 'app',
-  tag,
-  gun: 'r.example/app',
-  digest: null,
-  size: null,
-  status,
-  role: null,
-  reasonCode: null,
-  reason: null,
-  signedDigest: null,
-  trustExpires: null,
-});
+const verdict = (tag: string, status: TagVerdictRecord['status']): TagVerdictRecord => verdictRecord({ tag, status });
 
 interface World {
   readonly queue: EventQueue;

@@ -7,24 +7,12 @@ import { openDatabase, type Db } from '../../../src/store/database.js';
 import { applyMigrations } from '../../../src/store/migrate.js';
 import type { TagVerdictRecord } from '../../../src/domain/verdict.js';
 import { ScanStore, type Batch } from '../../../src/store/scan-store.js';
+import { verdictRecord } from '../../support/verdicts.js';
 
 const MIGRATIONS = fileURLToPath(new URL('../../../../migrations/', import.meta.url));
 
 function verdict(tag: string, status: TagVerdictRecord['status'], digest = 'sha256:' + 'a'.repeat(64)): TagVerdictRecord {
-  return {
-    repository: 'docker-hosted',
-    image: 'app',
-    tag,
-    gun: 'nexus:5000/app',
-    digest,
-    size: 100,
-    status,
-    role: null,
-    reasonCode: null,
-    reason: null,
-    signedDigest: null,
-    trustExpires: null,
-  };
+  return verdictRecord({ tag, status, digest, gun: 'nexus:5000/app' });
 }
 
 const finish = (store: ScanStore, scanId: number, at: string) =>
