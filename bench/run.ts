@@ -1,5 +1,6 @@
 /**
  * npm run bench -- --images N --tags-per-image M [--sample S] [--no-baseline]
+ * npm run bench -- --events N [--rate R]   (audit on push: bench/events.ts)
  *
  * Registry-scale figures for trust-auditor (defaults: 10,000 images x 10 tags):
  *  1. builds the registry in the Nexus test server and matching trust data,
@@ -32,6 +33,12 @@ import { ecdsaKey, fastEd25519Key, generateCollection, rootCertificateKey, type 
 
 const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const RSS_PROBE = fileURLToPath(new URL('./rss-probe.js', import.meta.url));
+
+// `--events N`: audit on push instead (bench/events.ts, which reads its own options).
+if (process.argv.includes('--events')) {
+  await import('./events.js');
+  process.exit();
+}
 
 const { values } = parseArgs({
   options: {
