@@ -43,6 +43,8 @@ const PREFIX = 'bench.example:5000';
 const REPOSITORY = 'docker-bench';
 const SECRET = 'bench-webhook-secret';
 const BUILT_AT = new Date();
+/** Requests one round of the API poller sends at most. */
+const MAX_POLLS_PER_ROUND = 16;
 
 const { values } = parseArgs({
   options: {
@@ -53,7 +55,7 @@ const { values } = parseArgs({
     'tags-per-image': { type: 'string', default: '10' },
     'signed-percent': { type: 'string', default: '90' },
     'poll-ms': { type: 'string', default: '50' },
-    'metrics-poll-ms': { type: 'string', default: '250' },
+    'metrics-poll-ms': { type: 'string', default: '1000' },
   },
 });
 
@@ -265,13 +267,21 @@ try {
   let metricsPolls = 0;
   let metricsPollMs = 0;
 
+  /** When a tag may first show its final status: an unsigned one not before its grace window ends. */
+  const dueAt = (index: number): number => {
+    const event = planned[index] as PlannedEvent;
+    return (outcomes[index]?.pushedAt ?? 0) + (event.signed ? 0 : GRACE_SECONDS * 1000);
+  };
   const finalStatus = (event: PlannedEvent): string => (event.signed ? 'signed' : 'unsigned');
 
   const pollApi = async (): Promise<void> => {
     while (pushing || awaitingApi.size > 0) {
       const started = performance.now();
+      // The oldest images first, at most MAX_POLLS_PER_ROUND of them, and none whose only tags are
+      // unsigned ones still inside their grace window: the poller must not become the daemon's load.
+      const due = [...awaitingApi].filter(([, waiting]) => [...waiting].some((index) => dueAt(index) <= started)).slice(0, MAX_POLLS_PER_ROUND);
       await Promise.all(
-        [...awaitingApi].map(async ([image, waiting]) => {
+        due.map(async ([image, waiting]) => {
           // The image's own tags come first after its cursor: its baseline tags plus every event pushed to it.
           const limit = Math.min(1000, TAGS + Math.ceil(EVENTS / IMAGES) + 1);
           const body = (await (await fetch(`${daemonUrl}/api/v1/tags?limit=${limit}&after=${imageCursor(image)}`)).json()) as {
