@@ -1,5 +1,6 @@
 /**
  * npm run bench -- --images N --tags-per-image M [--sample S] [--no-baseline]
+ * npm run bench -- --events N [--rate R]   (audit on push: bench/events.ts)
  *
  * Registry-scale figures for trust-auditor (defaults: 10,000 images x 10 tags):
  *  1. builds the registry in the Nexus test server and matching trust data,
@@ -33,6 +34,12 @@ import { ecdsaKey, fastEd25519Key, generateCollection, rootCertificateKey, type 
 const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const RSS_PROBE = fileURLToPath(new URL('./rss-probe.js', import.meta.url));
 
+// `--events N`: audit on push instead (bench/events.ts, which reads its own options).
+if (process.argv.includes('--events')) {
+  await import('./events.js');
+  process.exit();
+}
+
 const { values } = parseArgs({
   options: {
     images: { type: 'string', default: '10000' },
@@ -45,6 +52,24 @@ const IMAGES = Number(values.images);
 const TAGS = Number(values['tags-per-image']);
 const SAMPLE = Math.min(Number(values.sample), IMAGES);
 const PREFIX = 'bench.example:5000';
+
+/** Trust data fetched at once by a scan (scanner.ts: `options.concurrency ?? 16`). */
+const SCAN_CONCURRENCY = 16;
+/** The registry size the daily request figures are given for, scaled linearly from the run. */
+const REQUESTS_FOR_TAGS = 100_000;
+/** The default schedule, `*\/15 * * * *`: 96 scans a day. */
+const SCHEDULED_SCANS_PER_DAY = 96;
+/** With audit on push, the scheduled scan only reconciles: every 6 hours. */
+const RECONCILIATION_SCANS_PER_DAY = 4;
+/** An assumption, not a measurement: a busy registry's pushes per day. */
+const ASSUMED_PUSHES_PER_DAY = 2000;
+/**
+ * Nexus requests per push with events on, as `npm run bench -- --events` counts them: one registry
+ * HEAD for the served digest, and a second for the 10 % still unsigned at the end of the grace window.
+ */
+const NEXUS_REQUESTS_PER_PUSH = 1.1;
+/** Community Edition's daily allowance as docs/nexus-and-registry.md §1.9 states it (announced 200,000, later shown 100,000). */
+const COMMUNITY_EDITION_REQUESTS_PER_DAY = 100_000;
 
 const log = (message: string): void => void process.stderr.write(`[bench] ${message}\n`);
 const mb = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
@@ -125,6 +150,22 @@ async function listAllPages(nexus: FakeNexus, repository: string): Promise<void>
   } while (token !== null);
 }
 
+/** One GET of every GUN's timestamp.json, `concurrency` at a time: what an unchanged rescan must ask Notary. */
+async function fetchTimestamps(notaryUrl: string, guns: readonly string[], concurrency: number): Promise<void> {
+  let next = 0;
+  const fetchSome = async (): Promise<void> => {
+    while (next < guns.length) {
+      const gun = guns[next++] as string;
+      const res = await fetch(`${notaryUrl}/v2/${gun}/_trust/tuf/timestamp.json`);
+      if (res.status !== 200) {
+        throw new Error(`static Notary: ${res.status} for ${gun}'s timestamp`);
+      }
+      await res.arrayBuffer();
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, fetchSome));
+}
+
 async function databaseBytes(path: string): Promise<number> {
   let total = 0;
   for (const suffix of ['', '-wal', '-shm']) {
@@ -176,6 +217,16 @@ try {
   await listAllPages(nexus, 'docker-bench');
   const fixtureListingSeconds = Math.round((performance.now() - listingStart) / 10) / 100;
   log(`the Nexus test server alone serves the whole listing in ${fixtureListingSeconds} s`);
+  // The rest of an unchanged rescan's floor: one timestamp GET per image, at the scan's concurrency.
+  const timestampsStart = performance.now();
+  await fetchTimestamps(
+    staticNotary.url,
+    Array.from({ length: IMAGES }, (_, image) => `${PREFIX}/team${image % 50}/image${image}`),
+    SCAN_CONCURRENCY
+  );
+  const fixtureTimestampSeconds = Math.round((performance.now() - timestampsStart) / 10) / 100;
+  const rescanFloorSeconds = Math.round((fixtureListingSeconds + fixtureTimestampSeconds) * 100) / 100;
+  log(`the static Notary alone serves ${IMAGES} timestamps (${SCAN_CONCURRENCY} at a time) in ${fixtureTimestampSeconds} s: rescan floor ${rescanFloorSeconds} s`);
 
   const database = join(temp.path, 'bench.db');
   const config = await writeConfig(temp.path, 'bench.yaml', nexus, staticNotary.url, 'docker-bench', PREFIX, database);
@@ -185,8 +236,21 @@ try {
   const nexusFirst = nexus.requests.length - nexusBefore;
   log(`first scan: ${first.tags} tags in ${first.seconds} s (${first.outcome}), peak RSS ${first.peakRssMb} MB`);
   log('rescan (nothing changed)...');
+  const nexusBeforeRescan = nexus.requests.length;
   const rescan = await scanInChild(config, temp.path, 'rescan');
+  const nexusRescan = nexus.requests.length - nexusBeforeRescan;
   log(`rescan: ${rescan.tags} tags in ${rescan.seconds} s, ${rescan.notaryRequests} Notary requests, ${rescan.unchangedImages} unchanged images`);
+  const rescanToFloor = Math.round((rescan.seconds / rescanFloorSeconds) * 100) / 100;
+  log(`rescan / floor = ${rescan.seconds} / ${rescanFloorSeconds} s = ${rescanToFloor}`);
+  // Requests per scan grow with the pages (100 tags each), so they scale linearly with the tags.
+  const nexusRequestsPerScanAt100k = Math.round((nexusRescan * REQUESTS_FOR_TAGS) / (IMAGES * TAGS));
+  const nexusRequestsPerDay = nexusRequestsPerScanAt100k * SCHEDULED_SCANS_PER_DAY;
+  const nexusRequestsPerDayWithEvents = Math.round(nexusRequestsPerScanAt100k * RECONCILIATION_SCANS_PER_DAY + ASSUMED_PUSHES_PER_DAY * NEXUS_REQUESTS_PER_PUSH);
+  log(
+    `Nexus requests a day at ${REQUESTS_FOR_TAGS} tags (${nexusRescan} per scan here, scaled linearly to ${nexusRequestsPerScanAt100k}): ` +
+      `${nexusRequestsPerDay} with ${SCHEDULED_SCANS_PER_DAY} scans; ${nexusRequestsPerDayWithEvents} with events, ${RECONCILIATION_SCANS_PER_DAY} scans and ` +
+      `${ASSUMED_PUSHES_PER_DAY} pushes (assumed) x ${NEXUS_REQUESTS_PER_PUSH}; Community Edition allows ${COMMUNITY_EDITION_REQUESTS_PER_DAY} (docs/nexus-and-registry.md §1.9)`
+  );
   const dbBytes = await databaseBytes(database);
 
   let baseline: { baselineTagsPerSecond: number; sampleTagsPerSecond: number; speedupVsBaseline: number; sampleImages: number; notaryListMsPerImage: number } | undefined;
@@ -255,6 +319,15 @@ try {
     dbBytes,
     dbMb: mb(dbBytes),
     fixtureListingSeconds,
+    fixtureTimestampSeconds,
+    rescanFloorSeconds,
+    rescanToFloor,
+    nexusRequestsRescan: nexusRescan,
+    nexusRequestsPerScanAt100k,
+    nexusRequestsPerDay,
+    nexusRequestsPerDayWithEvents,
+    assumedPushesPerDay: ASSUMED_PUSHES_PER_DAY,
+    communityEditionRequestsPerDay: COMMUNITY_EDITION_REQUESTS_PER_DAY,
     ...(baseline ?? { baselineTagsPerSecond: null, speedupVsBaseline: null }),
     node: process.versions.node,
     cpus: (await import('node:os')).cpus().length,
