@@ -42,6 +42,8 @@ export interface EventQueueOptions {
   readonly graceMs: number;
   /** Tags waiting at most; past it events are dropped (default 10,000). */
   readonly maxPending?: number;
+  /** Images checked at once (default 4): each check waits mostly on a few requests. */
+  readonly concurrency?: number;
   readonly clock: Clock;
   readonly log: Logger;
 }
@@ -60,6 +62,7 @@ interface PendingTag {
 const AWAITING_SIGNATURE: ReadonlySet<string> = new Set(['unsigned', 'digest_mismatch']);
 
 const DEFAULT_MAX_PENDING = 10_000;
+const DEFAULT_CONCURRENCY = 4;
 /** How long a check waits when no audit has begun yet to attribute verdicts to. */
 const NO_SCAN_RETRY_MS = 1000;
 
@@ -71,7 +74,9 @@ export class EventQueue {
   readonly #pending = new Map<string, { readonly repository: string; readonly image: string; readonly tags: Map<string, PendingTag> }>();
   #pendingTags = 0;
   readonly #timers = new Set<NodeJS.Timeout>();
-  #draining: Promise<void> | undefined;
+  readonly #workers = new Set<Promise<void>>();
+  /** Images being checked now. */
+  readonly #inFlight = new Set<string>();
   #stopped = false;
   /** Aborts the check in progress on stop (a shutdown has 10 s in all). */
   readonly #abort = new AbortController();
@@ -120,7 +125,7 @@ export class EventQueue {
     }
     this.#timers.clear();
     this.#abort.abort(new Error('shutdown'));
-    await this.#draining;
+    await Promise.all([...this.#workers]);
   }
 
   #enqueue(repository: string, image: string, tag: string, entry: PendingTag): EventResult {
@@ -148,20 +153,37 @@ export class EventQueue {
     return 'accepted';
   }
 
+  /** Starts workers up to the concurrency while images wait that none is checking. */
   #drain(): void {
-    if (this.#draining !== undefined) {
-      return;
+    const limit = this.#options.concurrency ?? DEFAULT_CONCURRENCY;
+    while (!this.#stopped && this.#workers.size < limit && this.#nextImage() !== undefined) {
+      const worker: Promise<void> = this.#work().finally(() => this.#workers.delete(worker));
+      this.#workers.add(worker);
     }
-    this.#draining = (async () => {
-      while (!this.#stopped && this.#pending.size > 0) {
-        const [key, waiting] = this.#pending.entries().next().value as [string, { repository: string; image: string; tags: Map<string, PendingTag> }];
-        this.#pending.delete(key);
-        this.#pendingTags -= waiting.tags.size;
-        await this.#check(waiting.repository, waiting.image, waiting.tags);
+  }
+
+  /** The oldest waiting image that is not being checked: two checks of one image at once could record an older verdict last. */
+  #nextImage(): string | undefined {
+    for (const key of this.#pending.keys()) {
+      if (!this.#inFlight.has(key)) {
+        return key;
       }
-    })().finally(() => {
-      this.#draining = undefined;
-    });
+    }
+    return undefined;
+  }
+
+  async #work(): Promise<void> {
+    for (let key = this.#nextImage(); key !== undefined && !this.#stopped; key = this.#nextImage()) {
+      const waiting = this.#pending.get(key) as { repository: string; image: string; tags: Map<string, PendingTag> };
+      this.#pending.delete(key);
+      this.#pendingTags -= waiting.tags.size;
+      this.#inFlight.add(key);
+      try {
+        await this.#check(waiting.repository, waiting.image, waiting.tags);
+      } finally {
+        this.#inFlight.delete(key);
+      }
+    }
   }
 
   async #check(repository: string, image: string, tags: ReadonlyMap<string, PendingTag>): Promise<void> {

@@ -96,7 +96,8 @@ describe('events: audit on push', () => {
     assert.equal(await statusOf('app', 'fresh'), undefined, 'not recorded unsigned inside the grace window');
     await waitUntil(async () => (await statusOf('app', 'fresh')) === 'unsigned', 'fresh recorded unsigned', undefined, (GRACE_SECONDS + 1) * 1000);
     assert.ok(Date.now() - pushedAt <= (GRACE_SECONDS + 1) * 1000 + 500, 'within the grace window plus one second');
-    assert.equal(await tagSeries('fresh'), 'unsigned', '/metrics shows it too');
+    // The metrics are rebuilt at most every 250 ms after event verdicts.
+    await waitUntil(async () => (await tagSeries('fresh')) === 'unsigned', '/metrics shows it too', undefined, 1000);
     assert.equal((await daemon.scans()).length, scansBefore, 'no scan ran');
     assert.ok(((await metrics()).get('trust_auditor_event_to_verdict_seconds_count{source="nexus"}') ?? 0) >= 1, 'the event-to-verdict histogram counted it');
   });
@@ -135,6 +136,6 @@ describe('events: audit on push', () => {
     assert.equal(await statusOf('app', 'fresh'), 'unsigned');
     world.nexus.deleteTag('docker-hosted', 'app', 'fresh');
     await waitUntil(async () => (await statusOf('app', 'fresh')) === undefined, 'fresh removed', undefined, 3000);
-    assert.equal(await tagSeries('fresh'), undefined);
+    await waitUntil(async () => (await tagSeries('fresh')) === undefined, 'its series gone from /metrics', undefined, 1000);
   });
 });

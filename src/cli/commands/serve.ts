@@ -103,7 +103,7 @@ export async function serveCommand(command: Extract<Command, { name: 'serve' }>,
     deps.signals.on('SIGINT', onSignal);
   });
   await scheduler.stop();
-  await events?.queue.stop();
+  await events?.stop();
   await service.stop(SHUTDOWN_GRACE_MS);
   await server.close();
   await context.close();
