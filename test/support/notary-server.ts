@@ -18,11 +18,13 @@ export interface NotaryServerOptions {
   readonly dir: string;
   /** Serve HTTPS with this certificate and key. */
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  /** Listen on this port (a restart at the same URL); a free one otherwise. */
+  readonly port?: number;
 }
 
 export async function startNotaryServer(options: NotaryServerOptions): Promise<NotaryServer> {
   for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     const server: Record<string, unknown> = { http_addr: `127.0.0.1:${port}` };
     if (options.tls !== undefined) {
       server['tls_cert_file'] = options.tls.certFile;
@@ -56,7 +58,7 @@ export async function startNotaryServer(options: NotaryServerOptions): Promise<N
       );
     } catch (error) {
       await process.stop();
-      if (attempt < 3) {
+      if (attempt < 3 && options.port === undefined) {
         continue; // the port was taken between freePort() and bind
       }
       throw error;
