@@ -25,6 +25,7 @@ import { describeError, UsageError } from './lib/errors.js';
 import { createHttpClient } from './lib/http/http-client.js';
 import { createJsonLogger, type Logger } from './lib/logger.js';
 import { NexusClient } from './nexus/nexus-client.js';
+import { NotaryChangefeed } from './notary/changefeed.js';
 import { NotaryFetcher } from './notary/notary-fetcher.js';
 import { RegistryClient } from './registry/registry-client.js';
 import type { RepositorySource } from './scan/ports.js';
@@ -146,11 +147,13 @@ function openScanContext(config: Config, command: 'scan' | 'serve', log: Logger)
     gunPrefixOf: (repository, signal) => nexus.gunPrefixOf(repository, signal),
     listTags: (repository, signal) => nexus.listTags(repository, signal),
   };
-  const notary = new NotaryFetcher({ baseUrl: notaryConfig.url, http: notaryHttp, credentials: credentialsOf(notaryConfig), tokenRealmHosts: notaryConfig.tokenRealmHosts });
+  const notaryAccess = { baseUrl: notaryConfig.url, http: notaryHttp, credentials: credentialsOf(notaryConfig), tokenRealmHosts: notaryConfig.tokenRealmHosts };
+  const notary = new NotaryFetcher(notaryAccess);
   const verifier = createWorkerVerifier();
   return {
     deps: { nexus: nexusSource, notary, registryFor, store, clock: systemClock, log, verifier },
     store,
+    changefeed: new NotaryChangefeed(notaryAccess),
     async close() {
       await Promise.all([nexusDispatcher.close(), notaryDispatcher.close(), verifier.close()]);
       db.close();

@@ -74,7 +74,7 @@ describe('events: audit on push', () => {
         `database: ${world.dir}/events.db`,
         'schedule: "0 0 1 1 *"',
         `listen: 127.0.0.1:${port}`,
-        `events:\n  nexusWebhookSecret: ${SECRET}\n  graceSeconds: ${GRACE_SECONDS}`,
+        `events:\n  nexusWebhookSecret: ${SECRET}\n  graceSeconds: ${GRACE_SECONDS}\n  notaryChangefeed: true`,
         '',
       ].join('\n')
     );
@@ -107,6 +107,20 @@ describe('events: audit on push', () => {
     await world.cli.addHash(`${PREFIX}/app`, 'signed-late', pushed.sha256, pushed.size);
     await world.cli.publish(`${PREFIX}/app`);
     await waitUntil(async () => (await statusOf('app', 'signed-late')) === 'signed', 'signed-late recorded signed', undefined, (GRACE_SECONDS + 3) * 1000);
+  });
+
+  it('re-audits exactly the GUN a changefeed record names, without a scan (a tag signed after its grace window)', async () => {
+    const scansBefore = (await daemon.scans()).length;
+    const pushed = world.push('docker-hosted', 'app', 'signed-later');
+    await waitUntil(async () => (await statusOf('app', 'signed-later')) === 'unsigned', 'recorded unsigned after the grace window', undefined, (GRACE_SECONDS + 3) * 1000);
+    const notaryBefore = (await metrics()).get('trust_auditor_events_total{source="notary",result="accepted"}') ?? 0;
+    await world.cli.addHash(`${PREFIX}/app`, 'signed-later', pushed.sha256, pushed.size);
+    await world.cli.publish(`${PREFIX}/app`);
+    // The follower reads the feed every 10 s.
+    await waitUntil(async () => (await statusOf('app', 'signed-later')) === 'signed', 'signed through the changefeed', undefined, 15_000);
+    // At least this publish's record (an earlier test's publish may be read in the same window).
+    assert.ok(((await metrics()).get('trust_auditor_events_total{source="notary",result="accepted"}') ?? 0) >= notaryBefore + 1, 'counted as a notary event');
+    assert.equal((await daemon.scans()).length, scansBefore, 'no scan ran');
   });
 
   it('refuses a webhook with a missing or wrong HMAC with 401 and changes nothing', async () => {

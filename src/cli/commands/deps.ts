@@ -9,6 +9,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import type { NotaryFetcher } from '../../notary/notary-fetcher.js';
 import type { ScanDependencies } from '../../scan/scanner.js';
+import type { ChangefeedPort } from '../../scheduler/changefeed-follower.js';
 import type { ScanStore } from '../../store/scan-store.js';
 import type { startCronScheduler } from '../../scheduler/scheduler.js';
 import type { startHttpServer } from '../../server/http-server.js';
@@ -17,6 +18,8 @@ import type { startHttpServer } from '../../server/http-server.js';
 export interface ScanContext {
   readonly deps: ScanDependencies;
   readonly store: ScanStore;
+  /** Notary's changefeed on the same connection and credentials as the fetcher. */
+  readonly changefeed: ChangefeedPort;
   close(): Promise<void>;
 }
 

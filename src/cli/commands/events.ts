@@ -11,6 +11,7 @@ import type { RepositoryTarget } from '../../scan/repositories.js';
 import type { ScanDependencies } from '../../scan/scanner.js';
 import { auditTags } from '../../scan/tag-audit.js';
 import type { AuditService } from '../../scheduler/audit-service.js';
+import { startChangefeedFollower, type ChangefeedPort } from '../../scheduler/changefeed-follower.js';
 import { EventQueue } from '../../scheduler/event-queue.js';
 import type { NexusWebhookOptions } from '../../server/nexus-webhook-route.js';
 import type { ScanStore } from '../../store/scan-store.js';
@@ -30,6 +31,7 @@ export function startEvents(input: {
   readonly repositories: readonly RepositoryConfig[] | undefined;
   readonly deps: ScanDependencies;
   readonly store: ScanStore;
+  readonly changefeed: ChangefeedPort;
   readonly service: AuditService;
   readonly metrics: Metrics;
   readonly clock: Clock;
@@ -63,6 +65,8 @@ export function startEvents(input: {
     clock,
     log,
   });
+  // Changefeed records name GUNs whose trust data changed (a publish, a server re-sign, a deletion).
+  const follower = events.notaryChangefeed ? startChangefeedFollower({ changefeed: input.changefeed, onChanged: (guns) => queue.trustChanged(guns), logger: log }) : undefined;
   const secret = events.nexusWebhookSecret;
   if (secret === undefined) {
     log.info({}, 'events: no nexusWebhookSecret, so POST /api/v1/events/nexus is off');
@@ -70,6 +74,7 @@ export function startEvents(input: {
   return {
     queue,
     stop: async () => {
+      await follower?.stop();
       await queue.stop();
       republish.cancel();
     },

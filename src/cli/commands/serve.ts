@@ -47,7 +47,19 @@ export async function serveCommand(command: Extract<Command, { name: 'serve' }>,
   });
   service.loadPrevious();
   const events =
-    config.events === undefined ? undefined : startEvents({ events: config.events, repositories: config.nexus?.repositories, deps: context.deps, store, service, metrics, clock, log });
+    config.events === undefined
+      ? undefined
+      : startEvents({
+          events: config.events,
+          repositories: config.nexus?.repositories,
+          deps: context.deps,
+          store,
+          changefeed: context.changefeed,
+          service,
+          metrics,
+          clock,
+          log,
+        });
   const { web } = config;
   let tls: { cert: string; key: string } | undefined;
   if (web.tlsCertFile !== undefined && web.tlsKeyFile !== undefined) {
