@@ -24,6 +24,18 @@ import { parseArgs } from 'node:util';
 
 import { NotaryCli } from '../test/support/notary-cli.js';
 import { startNotaryServer } from '../test/support/notary-server.js';
+import {
+  ASSUMED_PUSHES_PER_DAY,
+  COMMUNITY_EDITION_REQUESTS_PER_DAY,
+  fetchTimestamps,
+  listAllPages,
+  NEXUS_REQUESTS_PER_PUSH,
+  nexusRequestsPerDay,
+  RECONCILIATION_SCANS_PER_DAY,
+  REQUESTS_FOR_TAGS,
+  SCAN_CONCURRENCY,
+  SCHEDULED_SCANS_PER_DAY,
+} from './floor.js';
 import { makeManifest } from '../test/support/nexus/model.js';
 import { startNexusServer } from '../test/support/nexus/server.js';
 import type { FakeNexus } from '../test/support/nexus/types.js';
@@ -52,24 +64,6 @@ const IMAGES = Number(values.images);
 const TAGS = Number(values['tags-per-image']);
 const SAMPLE = Math.min(Number(values.sample), IMAGES);
 const PREFIX = 'bench.example:5000';
-
-/** Trust data fetched at once by a scan (scanner.ts: `options.concurrency ?? 16`). */
-const SCAN_CONCURRENCY = 16;
-/** The registry size the daily request figures are given for, scaled linearly from the run. */
-const REQUESTS_FOR_TAGS = 100_000;
-/** The default schedule, `*\/15 * * * *`: 96 scans a day. */
-const SCHEDULED_SCANS_PER_DAY = 96;
-/** With audit on push, the scheduled scan only reconciles: every 6 hours. */
-const RECONCILIATION_SCANS_PER_DAY = 4;
-/** An assumption, not a measurement: a busy registry's pushes per day. */
-const ASSUMED_PUSHES_PER_DAY = 2000;
-/**
- * Nexus requests per push with events on, as `npm run bench -- --events` counts them: one registry
- * HEAD for the served digest, and a second for the 10 % still unsigned at the end of the grace window.
- */
-const NEXUS_REQUESTS_PER_PUSH = 1.1;
-/** Community Edition's daily allowance as docs/nexus-and-registry.md §1.9 states it (announced 200,000, later shown 100,000). */
-const COMMUNITY_EDITION_REQUESTS_PER_DAY = 100_000;
 
 const log = (message: string): void => void process.stderr.write(`[bench] ${message}\n`);
 const mb = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
@@ -138,32 +132,6 @@ function writeConfig(dir: string, name: string, nexus: FakeNexus, notaryUrl: str
   return writeFile(file, `nexus:\n  url: ${nexus.url}\n  repositories:\n    - name: ${repository}\n      gunPrefix: ${prefix}\nnotary:\n  url: ${notaryUrl}\ndatabase: ${database}\n`).then(
     () => file
   );
-}
-
-/** Lists every component page of a repository, as any crawler must: the token of each page leads to the next. */
-async function listAllPages(nexus: FakeNexus, repository: string): Promise<void> {
-  let token: string | null = null;
-  do {
-    const query: string = token === null ? '' : `&continuationToken=${token}`;
-    const page = (await (await fetch(`${nexus.url}/service/rest/v1/components?repository=${repository}${query}`)).json()) as { continuationToken: string | null };
-    token = page.continuationToken;
-  } while (token !== null);
-}
-
-/** One GET of every GUN's timestamp.json, `concurrency` at a time: what an unchanged rescan must ask Notary. */
-async function fetchTimestamps(notaryUrl: string, guns: readonly string[], concurrency: number): Promise<void> {
-  let next = 0;
-  const fetchSome = async (): Promise<void> => {
-    while (next < guns.length) {
-      const gun = guns[next++] as string;
-      const res = await fetch(`${notaryUrl}/v2/${gun}/_trust/tuf/timestamp.json`);
-      if (res.status !== 200) {
-        throw new Error(`static Notary: ${res.status} for ${gun}'s timestamp`);
-      }
-      await res.arrayBuffer();
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, fetchSome));
 }
 
 async function databaseBytes(path: string): Promise<number> {
@@ -243,12 +211,13 @@ try {
   const rescanToFloor = Math.round((rescan.seconds / rescanFloorSeconds) * 100) / 100;
   log(`rescan / floor = ${rescan.seconds} / ${rescanFloorSeconds} s = ${rescanToFloor}`);
   // Requests per scan grow with the pages (100 tags each), so they scale linearly with the tags.
-  const nexusRequestsPerScanAt100k = Math.round((nexusRescan * REQUESTS_FOR_TAGS) / (IMAGES * TAGS));
-  const nexusRequestsPerDay = nexusRequestsPerScanAt100k * SCHEDULED_SCANS_PER_DAY;
-  const nexusRequestsPerDayWithEvents = Math.round(nexusRequestsPerScanAt100k * RECONCILIATION_SCANS_PER_DAY + ASSUMED_PUSHES_PER_DAY * NEXUS_REQUESTS_PER_PUSH);
+  const perDay = nexusRequestsPerDay(nexusRescan, IMAGES * TAGS, NEXUS_REQUESTS_PER_PUSH);
+  const nexusRequestsPerScanAt100k = perDay.perScanAt100k;
+  const nexusRequestsPerDayWithoutEvents = perDay.scheduled;
+  const nexusRequestsPerDayWithEvents = perDay.withEvents;
   log(
     `Nexus requests a day at ${REQUESTS_FOR_TAGS} tags (${nexusRescan} per scan here, scaled linearly to ${nexusRequestsPerScanAt100k}): ` +
-      `${nexusRequestsPerDay} with ${SCHEDULED_SCANS_PER_DAY} scans; ${nexusRequestsPerDayWithEvents} with events, ${RECONCILIATION_SCANS_PER_DAY} scans and ` +
+      `${nexusRequestsPerDayWithoutEvents} with ${SCHEDULED_SCANS_PER_DAY} scans; ${nexusRequestsPerDayWithEvents} with events, ${RECONCILIATION_SCANS_PER_DAY} scans and ` +
       `${ASSUMED_PUSHES_PER_DAY} pushes (assumed) x ${NEXUS_REQUESTS_PER_PUSH}; Community Edition allows ${COMMUNITY_EDITION_REQUESTS_PER_DAY} (docs/nexus-and-registry.md §1.9)`
   );
   const dbBytes = await databaseBytes(database);
@@ -324,7 +293,7 @@ try {
     rescanToFloor,
     nexusRequestsRescan: nexusRescan,
     nexusRequestsPerScanAt100k,
-    nexusRequestsPerDay,
+    nexusRequestsPerDay: nexusRequestsPerDayWithoutEvents,
     nexusRequestsPerDayWithEvents,
     assumedPushesPerDay: ASSUMED_PUSHES_PER_DAY,
     communityEditionRequestsPerDay: COMMUNITY_EDITION_REQUESTS_PER_DAY,
