@@ -56,6 +56,13 @@ export interface WorkerVerifierOptions {
   readonly timeoutMs?: number;
   /** Heap limit of each worker: hostile data that exhausts it kills that worker, not the daemon. */
   readonly maxHeapMb?: number;
+  /**
+   * Young generation of each worker. V8's default (up to 16 MB per semi-space)
+   * let each worker hold ~47 MB through a first scan, mostly short-lived
+   * garbage; a verification keeps little alive, so a small nursery costs
+   * only more frequent, cheap scavenges (docs/performance.md, "Where the memory went").
+   */
+  readonly maxYoungMb?: number;
   /** The worker script (tests inject misbehaving ones). */
   readonly workerUrl?: URL;
 }
@@ -107,6 +114,7 @@ export function createWorkerVerifier(options: WorkerVerifierOptions = {}): Colle
   const timeoutMs = options.timeoutMs ?? 120_000;
   const workerUrl = options.workerUrl ?? new URL('./verify-worker.js', import.meta.url);
   const maxHeapMb = options.maxHeapMb ?? 1024;
+  const maxYoungMb = options.maxYoungMb ?? 4;
   let slots: Slot[] = [];
   const waiting: Task[] = [];
   let nextId = 0;
@@ -132,7 +140,7 @@ export function createWorkerVerifier(options: WorkerVerifierOptions = {}): Colle
   };
 
   const spawn = (): Slot => {
-    const worker = new Worker(workerUrl, { resourceLimits: { maxOldGenerationSizeMb: maxHeapMb } });
+    const worker = new Worker(workerUrl, { resourceLimits: { maxOldGenerationSizeMb: maxHeapMb, maxYoungGenerationSizeMb: maxYoungMb } });
     worker.unref();
     const slot: Slot = { worker, ready: false, running: undefined, timer: undefined, stopping: undefined, lastError: undefined };
     worker.on('message', (message: WorkerMessage) => {
