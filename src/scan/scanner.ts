@@ -7,6 +7,8 @@
  * expiry at one instant (tuf-js "record fixed update start time"), so one
  * report never mixes two clocks.
  */
+import { setMaxListeners } from 'node:events';
+
 import type { TrustRoleRecord } from '../domain/scan.js';
 import { ByteBudget } from '../lib/byte-budget.js';
 import { describeError } from '../lib/errors.js';
@@ -35,6 +37,11 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
   const startedAt = clock.now();
   const evaluatedAt = options.evaluateAt ?? startedAt;
   const concurrency = options.concurrency ?? 16;
+  if (signal !== undefined) {
+    // Every check in flight listens to the scan's signal (its fetches, its verification, the
+    // wait for it), so more than Node's default of 10 is normal; a bound still shows a leak.
+    setMaxListeners(concurrency * 4 + 16, signal);
+  }
   const forecast = options.evaluateAt !== undefined;
   // Looking ahead, the roles the server renews on demand count as renewed; at
   // (or before) the real present an expired one is a real outage.

@@ -133,6 +133,7 @@ database: ${database}
   const scan = async (...extra: string[]): Promise<{ code: number; report: Report; stderr: string }> => {
     const result = await runCli(['scan', '--config', config, '--json', ...extra], { NEXUS_PASSWORD: 'n3xus-s3cret' });
     assert.doesNotMatch(result.stdout + result.stderr, /n3xus-s3cret/, 'the password is never printed');
+    assert.doesNotMatch(result.stderr, /MaxListenersExceededWarning/, 'the listeners on the scan signal stay within their bound');
     let report: Report;
     try {
       report = JSON.parse(result.stdout) as Report;
