@@ -4,8 +4,12 @@
  * listing completed. When the listing breaks off, the tags it did not reach
  * keep their last known finding or become `error` (the outage rule), and the
  * scan goes on with the next repository.
+ *
+ * What was stored is looked up per listed tag, and the listed tags are marked
+ * in the store, so the stored tags of a repository are never all held in
+ * memory (at 100,000 tags that index was most of a rescan's live heap).
  */
-import { tagKey, splitTagKey, unknownVerdict, verdictChanged, type IndexedTag, type StoredTag, type TagVerdictRecord } from '../domain/verdict.js';
+import { unknownVerdict, verdictChanged, type IndexedTag, type StoredTag, type TagVerdictRecord } from '../domain/verdict.js';
 import { FetchError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { isCosignArtifactTag } from './cosign.js';
@@ -18,11 +22,60 @@ import { toVerdict } from './to-verdict.js';
 import type { TrustChecker } from './trust-checker.js';
 import type { WriteBuffer } from './write-buffer.js';
 
+/** A tag of a repository, by name. */
+interface TagName {
+  readonly image: string;
+  readonly tag: string;
+}
+
 /** What the repository audit reads from and marks in the store. */
 export interface VerdictState {
-  loadTagIndex(repository: string): Map<string, IndexedTag>;
+  /** What the previous scans left for a tag: what its new verdict is compared with. */
+  indexedTag(repository: string, image: string, tag: string): IndexedTag | undefined;
   tag(repository: string, image: string, tag: string): StoredTag | undefined;
-  finishRepository(scanId: number, at: string, repository: string, gone: ReadonlyMap<string, IndexedTag>): void;
+  /** Records tags as listed by the scan (kept until `forgetListed`). */
+  markListed(scanId: number, repository: string, tags: readonly TagName[]): void;
+  /** How many stored tags of the repository the scan did not list. */
+  countUnlisted(scanId: number, repository: string): number;
+  /** Up to `limit` stored tags of the repository the scan did not list, in (image, tag) order after `after`. */
+  unlistedTags(scanId: number, repository: string, after: TagName | undefined, limit: number): readonly (TagName & { readonly indexed: IndexedTag })[];
+  /** Deletes the stored tags of the repository the scan did not list, marks the rest seen; how many were deleted. */
+  finishRepository(scanId: number, at: string, repository: string): number;
+  forgetListed(scanId: number, repository: string): void;
+}
+
+/** Listed tags marked in the store per write (one transaction each). */
+const LISTED_BATCH = 100;
+/** Unlisted tags read per query when a listing broke off. */
+const UNLISTED_PAGE = 500;
+
+/** The tags of one repository the scan has listed, marked in the store in batches. */
+class ListedTags {
+  readonly #state: VerdictState;
+  readonly #scanId: number;
+  readonly #repository: string;
+  #pending: TagName[] = [];
+
+  constructor(state: VerdictState, scanId: number, repository: string) {
+    this.#state = state;
+    this.#scanId = scanId;
+    this.#repository = repository;
+  }
+
+  add(image: string, tag: string): void {
+    this.#pending.push({ image, tag });
+    if (this.#pending.length >= LISTED_BATCH) {
+      this.flush();
+    }
+  }
+
+  flush(): void {
+    if (this.#pending.length > 0) {
+      const tags = this.#pending;
+      this.#pending = [];
+      this.#state.markListed(this.#scanId, this.#repository, tags);
+    }
+  }
 }
 
 export interface RepositoryAuditContext {
@@ -49,7 +102,7 @@ export interface RepositoryAuditContext {
 
 export async function auditRepository(repository: RepositoryTarget, context: RepositoryAuditContext): Promise<void> {
   const { scanId, nexus, state, tally, writes, log, signal } = context;
-  const index = state.loadTagIndex(repository.name);
+  const listed = new ListedTags(state, scanId, repository.name);
   const judged: Promise<void>[] = [];
   try {
     for await (const page of nexus.listTags(repository.name, signal)) {
@@ -64,10 +117,10 @@ export async function auditRepository(repository: RepositoryTarget, context: Rep
         context.onListed();
         if (isCosignArtifactTag(entry.tag)) {
           tally.summary.skipped++;
-          index.delete(tagKey(entry.image, entry.tag));
+          listed.add(entry.image, entry.tag);
           continue;
         }
-        judged.push(judgeTag({ repository: repository.name, image: entry.image, tag: entry.tag, digest: entry.digest, size: entry.size }, repository.gunPrefix, index, context));
+        judged.push(judgeTag({ repository: repository.name, image: entry.image, tag: entry.tag, digest: entry.digest, size: entry.size }, repository.gunPrefix, listed, context));
       }
       if (judged.length > context.maxPending) {
         await Promise.all(judged.splice(0));
@@ -75,11 +128,10 @@ export async function auditRepository(repository: RepositoryTarget, context: Rep
     }
     await Promise.all(judged);
     writes.flush();
+    listed.flush();
     if (signal?.aborted !== true) {
-      if (!context.forecast) {
-        state.finishRepository(scanId, context.now().toISOString(), repository.name, index);
-      }
-      tally.deletedTags += index.size;
+      // What the listing did not mark is gone from Nexus; a forecast only counts it.
+      tally.deletedTags += context.forecast ? state.countUnlisted(scanId, repository.name) : state.finishRepository(scanId, context.now().toISOString(), repository.name);
       tally.fullyListed.push(repository.name);
     }
   } catch (error) {
@@ -91,12 +143,15 @@ export async function auditRepository(repository: RepositoryTarget, context: Rep
     tally.sourceFailure('nexus', error);
     log.error({ repository: repository.name, code: error.code, error: error.message }, 'Repository could not be listed; its tags were not audited');
     if (signal?.aborted !== true && !context.forecast) {
-      keepUnlisted(repository, index, error, context);
+      listed.flush();
+      keepUnlisted(repository, error, context);
     }
+  } finally {
+    state.forgetListed(scanId, repository.name);
   }
 }
 
-async function judgeTag(listed: ListedTag, gunPrefix: string, index: Map<string, IndexedTag>, context: RepositoryAuditContext): Promise<void> {
+async function judgeTag(listed: ListedTag, gunPrefix: string, listedTags: ListedTags, context: RepositoryAuditContext): Promise<void> {
   const gun = `${gunPrefix}/${listed.image}`;
   const served = await context.manifests.served(listed);
   const evidence = await context.trust.evidenceFor(gun);
@@ -117,28 +172,39 @@ async function judgeTag(listed: ListedTag, gunPrefix: string, index: Map<string,
   context.tally.tagsJudged++;
   context.tally.summary[verdict.status]++;
   context.onVerdict(verdict);
-  const key = tagKey(listed.image, listed.tag);
-  const previous = index.get(key);
-  index.delete(key); // what is left at the end of the listing is gone from Nexus
+  const previous = context.state.indexedTag(listed.repository, listed.image, listed.tag);
+  listedTags.add(listed.image, listed.tag); // what is not marked at the end of the listing is gone from Nexus
   if (verdictChanged(verdict, previous)) {
     context.writes.addVerdict({ verdict, previous });
   }
 }
 
 /** The tags a broken listing did not reach: unknown, or their last known finding (the outage rule). */
-function keepUnlisted(repository: RepositoryTarget, unlisted: ReadonlyMap<string, IndexedTag>, error: FetchError, context: RepositoryAuditContext): void {
-  for (const [key, previous] of unlisted) {
-    const { image, tag } = splitTagKey(key);
-    const stored = context.state.tag(repository.name, image, tag);
-    const unknown = unknownVerdict(
-      { repository: repository.name, image, tag, gun: stored?.gun ?? `${repository.gunPrefix}/${image}` },
-      `the repository could not be listed: ${error.message}`,
-      stored
-    );
-    const verdict = verdictThroughOutage(unknown, stored);
-    if (verdictChanged(verdict, previous)) {
-      context.writes.addVerdict({ verdict, previous });
+function keepUnlisted(repository: RepositoryTarget, error: FetchError, context: RepositoryAuditContext): void {
+  // Paged by key: a page's writes may be flushed before the next page is read.
+  for (let after: TagName | undefined; ; ) {
+    const unlisted = context.state.unlistedTags(context.scanId, repository.name, after, UNLISTED_PAGE);
+    for (const { image, tag, indexed: previous } of unlisted) {
+      keepOne(repository, image, tag, previous, error, context);
     }
+    const last = unlisted[unlisted.length - 1];
+    if (unlisted.length < UNLISTED_PAGE || last === undefined) {
+      break;
+    }
+    after = { image: last.image, tag: last.tag };
   }
   context.writes.flush();
+}
+
+function keepOne(repository: RepositoryTarget, image: string, tag: string, previous: IndexedTag, error: FetchError, context: RepositoryAuditContext): void {
+  const stored = context.state.tag(repository.name, image, tag);
+  const unknown = unknownVerdict(
+    { repository: repository.name, image, tag, gun: stored?.gun ?? `${repository.gunPrefix}/${image}` },
+    `the repository could not be listed: ${error.message}`,
+    stored
+  );
+  const verdict = verdictThroughOutage(unknown, stored);
+  if (verdictChanged(verdict, previous)) {
+    context.writes.addVerdict({ verdict, previous });
+  }
 }

@@ -11,11 +11,11 @@ import type { TrustHistory } from '../notary/core/verify-collection.js';
 import type { Db } from './database.js';
 import { ScanRows, type FinishedScan } from './scans.js';
 import { TrustStateRows, type GunState, type GunStateUpdate, type TrustUpdate } from './trust-state.js';
-import { VerdictRows, type TagHistoryRow, type TagQuery } from './verdicts.js';
+import { VerdictRows, type TagHistoryRow, type TagName, type TagQuery, type UnlistedTag } from './verdicts.js';
 
 export type { FinishedScan } from './scans.js';
 export type { GunState, GunStateUpdate, TrustUpdate } from './trust-state.js';
-export type { TagHistoryRow, TagQuery } from './verdicts.js';
+export type { TagHistoryRow, TagName, TagQuery, UnlistedTag } from './verdicts.js';
 
 /** What one write of a scan carries: changed verdicts and what its GUNs leave behind. */
 export interface Batch {
@@ -81,14 +81,29 @@ export class ScanStore {
     });
   }
 
-  /** The verdicts the previous scans left for a repository, keyed by `tagKey`. */
-  loadTagIndex(repository: string): Map<string, IndexedTag> {
-    return this.verdicts.index(repository);
+  /** Records tags a scan listed in a repository (one transaction for the lot). */
+  markListed(scanId: number, repository: string, tags: readonly TagName[]): void {
+    this.transaction(() => this.verdicts.markListed(scanId, repository, tags));
   }
 
-  /** Closes a repository that was listed completely: the tags it no longer has are deleted, the others marked seen. */
-  finishRepository(scanId: number, at: string, repository: string, gone: ReadonlyMap<string, IndexedTag>): void {
-    this.transaction(() => this.verdicts.closeRepository(scanId, at, repository, gone));
+  /** How many stored tags of the repository the scan did not list (a forecast's deleted tags). */
+  countUnlisted(scanId: number, repository: string): number {
+    return this.verdicts.countUnlisted(scanId, repository);
+  }
+
+  /** Up to `limit` stored tags of the repository the scan did not list, in (image, tag) order after `after`. */
+  unlistedTags(scanId: number, repository: string, after: TagName | undefined, limit: number): UnlistedTag[] {
+    return this.verdicts.unlisted(scanId, repository, after, limit);
+  }
+
+  /** Closes a repository that was listed completely: the tags it no longer has are deleted, the others marked seen; how many were deleted. */
+  finishRepository(scanId: number, at: string, repository: string): number {
+    return this.transaction(() => this.verdicts.closeRepository(scanId, at, repository));
+  }
+
+  /** Forgets which tags of the repository the scan listed. */
+  forgetListed(scanId: number, repository: string): void {
+    this.verdicts.forgetListed(scanId, repository);
   }
 
   /**

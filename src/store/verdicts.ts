@@ -3,7 +3,7 @@
  * change of it (new, status, repushed, role, deleted), for the API, the status
  * page and the metrics.
  */
-import { splitTagKey, tagKey, verdictFingerprint, type IndexedTag, type StoredTag, type VerdictWrite } from '../domain/verdict.js';
+import { splitTagKey, verdictFingerprint, type IndexedTag, type StoredTag, type VerdictWrite } from '../domain/verdict.js';
 import type { TagStatus } from '../notary/core/codes.js';
 import type { Db } from './database.js';
 
@@ -68,14 +68,46 @@ function toStoredTag(row: TagRow): StoredTag {
   };
 }
 
+/** A tag of a repository, by name. */
+export interface TagName {
+  readonly image: string;
+  readonly tag: string;
+}
+
+/** A stored tag the scan did not list, with what change detection compares with. */
+export interface UnlistedTag extends TagName {
+  readonly indexed: IndexedTag;
+}
+
+/** Stored tags of the repository that the scan did not list (`t` is the `tags` row). */
+const UNLISTED = `NOT EXISTS (SELECT 1 FROM listed_tags l WHERE l.scan_id = @scanId AND l.repository = t.repository AND l.image = t.image AND l.tag = t.tag)`;
+
 export class VerdictRows {
   readonly #db: Db;
   readonly #statements;
 
   constructor(db: Db) {
     this.#db = db;
+    // What a scan listed per repository, so the tags it no longer has are found by a
+    // query instead of holding every stored tag in memory. TEMP: per connection, never on disk.
+    db.exec(`CREATE TEMP TABLE IF NOT EXISTS listed_tags (
+      scan_id INTEGER NOT NULL, repository TEXT NOT NULL, image TEXT NOT NULL, tag TEXT NOT NULL,
+      PRIMARY KEY (scan_id, repository, image, tag)) WITHOUT ROWID`);
     this.#statements = {
-      index: db.prepare(`SELECT image, tag, status, digest, role, fingerprint FROM tags WHERE repository = ?`),
+      markListed: db.prepare(`INSERT OR IGNORE INTO listed_tags (scan_id, repository, image, tag) VALUES (?, ?, ?, ?)`),
+      forgetListed: db.prepare(`DELETE FROM listed_tags WHERE scan_id = ? AND repository = ?`),
+      countUnlisted: db.prepare(`SELECT count(*) AS n FROM tags t WHERE t.repository = @repository AND ${UNLISTED}`),
+      firstUnlisted: db.prepare(
+        `SELECT image, tag, status, digest, role, fingerprint FROM tags t WHERE t.repository = @repository AND ${UNLISTED} ORDER BY image, tag LIMIT @limit`
+      ),
+      nextUnlisted: db.prepare(
+        `SELECT image, tag, status, digest, role, fingerprint FROM tags t WHERE t.repository = @repository AND (image, tag) > (@image, @tag) AND ${UNLISTED} ORDER BY image, tag LIMIT @limit`
+      ),
+      historyOfUnlisted: db.prepare(`
+        INSERT INTO tag_history (repository, image, tag, scan_id, at, event, status, digest, reason_code, role)
+        SELECT repository, image, tag, @scanId, @at, 'deleted', status, digest, NULL, role FROM tags t
+        WHERE t.repository = @repository AND ${UNLISTED} ORDER BY image, tag`),
+      deleteUnlisted: db.prepare(`DELETE FROM tags AS t WHERE t.repository = @repository AND ${UNLISTED}`),
       ofGun: db.prepare(`SELECT repository, image, tag FROM tags WHERE gun = ? ORDER BY repository, image, tag`),
       indexedOne: db.prepare(`SELECT status, digest, role, fingerprint FROM tags WHERE repository = ? AND image = ? AND tag = ?`),
       upsert: db.prepare(`
@@ -139,20 +171,41 @@ export class VerdictRows {
     }
   }
 
-  /** The verdicts the previous scans left for a repository, keyed by `tagKey`. */
-  index(repository: string): Map<string, IndexedTag> {
-    const index = new Map<string, IndexedTag>();
-    type Row = { image: string; tag: string; status: TagStatus; digest: string | null; role: string | null; fingerprint: string };
-    for (const row of this.#statements.index.iterate(repository) as IterableIterator<Row>) {
-      index.set(tagKey(row.image, row.tag), { status: row.status, digest: row.digest, role: row.role, fingerprint: row.fingerprint });
+  /** Records tags as listed by a scan (see `closeRepository`, `unlisted`). */
+  markListed(scanId: number, repository: string, tags: readonly TagName[]): void {
+    for (const { image, tag } of tags) {
+      this.#statements.markListed.run(scanId, repository, image, tag);
     }
-    return index;
   }
 
-  /** Deletes the tags a completely listed repository no longer has (each with a 'deleted' row), marks the rest seen. */
-  closeRepository(scanId: number, at: string, repository: string, gone: ReadonlyMap<string, IndexedTag>): void {
-    this.deleteTags(scanId, at, repository, gone);
-    this.#statements.touchRepository.run(at, scanId, repository);
+  /** Forgets which tags of the repository the scan listed. */
+  forgetListed(scanId: number, repository: string): void {
+    this.#statements.forgetListed.run(scanId, repository);
+  }
+
+  /** How many stored tags of the repository the scan did not list. */
+  countUnlisted(scanId: number, repository: string): number {
+    return (this.#statements.countUnlisted.get({ scanId, repository }) as { n: number }).n;
+  }
+
+  /** Up to `limit` stored tags of the repository the scan did not list, in (image, tag) order after `after`. */
+  unlisted(scanId: number, repository: string, after: TagName | undefined, limit: number): UnlistedTag[] {
+    type Row = { image: string; tag: string; status: TagStatus; digest: string | null; role: string | null; fingerprint: string };
+    const s = this.#statements;
+    const rows = (after === undefined ? s.firstUnlisted.all({ scanId, repository, limit }) : s.nextUnlisted.all({ scanId, repository, limit, ...after })) as Row[];
+    return rows.map((row) => ({ image: row.image, tag: row.tag, indexed: { status: row.status, digest: row.digest, role: row.role, fingerprint: row.fingerprint } }));
+  }
+
+  /**
+   * Deletes the tags of a completely listed repository the scan did not list
+   * (each with a 'deleted' row), marks the rest seen; how many were deleted.
+   */
+  closeRepository(scanId: number, at: string, repository: string): number {
+    const s = this.#statements;
+    s.historyOfUnlisted.run({ scanId, at, repository });
+    const deleted = s.deleteUnlisted.run({ scanId, repository }).changes;
+    s.touchRepository.run(at, scanId, repository);
+    return deleted;
   }
 
   /** Deletes tags (keyed by `tagKey`), each with a 'deleted' history row. */

@@ -20,17 +20,14 @@ const finish = (store: ScanStore, scanId: number, at: string) =>
 
 const batch = (parts: Partial<Batch>): Batch => ({ verdicts: [], trust: [], trustRoles: [], gunStates: [], clearedGuns: [], ...parts });
 
-/** What a scan does per repository: write changed verdicts against the index, then close the repository. */
-function scanRepository(store: ScanStore, scanId: number, at: string, verdicts: TagVerdictRecord[]): void {
-  const index = store.loadTagIndex('docker-hosted');
-  const writes = verdicts.map((verdict) => {
-    const key = `${verdict.image}\u0000${verdict.tag}`;
-    const previous = index.get(key);
-    index.delete(key);
-    return { verdict, previous };
-  });
+/** What a scan does per repository: write verdicts against what was stored, mark them listed, then close the repository. */
+function scanRepository(store: ScanStore, scanId: number, at: string, verdicts: TagVerdictRecord[]): number {
+  const writes = verdicts.map((verdict) => ({ verdict, previous: store.indexedTag('docker-hosted', verdict.image, verdict.tag) }));
+  store.markListed(scanId, 'docker-hosted', verdicts);
   store.writeBatch(scanId, at, batch({ verdicts: writes }));
-  store.finishRepository(scanId, at, 'docker-hosted', index);
+  const deleted = store.finishRepository(scanId, at, 'docker-hosted');
+  store.forgetListed(scanId, 'docker-hosted');
+  return deleted;
 }
 
 describe('ScanStore', () => {
@@ -48,6 +45,23 @@ describe('ScanStore', () => {
     assert.equal(applyMigrations(db, MIGRATIONS), 4);
   });
 
+  it('finds the stored tags a scan did not list by query, page by page, and per scan', () => {
+    const first = store.beginScan('2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+    scanRepository(store, first, '2026-01-01T00:00:00Z', ['v1', 'v2', 'v3', 'v4'].map((tag) => verdict(tag, 'unsigned')));
+    finish(store, first, '2026-01-01T00:01:00Z');
+    const second = store.beginScan('2026-01-02T00:00:00Z', '2026-01-02T00:00:00Z');
+    store.markListed(second, 'docker-hosted', [{ image: 'app', tag: 'v2' }]);
+    store.markListed(second + 1, 'docker-hosted', [{ image: 'app', tag: 'v3' }]);
+
+    assert.equal(store.countUnlisted(second, 'docker-hosted'), 3);
+    const firstPage = store.unlistedTags(second, 'docker-hosted', undefined, 2);
+    assert.deepEqual(firstPage.map((t) => [t.tag, t.indexed.status]), [['v1', 'unsigned'], ['v3', 'unsigned']]);
+    assert.deepEqual(store.unlistedTags(second, 'docker-hosted', firstPage[1], 2).map((t) => t.tag), ['v4']);
+    store.forgetListed(second, 'docker-hosted');
+    assert.equal(store.countUnlisted(second, 'docker-hosted'), 4);
+    assert.equal(store.allTags().length, 4, 'counting deletes nothing');
+  });
+
   it('keeps when a tag first became unsigned, and records re-pushes and deletions in its history', () => {
     const first = store.beginScan('2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
     scanRepository(store, first, '2026-01-01T00:00:00Z', [verdict('v1', 'signed'), verdict('v2', 'unsigned')]);
@@ -57,7 +71,7 @@ describe('ScanStore', () => {
     finish(store, second, '2026-01-02T00:01:00Z');
     const third = store.beginScan('2026-01-03T00:00:00Z', '2026-01-03T00:00:00Z');
 
-    scanRepository(store, third, '2026-01-03T00:00:00Z', [verdict('v2', 'unsigned')]);
+    assert.equal(scanRepository(store, third, '2026-01-03T00:00:00Z', [verdict('v2', 'unsigned')]), 1);
     finish(store, third, '2026-01-03T00:01:00Z');
 
     const tags = store.allTags();
