@@ -182,7 +182,7 @@ async function judgeTag(listed: ListedTag, gunPrefix: string, listedTags: Listed
 /** The tags a broken listing did not reach: unknown, or their last known finding (the outage rule). */
 function keepUnlisted(repository: RepositoryTarget, error: FetchError, context: RepositoryAuditContext): void {
   // Paged by key: a page's writes may be flushed before the next page is read.
-  for (let after: TagName | undefined; ; ) {
+  for (let after: TagName | undefined; ;) {
     const unlisted = context.state.unlistedTags(context.scanId, repository.name, after, UNLISTED_PAGE);
     for (const { image, tag, indexed: previous } of unlisted) {
       keepOne(repository, image, tag, previous, error, context);

@@ -97,9 +97,7 @@ export class VerdictRows {
       markListed: db.prepare(`INSERT OR IGNORE INTO listed_tags (scan_id, repository, image, tag) VALUES (?, ?, ?, ?)`),
       forgetListed: db.prepare(`DELETE FROM listed_tags WHERE scan_id = ? AND repository = ?`),
       countUnlisted: db.prepare(`SELECT count(*) AS n FROM tags t WHERE t.repository = @repository AND ${UNLISTED}`),
-      firstUnlisted: db.prepare(
-        `SELECT image, tag, status, digest, role, fingerprint FROM tags t WHERE t.repository = @repository AND ${UNLISTED} ORDER BY image, tag LIMIT @limit`
-      ),
+      firstUnlisted: db.prepare(`SELECT image, tag, status, digest, role, fingerprint FROM tags t WHERE t.repository = @repository AND ${UNLISTED} ORDER BY image, tag LIMIT @limit`),
       nextUnlisted: db.prepare(
         `SELECT image, tag, status, digest, role, fingerprint FROM tags t WHERE t.repository = @repository AND (image, tag) > (@image, @tag) AND ${UNLISTED} ORDER BY image, tag LIMIT @limit`
       ),

@@ -47,7 +47,12 @@ describe('ScanStore', () => {
 
   it('finds the stored tags a scan did not list by query, page by page, and per scan', () => {
     const first = store.beginScan('2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
-    scanRepository(store, first, '2026-01-01T00:00:00Z', ['v1', 'v2', 'v3', 'v4'].map((tag) => verdict(tag, 'unsigned')));
+    scanRepository(
+      store,
+      first,
+      '2026-01-01T00:00:00Z',
+      ['v1', 'v2', 'v3', 'v4'].map((tag) => verdict(tag, 'unsigned'))
+    );
     finish(store, first, '2026-01-01T00:01:00Z');
     const second = store.beginScan('2026-01-02T00:00:00Z', '2026-01-02T00:00:00Z');
     store.markListed(second, 'docker-hosted', [{ image: 'app', tag: 'v2' }]);
@@ -55,8 +60,17 @@ describe('ScanStore', () => {
 
     assert.equal(store.countUnlisted(second, 'docker-hosted'), 3);
     const firstPage = store.unlistedTags(second, 'docker-hosted', undefined, 2);
-    assert.deepEqual(firstPage.map((t) => [t.tag, t.indexed.status]), [['v1', 'unsigned'], ['v3', 'unsigned']]);
-    assert.deepEqual(store.unlistedTags(second, 'docker-hosted', firstPage[1], 2).map((t) => t.tag), ['v4']);
+    assert.deepEqual(
+      firstPage.map((t) => [t.tag, t.indexed.status]),
+      [
+        ['v1', 'unsigned'],
+        ['v3', 'unsigned'],
+      ]
+    );
+    assert.deepEqual(
+      store.unlistedTags(second, 'docker-hosted', firstPage[1], 2).map((t) => t.tag),
+      ['v4']
+    );
     store.forgetListed(second, 'docker-hosted');
     assert.equal(store.countUnlisted(second, 'docker-hosted'), 4);
     assert.equal(store.allTags().length, 4, 'counting deletes nothing');
