@@ -138,3 +138,54 @@ export function referencedAssets(image: string, manifest: StoredManifest): { pat
     ...descriptors(document.manifests).map((d) => ({ path: `/v2/${image}/manifests/${d.digest}`, size: d.size })),
   ];
 }
+
+/** The fields of an OCI image manifest or index the referrers API reads (OCI image-spec 1.1). */
+interface ReferrerFields {
+  readonly subject?: { readonly digest?: unknown };
+  readonly artifactType?: unknown;
+  readonly config?: { readonly mediaType?: unknown };
+  readonly annotations?: unknown;
+}
+
+function parseReferrerFields(manifest: StoredManifest): ReferrerFields | undefined {
+  try {
+    const parsed: unknown = JSON.parse(new TextDecoder().decode(manifest.bytes));
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The digest a manifest's `subject` names, if it has one. */
+export function subjectOf(manifest: StoredManifest): string | undefined {
+  const digest = parseReferrerFields(manifest)?.subject?.digest;
+  return typeof digest === 'string' ? digest : undefined;
+}
+
+/** A referrer's descriptor in the referrers index (OCI distribution-spec 1.1, "Listing Referrers"). */
+export interface ReferrerDescriptor {
+  readonly mediaType: string;
+  readonly digest: string;
+  readonly size: number;
+  readonly artifactType?: string;
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The spec's rules: artifactType is the manifest's own, else (image manifests only) its config's
+ * media type, else absent; annotations are the manifest's, absent when it has none.
+ */
+export function referrerDescriptor(manifest: StoredManifest): ReferrerDescriptor {
+  const fields = parseReferrerFields(manifest) ?? {};
+  const ownArtifactType = typeof fields.artifactType === 'string' && fields.artifactType !== '' ? fields.artifactType : undefined;
+  const configMediaType = typeof fields.config?.mediaType === 'string' ? fields.config.mediaType : undefined;
+  const artifactType = ownArtifactType ?? configMediaType;
+  const annotations = typeof fields.annotations === 'object' && fields.annotations !== null ? (fields.annotations as Record<string, string>) : undefined;
+  return {
+    mediaType: manifest.mediaType,
+    digest: manifest.digest,
+    size: manifest.bytes.length,
+    ...(artifactType === undefined ? {} : { artifactType }),
+    ...(annotations === undefined ? {} : { annotations }),
+  };
+}

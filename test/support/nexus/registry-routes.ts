@@ -6,12 +6,13 @@
  */
 import { BASIC_CHALLENGE, type Security } from './auth.js';
 import { send, sendHtmlNotFound, type Exchange, type Headers } from './exchange.js';
-import { DIGEST_REFERENCE, type RepositoryRecord } from './model.js';
+import { DIGEST_REFERENCE, referrerDescriptor, type RepositoryRecord } from './model.js';
 import type { NexusContent } from './store.js';
 import type { FakeNexusOptions } from './types.js';
 
 /** §2.1: sent on every registry response, 401s included. */
 const REGISTRY_HEADERS: Headers = { 'Docker-Distribution-Api-Version': 'registry/2.0' };
+const MEDIA_TYPE_OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 /** Nexus only refreshes an asset's lastDownloaded when the previous one is older than this (default 12 h). */
 const LAST_DOWNLOADED_INTERVAL_MS = 12 * 60 * 60 * 1000;
 
@@ -61,6 +62,7 @@ export class RegistryRoutes {
     const tags = /^\/(.+)\/tags\/list$/.exec(path);
     const manifest = /^\/(.+)\/manifests\/([^/]+)$/.exec(path);
     const blob = /^\/(.+)\/blobs\/([^/]+)$/.exec(path);
+    const referrers = /^\/(.+)\/referrers\/([^/]+)$/.exec(path);
     if (path === '' || path === '/') {
       send(ex, 200, { ...REGISTRY_HEADERS, 'Content-Type': 'application/json' }, '{}');
     } else if (path === '/_catalog') {
@@ -69,6 +71,9 @@ export class RegistryRoutes {
       this.#tagsList(ex, repo, decodeURIComponent(tags[1]));
     } else if (manifest?.[1] !== undefined && manifest[2] !== undefined) {
       this.#manifest(ex, repo, decodeURIComponent(manifest[1]), decodeURIComponent(manifest[2]));
+    } else if (referrers?.[1] !== undefined && referrers[2] !== undefined && this.#options.referrers === 'supported') {
+      // With referrers 'absent' (the default) this path falls through to the unknown-path 404 below.
+      this.#referrers(ex, repo, decodeURIComponent(referrers[1]), decodeURIComponent(referrers[2]));
     } else if (blob?.[1] !== undefined && blob[2] !== undefined) {
       // Blob bytes are not modelled: the fake only stores manifests.
       this.#registryError(ex, 404, 'BLOB_UNKNOWN', 'blob unknown to registry', [{ Name: decodeURIComponent(blob[1]) }, { Digest: decodeURIComponent(blob[2]) }]);
@@ -183,6 +188,32 @@ export class RegistryRoutes {
       headers['Link'] = `<${ex.origin}/repository/${repo.name}/v2/_catalog${paged.next}>; rel="next"`;
     }
     send(ex, 200, headers, JSON.stringify({ repositories: paged.page }));
+  }
+
+  /**
+   * GET|HEAD /v2/<name>/referrers/<digest> (OCI distribution-spec 1.1, "Listing Referrers"): an OCI
+   * index of the descriptors of every manifest whose subject is <digest>, empty rather than 404 when
+   * there are none; `?artifactType=` filters it and says so in OCI-Filters-Applied. Whether Nexus
+   * serves this at all is unknown (§3), hence the `referrers` option. The 400 and NAME_UNKNOWN
+   * bodies are distribution's, as nothing shows Nexus's.
+   */
+  #referrers(ex: Exchange, repo: RepositoryRecord, image: string, digest: string): void {
+    if (!DIGEST_REFERENCE.test(digest)) {
+      this.#registryError(ex, 400, 'DIGEST_INVALID', 'provided digest did not match uploaded content', { digest });
+      return;
+    }
+    if (!this.#content.hasImage(repo, image)) {
+      this.#registryError(ex, 404, 'NAME_UNKNOWN', 'repository name not known to registry', { name: image });
+      return;
+    }
+    const artifactType = ex.url.searchParams.get('artifactType');
+    const all = this.#content.referrersOf(repo, image, digest).map(referrerDescriptor);
+    const manifests = artifactType === null ? all : all.filter((descriptor) => descriptor.artifactType === artifactType);
+    const headers: Record<string, string> = { ...REGISTRY_HEADERS, 'Content-Type': MEDIA_TYPE_OCI_INDEX };
+    if (artifactType !== null) {
+      headers['OCI-Filters-Applied'] = 'artifactType';
+    }
+    send(ex, 200, headers, JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPE_OCI_INDEX, manifests }));
   }
 
   /**

@@ -76,6 +76,10 @@ class FakeNexusServer implements FakeNexus {
     return this.#content.putTag(repository, image, tag, manifest);
   }
 
+  putManifest(repository: string, image: string, tag: string | undefined, manifest: FakeManifest): { digest: string; size: number } {
+    return this.#content.putManifest(repository, image, tag, manifest);
+  }
+
   deleteTag(repository: string, image: string, tag: string): void {
     this.#content.deleteTag(repository, image, tag);
   }

@@ -2,7 +2,18 @@
  * The store of one fake Nexus instance: its repositories, what is pushed to and deleted from them,
  * and the per-format id sequences. "§" numbers refer to docs/nexus-and-registry.md.
  */
-import { DIGEST_REFERENCE, makeManifest, referencedAssets, storeManifest, type AssetBlob, type ListedComponent, type RepositoryRecord, type StoredManifest, type TagAsset } from './model.js';
+import {
+  DIGEST_REFERENCE,
+  makeManifest,
+  referencedAssets,
+  storeManifest,
+  subjectOf,
+  type AssetBlob,
+  type ListedComponent,
+  type RepositoryRecord,
+  type StoredManifest,
+  type TagAsset,
+} from './model.js';
 import type { FakeManifest, FakeNexusOptions, FakeRepositoryDefinition } from './types.js';
 
 const TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -116,6 +127,51 @@ export class NexusContent {
     const initiator = `${blob.uploader}/${blob.uploaderIp}`;
     this.#onChange({ action: 'pushed', repository, image, tag, digest: stored.digest, componentInternalId, initiator, rePush: existing !== undefined });
     return { digest: stored.digest, size: stored.bytes.length };
+  }
+
+  /**
+   * Push any manifest (cosign signatures and bundles, Notation signatures, the referrers fallback
+   * index): under a tag it is putTag; with `tag` undefined it is stored by digest only, as a push
+   * of `<image>@sha256:...` does. An untagged manifest makes no component, so it is never listed by
+   * REST (§1.7) and raises no webhook (§4 is about components).
+   */
+  putManifest(repository: string, image: string, tag: string | undefined, manifest: FakeManifest): { digest: string; size: number } {
+    if (manifest.mediaType === '') {
+      throw new Error(`fake Nexus: a manifest pushed to ${repository}/${image} needs a media type`);
+    }
+    if (tag !== undefined) {
+      return this.putTag(repository, image, tag, manifest);
+    }
+    this.touch();
+    const repo = this.#pushTarget(repository, image, undefined);
+    const stored = storeManifest(manifest);
+    for (const { path, size } of referencedAssets(image, stored)) {
+      this.#ensureLooseAsset(repo, path, size);
+    }
+    this.#ensureLooseAsset(repo, `/v2/${image}/manifests/${stored.digest}`, stored.bytes.length);
+    repo.manifestsByDigest.set(`${image}@${stored.digest}`, stored);
+    return { digest: stored.digest, size: stored.bytes.length };
+  }
+
+  /**
+   * The manifests of `image` whose `subject` is `digest`, in push order, each once (a group may hold
+   * the same manifest in several members): what the OCI referrers API lists.
+   */
+  referrersOf(repo: RepositoryRecord, image: string, digest: string): StoredManifest[] {
+    const found = new Map<string, StoredManifest>();
+    for (const leaf of this.leafMembers(repo)) {
+      for (const [key, manifest] of leaf.manifestsByDigest) {
+        if (key.startsWith(`${image}@`) && !found.has(manifest.digest) && subjectOf(manifest) === digest) {
+          found.set(manifest.digest, manifest);
+        }
+      }
+    }
+    return [...found.values()];
+  }
+
+  /** Whether any member holds a manifest of `image`, tagged or not (the registry's "repository name known"). */
+  hasImage(repo: RepositoryRecord, image: string): boolean {
+    return this.leafMembers(repo).some((leaf) => [...leaf.manifestsByDigest.keys()].some((key) => key.startsWith(`${image}@`)));
   }
 
   deleteTag(repository: string, image: string, tag: string): void {
@@ -272,7 +328,8 @@ export class NexusContent {
     return Object.keys(users).find((name) => users[name]?.admin === true) ?? 'admin';
   }
 
-  #pushTarget(repository: string, image: string, tag: string): RepositoryRecord {
+  /** `tag` undefined: an untagged push, by digest only. */
+  #pushTarget(repository: string, image: string, tag: string | undefined): RepositoryRecord {
     const repo = this.repositories.get(repository);
     if (repo === undefined) {
       throw new Error(`fake Nexus: repository ${repository} does not exist`);
@@ -280,8 +337,8 @@ export class NexusContent {
     if (repo.format !== 'docker' || repo.type === 'group') {
       throw new Error(`fake Nexus: cannot push a Docker tag to ${repo.format} ${repo.type} repository ${repository}`);
     }
-    if (!IMAGE_PATTERN.test(image) || !TAG_PATTERN.test(tag)) {
-      throw new Error(`fake Nexus: invalid image reference ${image}:${tag}`);
+    if (!IMAGE_PATTERN.test(image) || (tag !== undefined && !TAG_PATTERN.test(tag))) {
+      throw new Error(`fake Nexus: invalid image reference ${image}${tag === undefined ? '' : `:${tag}`}`);
     }
     return repo;
   }

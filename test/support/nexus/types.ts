@@ -59,6 +59,12 @@ export interface FakeNexusOptions {
    * (for receivers that must cope with either).
    */
   readonly webhookOnRePush?: 'none' | 'UPDATED';
+  /**
+   * The OCI 1.1 referrers API GET /v2/<name>/referrers/<digest>: 'absent' (default; no evidence that
+   * Nexus implements it, §3) answers the 404 of any unknown registry path, so clients fall back to
+   * the `sha256-<hex>` tag schema; 'supported' answers the OCI index of the referrers.
+   */
+  readonly referrers?: 'supported' | 'absent';
   readonly quirks?: {
     /** HEAD on a manifest answers 404 while GET works. */
     readonly headManifest404?: boolean;
@@ -113,6 +119,13 @@ export interface FakeNexus {
   addRepository(repo: FakeRepositoryDefinition): void;
   /** Push (or re-push) image:tag with this manifest; returns the digest "sha256:<hex>" and size. Re-pushing keeps the component and replaces its asset's blob. */
   putTag(repository: string, image: string, tag: string, manifest?: FakeManifest): { digest: string; size: number };
+  /**
+   * Push any manifest (cosign `.sig`/`.att`, OCI manifests and indexes with `subject` and
+   * `artifactType`, the referrers fallback index tagged `sha256-<hex>`) with its exact bytes and
+   * media type: under `tag`, as putTag; with `tag` undefined, untagged (by digest only, not listed by
+   * REST). Returns the digest "sha256:<hex>" and size.
+   */
+  putManifest(repository: string, image: string, tag: string | undefined, manifest: FakeManifest): { digest: string; size: number };
   deleteTag(repository: string, image: string, tag: string): void;
   /** Make every request answer `status` (e.g. 503, or 'reset' to destroy the socket) until called with undefined. */
   setOutage(status: number | 'reset' | undefined): void;
