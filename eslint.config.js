@@ -52,6 +52,12 @@ const LAYERING = [
     (depth) => forbid(`${climbs(depth)}(?!\\.\\./lib/(result|digest)\\.js$)`, 'src/notary/core imports only its own modules, src/lib/result.ts and src/lib/digest.ts'),
     [forbid('^(?!\\.|node:crypto$)', 'src/notary/core imports no package but node:crypto: no I/O, SQLite, metrics or HTTP')]
   ),
+  // cosign/core/: confined like notary/core, and self-contained: not even notary/core.
+  ...confined(
+    'src/cosign/core',
+    (depth) => forbid(`${climbs(depth)}(?!\\.\\./lib/(result|digest)\\.js$)`, 'src/cosign/core imports only its own modules, src/lib/result.ts and src/lib/digest.ts'),
+    [forbid('^(?!\\.|node:crypto$)', 'src/cosign/core imports no package but node:crypto: no I/O, SQLite, metrics or HTTP')]
+  ),
   // The domain model: pure types and functions over lib/ and the core.
   layer(
     ['src/domain/**/*.ts'],

@@ -79,6 +79,30 @@ describe('layering: src/notary/core imports only itself, src/lib/result.ts, src/
   });
 });
 
+describe('layering: src/cosign/core imports only itself, src/lib/result.ts, src/lib/digest.ts and node:crypto', () => {
+  const FILE = 'src/cosign/core/probe.ts';
+
+  it('refuses I/O, SQLite, metrics and HTTP packages', async () => {
+    for (const module of ['undici', 'better-sqlite3', 'prom-client', 'node:fs', 'node:net', 'node:http', 'node:os']) {
+      await refuses(FILE, `import * as probe from '${module}';`);
+    }
+  });
+
+  it('refuses the rest of src/lib, notary/core and every other folder', async () => {
+    await refuses(FILE, "import { FetchError } from '../../lib/errors.js';");
+    await refuses(FILE, "import { parseStrictJson } from '../../notary/core/json.js';");
+    await refuses(FILE, "import type { Verdict } from '../../domain/verdict.js';");
+    await refuses('src/cosign/core/nested/probe.ts', "import type { ScanStore } from '../../../store/scan-store.js';");
+  });
+
+  it('allows its own modules, src/lib/result.ts, src/lib/digest.ts and node:crypto', async () => {
+    await allows(
+      FILE,
+      "import { verifySimpleSigning } from './simple-signing.js';\nimport { ok } from '../../lib/result.js';\nimport { sha256Hex } from '../../lib/digest.js';\nimport { verify } from 'node:crypto';"
+    );
+  });
+});
+
 describe('layering: src/domain imports only src/lib and src/notary/core', () => {
   const FILE = 'src/domain/probe.ts';
 
