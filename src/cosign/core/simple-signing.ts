@@ -187,9 +187,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** True when a key differs from one of `names` only by case. */
+/**
+ * True when a key differs from one of `names` only by case, as Go folds it:
+ * encoding/json's field matching also folds `ſ` (U+017F) to `s` and the
+ * Kelvin sign (U+212A) to `k`, which upper-casing then lower-casing catches
+ * (it also folds a few pairs Go does not, which only refuses more).
+ */
 function hasCaseVariant(object: Record<string, unknown>, names: readonly string[]): boolean {
-  return Object.keys(object).some((key) => !names.includes(key) && names.includes(key.toLowerCase()));
+  return Object.keys(object).some((key) => !names.includes(key) && names.includes(key.toUpperCase().toLowerCase()));
 }
 
 /** Padded standard base64 that decodes and re-encodes to itself (no stray bits, whitespace or URL alphabet). */

@@ -263,6 +263,9 @@ describe('verifySimpleSigning: mutations never verify', () => {
       document({ identity, type: COSIGN_SIGNATURE_TYPE }),
       document({ identity, image: 'image', type: COSIGN_SIGNATURE_TYPE }),
       document({ identity, image: { 'docker-manifest-digest': DIGEST, 'Docker-Manifest-Digest': OTHER_DIGEST }, type: COSIGN_SIGNATURE_TYPE }),
+      // Go's encoding/json folds the long s (U+017F) and the Kelvin sign (U+212A) into s and k when it matches field names.
+      document({ identity, image: { 'docker-manifest-digest': DIGEST, 'docker-manife\u017ft-digest': OTHER_DIGEST }, type: COSIGN_SIGNATURE_TYPE }),
+      document({ identity: { 'docker-reference': REFERENCE, 'doc\u212aer-reference': 'x' }, image, type: COSIGN_SIGNATURE_TYPE }),
       document({ identity, image: { 'docker-manifest-digest': DIGEST.toUpperCase().replace('SHA256', 'sha256') }, type: COSIGN_SIGNATURE_TYPE }),
       document({ identity, image: { 'docker-manifest-digest': `sha512:${'a1'.repeat(64)}` }, type: COSIGN_SIGNATURE_TYPE }),
       document({ identity, image: { 'docker-manifest-digest': 42 }, type: COSIGN_SIGNATURE_TYPE }),
