@@ -13,6 +13,7 @@ import { timingSafeEqual } from 'node:crypto';
 
 import { sha256Hex } from '../../lib/digest.js';
 import { err, ok, type Result } from '../../lib/result.js';
+import { hasCaseVariant, isObject } from './go-json-fields.js';
 import { SIMPLE_SIGNING_MEDIA_TYPE, type Failure } from './simple-signing.js';
 
 /** Why a `.sig` manifest cannot be read; a closed list (docs/house-style.md rule 2). */
@@ -177,13 +178,4 @@ export function blobMatches(layer: SigLayer, blobBytes: Uint8Array): boolean {
   const expected = Buffer.from(layer.digest);
   // A layer built by hand may hold a digest of another length; timingSafeEqual throws on unequal lengths.
   return actual.length === expected.length && timingSafeEqual(actual, expected);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** True when a key differs from one of `names` only by case. */
-function hasCaseVariant(object: Record<string, unknown>, names: readonly string[]): boolean {
-  return Object.keys(object).some((key) => !names.includes(key) && names.some((name) => name.toLowerCase() === key.toLowerCase()));
 }

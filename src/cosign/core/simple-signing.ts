@@ -25,6 +25,7 @@ import { createPublicKey, timingSafeEqual, verify, type AsymmetricKeyDetails, ty
 
 import { sha256Hex } from '../../lib/digest.js';
 import { err, ok, type Result } from '../../lib/result.js';
+import { hasCaseVariant, isObject } from './go-json-fields.js';
 
 /** Why a signature did not verify; a closed list (docs/house-style.md rule 2). */
 export const SIMPLE_SIGNING_FAILURE_CODES = ['PAYLOAD_TOO_LARGE', 'MALFORMED_SIGNATURE', 'BAD_SIGNATURE', 'MALFORMED_PAYLOAD', 'WRONG_TYPE', 'DIGEST_MISMATCH'] as const;
@@ -181,20 +182,6 @@ function readPayload(payload: Uint8Array, expectedDigest: string, key: CosignPub
   // Both strings matched DIGEST_PATTERN, so they have the same length (docs/house-style.md rule 6).
   if (!timingSafeEqual(Buffer.from(digest), Buffer.from(expectedDigest))) return err({ code: 'DIGEST_MISMATCH', detail: `the payload signs ${digest}` });
   return ok({ keyFingerprint: key.fingerprint, keyType: key.type, dockerReference: identity['docker-reference'], annotations });
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/**
- * True when a key differs from one of `names` only by case, as Go folds it:
- * encoding/json's field matching also folds `ſ` (U+017F) to `s` and the
- * Kelvin sign (U+212A) to `k`, which upper-casing then lower-casing catches
- * (it also folds a few pairs Go does not, which only refuses more).
- */
-function hasCaseVariant(object: Record<string, unknown>, names: readonly string[]): boolean {
-  return Object.keys(object).some((key) => !names.includes(key) && names.includes(key.toUpperCase().toLowerCase()));
 }
 
 /** Padded standard base64 that decodes and re-encodes to itself (no stray bits, whitespace or URL alphabet). */
