@@ -46,16 +46,6 @@ export interface VerdictWrite {
   readonly previous: IndexedTag | undefined;
 }
 
-/** The key of a tag within its repository. NUL cannot occur in an image or tag name (the reference grammar). */
-export function tagKey(image: string, tag: string): string {
-  return `${image}\u0000${tag}`;
-}
-
-export function splitTagKey(key: string): { readonly image: string; readonly tag: string } {
-  const cut = key.indexOf('\u0000');
-  return { image: key.slice(0, cut), tag: key.slice(cut + 1) };
-}
-
 /**
  * What decides whether a verdict changed: everything the report and metrics
  * show, hashed (a rescan keeps one per tag in memory, so it stays small).

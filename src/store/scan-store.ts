@@ -5,7 +5,7 @@
  * transaction, so a killed process leaves whole batches, never half of one.
  */
 import type { ScanKind, ScanRecord, TrustRoleRecord } from '../domain/scan.js';
-import { tagKey, type IndexedTag, type StoredTag, type VerdictWrite } from '../domain/verdict.js';
+import type { IndexedTag, StoredTag, VerdictWrite } from '../domain/verdict.js';
 import type { TagStatus } from '../notary/core/codes.js';
 import type { TrustHistory } from '../notary/core/verify-collection.js';
 import type { Db } from './database.js';
@@ -126,15 +126,12 @@ export class ScanStore {
     if (scanId === undefined) {
       return 0;
     }
-    const gone = new Map<string, IndexedTag>();
-    for (const { image, tag } of tags) {
-      const indexed = this.verdicts.indexed(repository, image, tag);
-      if (indexed !== undefined) {
-        gone.set(tagKey(image, tag), indexed);
-      }
-    }
+    const gone = tags.flatMap(({ image, tag }) => {
+      const previous = this.verdicts.indexed(repository, image, tag);
+      return previous === undefined ? [] : [{ image, tag, previous }];
+    });
     this.transaction(() => this.verdicts.deleteTags(scanId, at, repository, gone));
-    return gone.size;
+    return gone.length;
   }
 
   /** The tags whose trust data is that GUN's (a changefeed record names a GUN). */

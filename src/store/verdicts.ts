@@ -3,7 +3,7 @@
  * change of it (new, status, repushed, role, deleted), for the API, the status
  * page and the metrics.
  */
-import { splitTagKey, verdictFingerprint, type IndexedTag, type StoredTag, type VerdictWrite } from '../domain/verdict.js';
+import { verdictFingerprint, type IndexedTag, type StoredTag, type VerdictWrite } from '../domain/verdict.js';
 import type { TagStatus } from '../notary/core/codes.js';
 import type { Db } from './database.js';
 
@@ -206,13 +206,12 @@ export class VerdictRows {
     return deleted;
   }
 
-  /** Deletes tags (keyed by `tagKey`), each with a 'deleted' history row. */
-  deleteTags(scanId: number, at: string, repository: string, gone: ReadonlyMap<string, IndexedTag>): void {
+  /** Deletes tags, each with a 'deleted' history row recording what it was. */
+  deleteTags(scanId: number, at: string, repository: string, gone: readonly { readonly image: string; readonly tag: string; readonly previous: IndexedTag }[]): void {
     const s = this.#statements;
-    for (const [key, tag] of gone) {
-      const { image, tag: name } = splitTagKey(key);
-      s.delete.run(repository, image, name);
-      s.addHistory.run(repository, image, name, scanId, at, 'deleted', tag.status, tag.digest, null, tag.role);
+    for (const { image, tag, previous } of gone) {
+      s.delete.run(repository, image, tag);
+      s.addHistory.run(repository, image, tag, scanId, at, 'deleted', previous.status, previous.digest, null, previous.role);
     }
   }
 
