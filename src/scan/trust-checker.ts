@@ -85,16 +85,16 @@ export class TrustChecker {
       }
       const timestampSha256 = sha256Hex(timestamp);
       const known = state.gunState(gun);
-      let summary: TrustSummary;
+      let checked: { readonly summary: TrustSummary; readonly roles: TrustRoleRecord[] };
       if (known !== undefined && known.timestampSha256 === timestampSha256 && known.summary.revision === SUMMARY_REVISION) {
         // Byte-identical timestamp: the snapshot, and so every file, is the one verified before.
         tally.unchangedImages++;
-        summary = known.summary;
+        checked = { summary: known.summary, roles: trustRolesOf(gun, known.summary.roles) };
       } else {
-        summary = await this.#fetchAndVerify(gun, timestamp, timestampSha256);
+        checked = await this.#fetchAndVerify(gun, timestamp, timestampSha256);
       }
-      this.#options.onRoles(trustRolesOf(gun, summary.roles));
-      return { kind: 'checked', summary };
+      this.#options.onRoles(checked.roles);
+      return { kind: 'checked', summary: checked.summary };
     } catch (thrown) {
       if (signal?.aborted === true) {
         throw thrown;
@@ -109,7 +109,8 @@ export class TrustChecker {
     }
   }
 
-  async #fetchAndVerify(gun: string, timestamp: Uint8Array, timestampSha256: string): Promise<TrustSummary> {
+  /** Fetches what changed, verifies it and queues what it leaves behind; the summary and its roles. */
+  async #fetchAndVerify(gun: string, timestamp: Uint8Array, timestampSha256: string): Promise<{ summary: TrustSummary; roles: TrustRoleRecord[] }> {
     const { notary, state, writes, log, signal, budget } = this.#options;
     const fetched = await notary.collect(gun, timestamp, (bytes) => this.#verify(gun, bytes), {
       signal,
@@ -124,18 +125,18 @@ export class TrustChecker {
     if (verification.failure !== undefined && verification.roles === undefined) {
       log.warn({ gun, code: verification.failure.code, role: verification.failure.role, detail: verification.failure.detail }, 'Trust data rejected');
     }
-    const verified = verification.roles !== undefined;
+    const roles = trustRolesOf(gun, summary.roles);
     // root is kept as the pinned root (the store's roleFile reads it from there).
     const files = new Map<string, Uint8Array>([['snapshot', fetched.bytes.snapshot], ['targets', fetched.bytes.targets], ...fetched.bytes.delegations]);
     writes.addCheckedGun({
-      state: { gun, timestampSha256, summary, files: verified ? files : undefined },
-      roles: trustRolesOf(gun, summary.roles),
+      state: { gun, timestampSha256, summary, files: verification.roles === undefined ? undefined : files },
+      roles,
       verified: verification.roles === undefined ? undefined : { gun, roles: verification.roles, root: fetched.bytes.root },
       // The bytes stay in the scan's budget until they are written.
       heldBytes: fetched.heldBytes,
       release: () => fetched.release(),
     });
-    return summary;
+    return { summary, roles };
   }
 
   /**
