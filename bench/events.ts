@@ -22,7 +22,6 @@
  * the bench nothing while it measures. Progress goes to stderr; the last line
  * on stdout is one JSON object.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
@@ -31,10 +30,11 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
+import { stopFixtures } from './teardown.js';
 import { fetchTimestamps, listAllPages, nexusRequestsPerDay, SCAN_CONCURRENCY } from './floor.js';
 import { makeManifest } from '../test/support/nexus/model.js';
 import { startNexusServer } from '../test/support/nexus/server.js';
-import { freePort } from '../test/support/processes.js';
+import { freePort, startProcess, waitUntil, type ManagedProcess } from '../test/support/processes.js';
 import { startStaticNotary } from '../test/support/static-notary.js';
 import { makeTempDir } from '../test/support/temp.js';
 import { ecdsaKey, fastEd25519Key, generateCollection, rootCertificateKey, type CollectionKeys, type SigningKey, type TargetSpec } from '../test/support/trust-factory.js';
@@ -137,35 +137,17 @@ async function memoryOf(pid: number): Promise<{ hwmMb: number; rssMb: number }> 
 }
 
 /** `trust-auditor serve` in its own process; resolves once /readyz says its start-up scan is done. */
-async function startServe(config: string, url: string): Promise<{ child: ChildProcess; output: () => string; exited: Promise<void> }> {
+async function startServe(config: string, url: string): Promise<ManagedProcess> {
   // BENCH_PROFILE_DIR=dir writes a CPU profile of the daemon there when it stops.
   const profile = process.env['BENCH_PROFILE_DIR'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE_DIR']}`];
-  const child = spawn(process.execPath, [...profile, MAIN, 'serve', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const keep = (chunk: Buffer): void => {
-    output = (output + chunk.toString('utf8')).slice(-20_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const deadline = performance.now() + 15 * 60_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      throw new Error(`serve exited with ${child.exitCode} before it was ready:\n${output}`);
-    }
-    const ready = await fetch(`${url}/readyz`).then(
-      (res) => res.status === 200,
-      () => false
-    );
-    if (ready) {
-      return { child, output: () => output, exited };
-    }
-    if (performance.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`serve was not ready within 15 minutes:\n${output}`);
-    }
-    await sleep(250);
+  const daemon = startProcess(process.execPath, [...profile, MAIN, 'serve', '--config', config]);
+  try {
+    await waitUntil(async () => (await fetch(`${url}/readyz`)).status === 200, 'serve /readyz', daemon, 15 * 60_000);
+  } catch (error) {
+    await daemon.stop();
+    throw error;
   }
+  return daemon;
 }
 
 /** The cursor /api/v1/tags pages with (http-server.ts encodeCursor): the tags after (repository, image, ""), i.e. the image's own first. */
@@ -261,10 +243,7 @@ try {
   const nexusBeforeStartup = nexus.requests.length;
   const scanStart = performance.now();
   const daemon = await startServe(config, daemonUrl);
-  stops.push(async () => {
-    daemon.child.kill('SIGTERM');
-    await daemon.exited;
-  });
+  stops.push(() => daemon.stop());
   const pid = daemon.child.pid as number;
   log(`serve ready after ${Math.round((performance.now() - scanStart) / 100) / 10} s (pid ${pid})`);
   const startupScanNexusRequests = nexus.requests.length - nexusBeforeStartup;
@@ -528,12 +507,7 @@ try {
   };
   process.stdout.write(JSON.stringify(figures) + '\n');
 } finally {
-  const withDeadline = (work: Promise<unknown>, what: string): Promise<unknown> =>
-    Promise.race([work.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 15_000).unref()).then(() => log(`${what} did not stop within 15 s`))]);
-  for (const [index, stop] of stops.reverse().entries()) {
-    await withDeadline(stop(), `fixture ${index}`);
-  }
-  await withDeadline(temp.remove(), 'removing the temporary directory');
+  await stopFixtures(stops, temp, log, 15_000);
 }
 
 /**

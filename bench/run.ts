@@ -36,6 +36,7 @@ import {
   SCAN_CONCURRENCY,
   SCHEDULED_SCANS_PER_DAY,
 } from './floor.js';
+import { stopFixtures } from './teardown.js';
 import { makeManifest } from '../test/support/nexus/model.js';
 import { startNexusServer } from '../test/support/nexus/server.js';
 import type { FakeNexus } from '../test/support/nexus/types.js';
@@ -303,11 +304,5 @@ try {
   };
   process.stdout.write(JSON.stringify(figures) + '\n');
 } finally {
-  // A fixture that does not stop within 10 s must not keep the bench from ending.
-  const withDeadline = (work: Promise<unknown>, what: string): Promise<unknown> =>
-    Promise.race([work.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 10_000).unref()).then(() => log(`${what} did not stop within 10 s`))]);
-  for (const [index, stop] of stops.reverse().entries()) {
-    await withDeadline(stop(), `fixture ${index}`);
-  }
-  await withDeadline(temp.remove(), 'removing the temporary directory');
+  await stopFixtures(stops, temp, log, 10_000);
 }
