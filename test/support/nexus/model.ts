@@ -92,6 +92,12 @@ export interface RepositoryRecord {
   readonly looseAssets: Map<string, LooseAsset>;
   /** Keyed by "image@sha256:...": every manifest ever pushed stays addressable by digest. */
   readonly manifestsByDigest: Map<string, StoredManifest>;
+  /**
+   * Blob bytes by digest, for the blobs a test pushes (signature payloads, bundles, envelopes).
+   * Nexus stores blobs per repository under `/v2/-/blobs/<digest>` and serves them under any
+   * image name of the repository (§1.5); other blobs stay unmodelled (404 BLOB_UNKNOWN).
+   */
+  readonly blobs: Map<string, Uint8Array>;
 }
 
 export interface ListedComponent {

@@ -75,8 +75,13 @@ export class RegistryRoutes {
       // With referrers 'absent' (the default) this path falls through to the unknown-path 404 below.
       this.#referrers(ex, repo, decodeURIComponent(referrers[1]), decodeURIComponent(referrers[2]));
     } else if (blob?.[1] !== undefined && blob[2] !== undefined) {
-      // Blob bytes are not modelled: the fake only stores manifests.
-      this.#registryError(ex, 404, 'BLOB_UNKNOWN', 'blob unknown to registry', [{ Name: decodeURIComponent(blob[1]) }, { Digest: decodeURIComponent(blob[2]) }]);
+      const bytes = this.#content.findBlob(repo, decodeURIComponent(blob[2]));
+      if (bytes === undefined) {
+        // Only the blobs a test pushed with putBlob are modelled.
+        this.#registryError(ex, 404, 'BLOB_UNKNOWN', 'blob unknown to registry', [{ Name: decodeURIComponent(blob[1]) }, { Digest: decodeURIComponent(blob[2]) }]);
+      } else {
+        send(ex, 200, { ...REGISTRY_HEADERS, 'Content-Type': 'application/octet-stream', 'Docker-Content-Digest': decodeURIComponent(blob[2]) }, bytes);
+      }
     } else {
       this.#registryError(ex, 404, 'NOT_FOUND', 'not found', null);
     }

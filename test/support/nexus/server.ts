@@ -80,6 +80,10 @@ class FakeNexusServer implements FakeNexus {
     return this.#content.putManifest(repository, image, tag, manifest);
   }
 
+  putBlob(repository: string, bytes: Uint8Array): string {
+    return this.#content.putBlob(repository, bytes);
+  }
+
   deleteTag(repository: string, image: string, tag: string): void {
     this.#content.deleteTag(repository, image, tag);
   }

@@ -2,6 +2,8 @@
  * The store of one fake Nexus instance: its repositories, what is pushed to and deleted from them,
  * and the per-format id sequences. "§" numbers refer to docs/nexus-and-registry.md.
  */
+import { createHash } from 'node:crypto';
+
 import {
   DIGEST_REFERENCE,
   makeManifest,
@@ -87,6 +89,7 @@ export class NexusContent {
       components: new Map(),
       looseAssets: new Map(),
       manifestsByDigest: new Map(),
+      blobs: new Map(),
     });
   }
 
@@ -151,6 +154,29 @@ export class NexusContent {
     this.#ensureLooseAsset(repo, `/v2/${image}/manifests/${stored.digest}`, stored.bytes.length);
     repo.manifestsByDigest.set(`${image}@${stored.digest}`, stored);
     return { digest: stored.digest, size: stored.bytes.length };
+  }
+
+  /** Stores a blob's bytes in a repository (a loose asset, as Nexus keeps layer blobs); returns its digest. */
+  putBlob(repository: string, bytes: Uint8Array): string {
+    const repo = this.repositories.get(repository);
+    if (repo === undefined || repo.format !== 'docker' || repo.type === 'group') {
+      throw new Error(`fake Nexus: cannot push a blob to ${repository} (no hosted Docker repository of that name)`);
+    }
+    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    repo.blobs.set(digest, Uint8Array.from(bytes));
+    this.#ensureLooseAsset(repo, `/v2/-/blobs/${digest}`, bytes.length);
+    return digest;
+  }
+
+  /** A blob by digest; a group answers from its first member that has it. */
+  findBlob(repo: RepositoryRecord, digest: string): Uint8Array | undefined {
+    for (const leaf of this.leafMembers(repo)) {
+      const blob = leaf.blobs.get(digest);
+      if (blob !== undefined) {
+        return blob;
+      }
+    }
+    return undefined;
   }
 
   /**

@@ -126,6 +126,8 @@ export interface FakeNexus {
    * REST). Returns the digest "sha256:<hex>" and size.
    */
   putManifest(repository: string, image: string, tag: string | undefined, manifest: FakeManifest): { digest: string; size: number };
+  /** Stores a blob's bytes in a hosted repository (signature payloads, bundles, envelopes); returns "sha256:<hex>". */
+  putBlob(repository: string, bytes: Uint8Array): string;
   deleteTag(repository: string, image: string, tag: string): void;
   /** Make every request answer `status` (e.g. 503, or 'reset' to destroy the socket) until called with undefined. */
   setOutage(status: number | 'reset' | undefined): void;
