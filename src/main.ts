@@ -29,6 +29,9 @@ import { NexusClient } from './nexus/nexus-client.js';
 import { NotaryChangefeed } from './notary/changefeed.js';
 import { NotaryFetcher } from './notary/notary-fetcher.js';
 import { RegistryClient } from './registry/registry-client.js';
+import { loadCosignVerifiers } from './cosign/cosign-policy.js';
+import type { SignatureAuditPlan } from './scan/scan-options.js';
+import type { SignatureVerifiers } from './scan/signature-checker.js';
 import type { RepositorySource } from './scan/ports.js';
 import { createWorkerVerifier } from './scan/verifier.js';
 import { startCronScheduler } from './scheduler/scheduler.js';
@@ -158,16 +161,33 @@ function openScanContext(config: Config, command: 'scan' | 'serve', log: Logger)
   };
   const notaryAccess = { baseUrl: notaryConfig.url, http: notaryHttp, credentials: credentialsOf(notaryConfig), tokenRealmHosts: notaryConfig.tokenRealmHosts };
   const notary = new NotaryFetcher(notaryAccess);
+  const signatures = loadSignaturePlan(config);
   const verifier = createWorkerVerifier();
   return {
     deps: { nexus: nexusSource, notary, registryFor, store, clock: systemClock, log, verifier },
     store,
+    signatures,
     changefeed: new NotaryChangefeed(notaryAccess),
     async close() {
       await Promise.all([nexusDispatcher.close(), notaryDispatcher.close(), verifier.close()]);
       db.close();
     },
   };
+}
+
+/** Contract v1.2: each policy's verifiers, from the files it names; a file that cannot be used is a UsageError. */
+function loadSignaturePlan(config: Config): SignatureAuditPlan | undefined {
+  if (config.signatures === undefined) {
+    return undefined;
+  }
+  const readText = (path: string): string => readFileSync(path, 'utf8');
+  const policies = new Map<string, SignatureVerifiers>();
+  for (const policy of config.signatures.policies) {
+    const where = `signatures.policies.${policy.name}`;
+    const cosign = policy.cosign === undefined ? undefined : loadCosignVerifiers(policy.cosign, `${where}.cosign`, readText);
+    policies.set(policy.name, { policy: policy.name, fingerprint: cosign?.fingerprint ?? '-', cosign });
+  }
+  return { policies };
 }
 
 function connectNotary(notary: NotaryConfig, timeoutMs: number): NotaryConnection {

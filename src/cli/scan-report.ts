@@ -92,21 +92,28 @@ export function renderScanHuman(result: ScanResult, listed: ScanReport): string 
     `Scan ${result.scanId}: ${result.outcome}, ${result.tagsJudged} tags in ${((result.finishedAt.getTime() - result.startedAt.getTime()) / 1000).toFixed(1)} s, expiry evaluated at ${formatInstant(result.evaluatedAt) ?? ''}\n` +
     `signed ${s.signed}  unsigned ${s.unsigned}  digest_mismatch ${s.digest_mismatch}  expired ${s.expired}  invalid ${s.invalid}  error ${s.error}  skipped ${s.skipped}\n`;
   const shown = result.tagsJudged <= LIST_ALL_UP_TO ? listed.tags : listed.tags.filter((tag) => tag.status !== 'signed');
+  // Contract v1.2: with signatures configured, each tag's coverage is a column of its own.
+  const withCoverage = shown.some((tag) => tag.coverage !== undefined);
   if (shown.length > 0) {
     text +=
       '\n' +
       renderTable(
-        ['REPOSITORY', 'IMAGE', 'TAG', 'STATUS', 'ROLE', 'TRUST EXPIRES', 'REASON'],
+        ['REPOSITORY', 'IMAGE', 'TAG', 'STATUS', ...(withCoverage ? ['COVERAGE'] : []), 'ROLE', 'TRUST EXPIRES', 'REASON'],
         shown.map((tag) => [
           tag.repository,
           tag.image,
           tag.tag,
           tag.status,
+          ...(withCoverage ? [tag.coverage ?? '-'] : []),
           tag.role ?? '-',
           formatInstant(tag.trustExpires === null ? null : new Date(tag.trustExpires)) ?? '-',
           tag.reason ?? '',
         ])
       );
+  }
+  const modes = Object.entries(result.referrersModes);
+  if (modes.length > 0) {
+    text += `\nReferrers (cosign 3 bundles, Notation): ${modes.map(([repository, mode]) => `${repository} ${mode === 'api' ? 'by the OCI referrers API' : 'by sha256-<hex> fallback tags'}`).join('; ')}\n`;
   }
   if (shown.length < result.tagsJudged) {
     text += `(${result.tagsJudged - shown.length} signed tags not listed; use --json for every tag)\n`;

@@ -18,8 +18,10 @@ import {
   type ListenAddress,
 } from './fields.js';
 import { section, type Fields, type Parsed, type Reading } from './schema.js';
+import { signaturesSection } from './signature-fields.js';
 
 export type { ListenAddress, RepositoryConfig } from './fields.js';
+export type { CosignPolicyConfig, IdentityConfig, NotationPolicyConfig, SignaturePolicyConfig, SignaturesConfig } from './signature-fields.js';
 
 export const DEFAULT_DATABASE = './trust-auditor.db';
 export const DEFAULT_SCHEDULE = '*/15 * * * *';
@@ -104,6 +106,8 @@ export const CONFIG_FIELDS = {
   metrics: section(METRICS_FIELDS, { whenAbsent: 'defaults' }),
   web: section(WEB_FIELDS, { whenAbsent: 'defaults', check: checkWebPairs }),
   events: section(EVENTS_FIELDS, { whenAbsent: 'undefined' }),
+  /** Contract v1.2: cosign and Notation beside DCT; absent, the audit is DCT's alone (v1.1). */
+  signatures: signaturesSection,
   /** Time allowed for one request to Nexus or Notary, connection to last byte. */
   requestTimeoutSeconds: numberInRange({ unit: 'seconds', min: 0.1, max: 600, whole: false, fallback: DEFAULT_REQUEST_TIMEOUT_SECONDS }),
 } satisfies Fields;

@@ -6,6 +6,7 @@
 import { validate as validateCron } from 'node-cron';
 
 import { isValidGunPrefix } from '../lib/reference.js';
+import { SIGNATURE_SYSTEMS, type SignatureSystem } from '../domain/signatures.js';
 import { parseHttpUrl } from './http-url.js';
 import { isAbsent, isTree, keyOf, type Field, type Reading, type Tree } from './schema.js';
 
@@ -189,9 +190,13 @@ export interface RepositoryConfig {
   readonly name: string;
   /** Notary name prefix for this repository's images: GUN = `${gunPrefix}/${image}`. */
   readonly gunPrefix: string;
+  /** Contract v1.2: the policy of `signatures.policies` that audits this repository's tags. */
+  readonly signaturePolicy?: string | undefined;
+  /** Contract v1.2: the systems that decide the tags' `status` (default `[dct]`). */
+  readonly require: readonly SignatureSystem[];
 }
 
-const REPOSITORY_KEYS = ['name', 'gunPrefix'] as const satisfies readonly (keyof RepositoryConfig)[];
+const REPOSITORY_KEYS = ['name', 'gunPrefix', 'signaturePolicy', 'require'] as const satisfies readonly (keyof RepositoryConfig)[];
 
 /** A list of `{name, gunPrefix}`, names distinct; undefined when absent. */
 export const repositoryList: Field<readonly RepositoryConfig[] | undefined> = {
@@ -233,8 +238,27 @@ export const repositoryList: Field<readonly RepositoryConfig[] | undefined> = {
         reading.issue(`${at}.gunPrefix`, 'is required: the registry host[:port][/path] that images were pushed to, e.g. nexus.example.com:18079');
         continue;
       }
-      repositories.push({ name: repository, gunPrefix: trimmed });
+      const signaturePolicy = item['signaturePolicy'];
+      if (signaturePolicy !== undefined && (typeof signaturePolicy !== 'string' || signaturePolicy.length === 0)) {
+        reading.issue(`${at}.signaturePolicy`, 'must be the name of a policy of signatures.policies');
+        continue;
+      }
+      repositories.push({ name: repository, gunPrefix: trimmed, signaturePolicy, require: readRequire(item, at, reading) });
     }
     return repositories;
   },
 };
+
+/** `require: [dct, cosign, notation]`, distinct; default `[dct]`. */
+function readRequire(item: Tree, at: string, reading: Reading): readonly SignatureSystem[] {
+  const value = item['require'];
+  if (isAbsent(value)) {
+    return ['dct'];
+  }
+  const systems = SIGNATURE_SYSTEMS as readonly unknown[];
+  if (!Array.isArray(value) || value.length === 0 || !value.every((system) => systems.includes(system)) || new Set(value).size !== value.length) {
+    reading.issue(`${at}.require`, `must be a non-empty list of distinct systems out of ${SIGNATURE_SYSTEMS.join(', ')}`);
+    return ['dct'];
+  }
+  return value as SignatureSystem[];
+}

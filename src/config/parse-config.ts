@@ -9,6 +9,7 @@ import { err, ok, type Result } from '../lib/result.js';
 import { CONFIG_FIELDS, type Config } from './config.js';
 import type { Environment } from './environment.js';
 import { isTree, readFields, type Reading, type Tree } from './schema.js';
+import { checkRepositoryPolicies } from './signature-fields.js';
 import { unresolvedAliasOffset, yamlErrorMessage } from './yaml-message.js';
 
 export interface ConfigIssue {
@@ -56,6 +57,7 @@ export function parseConfig(text: string, inputs: ConfigInputs): Result<Config, 
   };
   const tree = expandVariables(raw, '', reading, written) as Tree;
   const config = readFields(CONFIG_FIELDS, tree, '', reading);
+  checkRepositoryPolicies(config.nexus?.repositories, config.signatures, reading);
   if (issues.length > 0) {
     return err(issues);
   }

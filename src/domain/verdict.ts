@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 
 import type { TagStatus } from '../notary/core/codes.js';
+import type { Coverage, SystemSignature } from './signatures.js';
 
 export interface TagVerdictRecord {
   readonly repository: string;
@@ -20,6 +21,12 @@ export interface TagVerdictRecord {
   readonly reason: string | null;
   readonly signedDigest: string | null;
   readonly trustExpires: string | null;
+  /**
+   * Contract v1.2: each signature system's entry and the coverage, present
+   * when the configuration has a `signatures` section (absent: v1.1 output).
+   */
+  readonly signatures?: readonly SystemSignature[] | undefined;
+  readonly coverage?: Coverage | undefined;
 }
 
 /** A verdict as the database holds it: with when it was first seen and since when it holds. */
@@ -37,6 +44,8 @@ export interface IndexedTag {
   readonly digest: string | null;
   /** The role the tag was honoured from (`targets/releases`, `targets`), if any. */
   readonly role: string | null;
+  /** Contract v1.2: the coverage stored, null when the tag was audited by DCT alone. */
+  readonly coverage?: Coverage | null;
   readonly fingerprint: string;
 }
 
@@ -51,9 +60,12 @@ export interface VerdictWrite {
  * show, hashed (a rescan keeps one per tag in memory, so it stays small).
  */
 export function verdictFingerprint(verdict: TagVerdictRecord): string {
-  return createHash('sha1')
-    .update([verdict.gun, verdict.digest, verdict.size, verdict.status, verdict.role, verdict.reasonCode, verdict.reason, verdict.signedDigest, verdict.trustExpires].join('\u0000'))
-    .digest('base64');
+  const fields = [verdict.gun, verdict.digest, verdict.size, verdict.status, verdict.role, verdict.reasonCode, verdict.reason, verdict.signedDigest, verdict.trustExpires];
+  // Appended only when present, so a database written before v1.2 keeps its fingerprints.
+  if (verdict.signatures !== undefined) {
+    fields.push(verdict.coverage ?? null, JSON.stringify(verdict.signatures));
+  }
+  return createHash('sha1').update(fields.join('\u0000')).digest('base64');
 }
 
 /** A verdict differs from the stored one (or there was none): it must be written. */

@@ -9,6 +9,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 import { FETCH_ERROR_CODES, type FetchErrorCode } from '../lib/errors.js';
+import type { Coverage, SignatureSystem, SystemStatus } from '../domain/signatures.js';
 import { TAG_STATUSES, type TagStatus } from '../notary/core/codes.js';
 
 export const SOURCES = ['nexus', 'notary'] as const;
@@ -24,6 +25,17 @@ export interface MetricsSnapshot {
   readonly durationSeconds: number;
   readonly scanUp: boolean;
   readonly sourceUp: Readonly<Record<Source, boolean>>;
+  /** Contract v1.2, with `signatures` configured; undefined: those series are absent. */
+  readonly signatures?: SignatureSnapshot | undefined;
+}
+
+/** The migration view's series (contract v1.2). Labels only from configuration or closed sets. */
+export interface SignatureSnapshot {
+  readonly tags: readonly { readonly repository: string; readonly image: string; readonly tag: string; readonly coverage: Coverage }[];
+  readonly coverageCounts: readonly { readonly repository: string; readonly coverage: Coverage; readonly count: number }[];
+  readonly statusCounts: readonly { readonly repository: string; readonly system: SignatureSystem; readonly status: SystemStatus; readonly count: number }[];
+  /** Per repository, policy and system: the earliest notAfter of the verified signers' certificates. */
+  readonly certificateExpiries: readonly { readonly repository: string; readonly policy: string; readonly system: SignatureSystem; readonly expiresSeconds: number }[];
 }
 
 /**
@@ -94,6 +106,58 @@ export function createMetrics(options: MetricsOptions): Metrics {
       this.reset();
       for (const entry of snapshot?.counts ?? []) {
         this.set({ repository: entry.repository, status: entry.status }, entry.count);
+      }
+    },
+  });
+
+  new Gauge({
+    name: 'trust_auditor_tag_coverage',
+    help: `1 for each tag with its coverage: the signature systems (dct, cosign, notation) that verified it, e.g. dct_cosign or none. ${FROM_LAST_SCAN}`,
+    labelNames: ['repository', 'image', 'tag', 'coverage'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const tag of snapshot?.signatures?.tags ?? []) {
+        this.set({ repository: tag.repository, image: tag.image, tag: tag.tag, coverage: tag.coverage }, 1);
+      }
+    },
+  });
+
+  new Gauge({
+    name: 'trust_auditor_tags_by_coverage',
+    help: `Number of tags per repository and coverage (every coverage value, 0 included). ${FROM_LAST_SCAN}`,
+    labelNames: ['repository', 'coverage'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const entry of snapshot?.signatures?.coverageCounts ?? []) {
+        this.set({ repository: entry.repository, coverage: entry.coverage }, entry.count);
+      }
+    },
+  });
+
+  new Gauge({
+    name: 'trust_auditor_signatures',
+    help: `Number of tags per repository, signature system (dct, cosign, notation) and that system's status (verified, absent, invalid, untrusted, expired, error, not_configured). ${FROM_LAST_SCAN}`,
+    labelNames: ['repository', 'system', 'status'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const entry of snapshot?.signatures?.statusCounts ?? []) {
+        this.set({ repository: entry.repository, system: entry.system, status: entry.status }, entry.count);
+      }
+    },
+  });
+
+  new Gauge({
+    name: 'trust_auditor_signature_cert_expiry_timestamp_seconds',
+    help: `Unix time of the earliest notAfter among the certificates of the signers that verified a repository's tags, per policy and system (key signatures have none; cosign keyless certificates are judged at their transparency-log time, so this is information, not a deadline). ${FROM_LAST_SCAN}`,
+    labelNames: ['repository', 'policy', 'system'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const entry of snapshot?.signatures?.certificateExpiries ?? []) {
+        this.set({ repository: entry.repository, policy: entry.policy, system: entry.system }, entry.expiresSeconds);
       }
     },
   });

@@ -58,6 +58,16 @@ const ACCEPT = MANIFEST_MEDIA_TYPES.join(', ');
  */
 const MANIFEST_LIMIT = 4 * 1024 * 1024;
 
+const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+/** What signature manifests may also be stored as (OCI 1.1 artifact manifests, seen from older ORAS clients). */
+const ARTIFACT_MANIFEST_TYPES = 'application/vnd.oci.artifact.manifest.v1+json';
+
+export interface FetchedManifest {
+  readonly bytes: Uint8Array;
+  /** The Content-Type without parameters, when the registry sent one. */
+  readonly mediaType: string | undefined;
+}
+
 const DIGEST_HEADER = /^(sha256|sha512):([a-f0-9]+)$/;
 const DIGEST_HEX_LENGTH: Readonly<Record<string, number>> = { sha256: 64, sha512: 128 };
 
@@ -131,6 +141,74 @@ export class RegistryClient {
     return { digest, size: body.length, mediaType };
   }
 
+  /**
+   * A manifest by its digest, its bytes checked against that digest: what a
+   * signature's manifest is read by (contract v1.2). undefined when the
+   * registry does not have it.
+   */
+  async getManifestByDigest(image: string, digest: string, signal?: AbortSignal): Promise<FetchedManifest | undefined> {
+    assertImage(image);
+    assertSha256(digest);
+    const url = this.#endpoint(`${image}/manifests/${digest}`);
+    const what = `manifest ${digest} of ${image}`;
+    const response = await this.#send(url, 'GET', `${ACCEPT}, ${ARTIFACT_MANIFEST_TYPES}`, what, MANIFEST_LIMIT, image, signal);
+    if (response.status === 404) {
+      return undefined;
+    }
+    if (response.status !== 200) {
+      throw this.#statusError(what, url, response, '');
+    }
+    checkContent(response.body, digest, what, url);
+    return { bytes: response.body, mediaType: mediaTypeOf(response) };
+  }
+
+  /**
+   * A blob by its digest, at most `maxBytes`, checked against the digest
+   * (DIST api.md "Pulling a Layer": content is addressed; a registry that
+   * sends other bytes is refused). undefined when the registry does not have it.
+   */
+  async getBlob(image: string, digest: string, maxBytes: number, signal?: AbortSignal): Promise<Uint8Array | undefined> {
+    assertImage(image);
+    assertSha256(digest);
+    const url = this.#endpoint(`${image}/blobs/${digest}`);
+    const what = `blob ${digest} of ${image}`;
+    const response = await this.#send(url, 'GET', '*/*', what, maxBytes, image, signal);
+    if (response.status === 404) {
+      return undefined;
+    }
+    if (response.status !== 200) {
+      throw this.#statusError(what, url, response, '');
+    }
+    checkContent(response.body, digest, what, url);
+    return response.body;
+  }
+
+  /**
+   * The OCI referrers of a manifest (distribution-spec 1.1 "Listing
+   * Referrers"), or `unsupported` when the registry does not implement the
+   * API. A registry that does MUST answer 200 with an image index even when
+   * there are none; go-containerregistry falls back to the tag schema on
+   * 404, 400, 406, or a 200 of another Content-Type, and so does this.
+   */
+  async getReferrers(
+    image: string,
+    digest: string,
+    signal?: AbortSignal
+  ): Promise<{ readonly supported: true; readonly index: Uint8Array } | { readonly supported: false; readonly status: number }> {
+    assertImage(image);
+    assertSha256(digest);
+    const url = this.#endpoint(`${image}/referrers/${digest}`);
+    const what = `referrers of ${image}@${digest}`;
+    const response = await this.#send(url, 'GET', OCI_INDEX, what, MANIFEST_LIMIT, image, signal);
+    if (response.status === 404 || response.status === 400 || response.status === 406 || (response.status === 200 && mediaTypeOf(response) !== OCI_INDEX)) {
+      return { supported: false, status: response.status };
+    }
+    if (response.status !== 200) {
+      throw this.#statusError(what, url, response, '');
+    }
+    return { supported: true, index: response.body };
+  }
+
   /** `<base>v2/<path>`; `path` is built from validated names only. */
   #endpoint(path: string): URL {
     return urlUnder(this.#base, `v2/${path}`);
@@ -156,6 +234,20 @@ function assertImage(image: string): void {
       'MALFORMED',
       `${JSON.stringify(image.slice(0, 300))} is not a valid image name (lower-case path components [a-z0-9] joined by . _ __ or -, separated by /, at most 255 characters)`
     );
+  }
+}
+
+function assertSha256(digest: string): void {
+  if (!/^sha256:[a-f0-9]{64}$/.test(digest)) {
+    throw new FetchError('MALFORMED', `${JSON.stringify(digest.slice(0, 100))} is not a sha256 digest (sha256:<64 hex>)`);
+  }
+}
+
+/** Content addressed by `digest` must hash to it (constant-time compare). */
+function checkContent(body: Buffer, digest: string, what: string, url: URL): void {
+  const actual = createHash('sha256').update(body).digest();
+  if (!timingSafeEqual(actual, Buffer.from(digest.slice('sha256:'.length), 'hex'))) {
+    throw new FetchError('MALFORMED', `${what}: the body from ${describeUrl(url)} hashes to sha256:${actual.toString('hex')}, not to the digest it was asked by`);
   }
 }
 

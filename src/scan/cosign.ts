@@ -4,7 +4,18 @@
  * They are not images; the contract counts them as `skipped`.
  */
 const COSIGN_TAG = /^sha256-[0-9a-f]{64}\.(?:sig|att|sbom)$/;
+/**
+ * Contract v1.2 adds the bare `sha256-<hex>` tag: the referrers index that
+ * pushers keep where the registry has no referrers API (distribution-spec
+ * "Referrers Tag Schema"). Only with `signatures` configured: without it the
+ * audit is v1.1's.
+ */
+const SIGNATURE_ARTIFACT_TAG = /^sha256-[0-9a-f]{64}(?:\.(?:sig|att|sbom))?$/;
 
 export function isCosignArtifactTag(tag: string): boolean {
   return COSIGN_TAG.test(tag);
+}
+
+export function isSignatureArtifactTag(tag: string): boolean {
+  return SIGNATURE_ARTIFACT_TAG.test(tag);
 }

@@ -1,5 +1,5 @@
 /** What the scan needs from each source; the real clients satisfy these. */
-import type { ManifestDescriptor } from '../registry/registry-client.js';
+import type { FetchedManifest, ManifestDescriptor } from '../registry/registry-client.js';
 import type { ComponentPage, NexusRepository } from '../nexus/schema.js';
 import type { TrustCollectionBytes } from '../notary/core/verify-collection.js';
 import type { CollectedCollection, CollectOptions, VerificationRound } from '../notary/notary-fetcher.js';
@@ -23,4 +23,15 @@ export interface TrustSource {
 
 export interface ManifestSource {
   getManifestDescriptor(image: string, tag: string, signal?: AbortSignal): Promise<ManifestDescriptor | undefined>;
+}
+
+/** What the signature systems of contract v1.2 read from a repository's registry API. */
+export interface ArtifactSource extends ManifestSource {
+  getManifestByDigest(image: string, digest: string, signal?: AbortSignal): Promise<FetchedManifest | undefined>;
+  getBlob(image: string, digest: string, maxBytes: number, signal?: AbortSignal): Promise<Uint8Array | undefined>;
+  getReferrers(
+    image: string,
+    digest: string,
+    signal?: AbortSignal
+  ): Promise<{ readonly supported: true; readonly index: Uint8Array } | { readonly supported: false; readonly status: number }>;
 }

@@ -3,6 +3,7 @@
  * repository Nexus lists with the GUN prefix its connector implies (groups are
  * skipped: their tags are their members', under another GUN).
  */
+import type { SignatureSystem } from '../domain/signatures.js';
 import { FetchError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { RepositorySource } from './ports.js';
@@ -11,6 +12,10 @@ import type { ScanTally } from './tally.js';
 export interface RepositoryTarget {
   readonly name: string;
   readonly gunPrefix: string;
+  /** Contract v1.2: the policy that audits this repository's cosign and Notation signatures. */
+  readonly signaturePolicy?: string | undefined;
+  /** Contract v1.2: the systems that decide the tags' status (default `[dct]`). */
+  readonly require?: readonly SignatureSystem[] | undefined;
 }
 
 /** undefined: Nexus could not be listed (the problem is in the tally). */

@@ -12,13 +12,14 @@
 import { unknownVerdict, verdictChanged, type IndexedTag, type StoredTag, type TagVerdictRecord } from '../domain/verdict.js';
 import { FetchError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import { isCosignArtifactTag } from './cosign.js';
+import { isCosignArtifactTag, isSignatureArtifactTag } from './cosign.js';
 import type { ListedTag, ManifestResolver } from './manifests.js';
 import { verdictThroughOutage } from './outage.js';
 import type { RepositorySource } from './ports.js';
 import type { RepositoryTarget } from './repositories.js';
 import type { ScanTally } from './tally.js';
-import { toVerdict } from './to-verdict.js';
+import { ArtifactIndex, type RepositorySignatureAudit, type SignatureChecker } from './signature-checker.js';
+import { toVerdict, unknownSignatures, withSignatures } from './to-verdict.js';
 import type { TrustChecker } from './trust-checker.js';
 import type { WriteBuffer } from './write-buffer.js';
 
@@ -98,12 +99,28 @@ export interface RepositoryAuditContext {
   readonly onVerdict: (verdict: TagVerdictRecord) => void;
   /** Called for each tag listed (progress). */
   readonly onListed: () => void;
+  /** Contract v1.2: how this repository is audited beyond DCT; undefined: DCT alone (v1.1). */
+  readonly signatureAudit: RepositorySignatureAudit | undefined;
+  readonly signatures: SignatureChecker;
+}
+
+/** What judging a tag beyond DCT needs: the audit and the artifact tags of the whole listing. */
+interface SignatureScope {
+  readonly audit: RepositorySignatureAudit;
+  readonly artifacts: ArtifactIndex;
 }
 
 export async function auditRepository(repository: RepositoryTarget, context: RepositoryAuditContext): Promise<void> {
   const { scanId, nexus, state, tally, writes, log, signal } = context;
   const listed = new ListedTags(state, scanId, repository.name);
   const judged: Promise<void>[] = [];
+  const audit = context.signatureAudit;
+  const scope = audit === undefined ? undefined : { audit, artifacts: new ArtifactIndex() };
+  // With signatures, a tag is judged once the whole listing is read: its `.sig`
+  // and fallback index tags are usually listed after it (Nexus lists in
+  // creation order, and signing follows the push). Tags waiting are not yet
+  // marked listed, so a listing that breaks off leaves them to the outage rule.
+  const waiting: ListedTag[] = [];
   try {
     for await (const page of nexus.listTags(repository.name, signal)) {
       if (page.skipped > 0) {
@@ -115,13 +132,25 @@ export async function auditRepository(repository: RepositoryTarget, context: Rep
       }
       for (const entry of page.tags) {
         context.onListed();
-        if (isCosignArtifactTag(entry.tag)) {
+        if (scope === undefined ? isCosignArtifactTag(entry.tag) : isSignatureArtifactTag(entry.tag)) {
           tally.summary.skipped++;
           listed.add(entry.image, entry.tag);
+          scope?.artifacts.record(entry.image, entry.tag, entry.digest);
           continue;
         }
-        judged.push(judgeTag({ repository: repository.name, image: entry.image, tag: entry.tag, digest: entry.digest, size: entry.size }, repository.gunPrefix, listed, context));
+        const tag: ListedTag = { repository: repository.name, image: entry.image, tag: entry.tag, digest: entry.digest, size: entry.size };
+        if (scope !== undefined) {
+          waiting.push(tag);
+          continue;
+        }
+        judged.push(judgeTag(tag, repository.gunPrefix, listed, context, undefined));
       }
+      if (judged.length > context.maxPending) {
+        await Promise.all(judged.splice(0));
+      }
+    }
+    for (const tag of waiting.splice(0)) {
+      judged.push(judgeTag(tag, repository.gunPrefix, listed, context, scope));
       if (judged.length > context.maxPending) {
         await Promise.all(judged.splice(0));
       }
@@ -151,14 +180,24 @@ export async function auditRepository(repository: RepositoryTarget, context: Rep
   }
 }
 
-async function judgeTag(listed: ListedTag, gunPrefix: string, listedTags: ListedTags, context: RepositoryAuditContext): Promise<void> {
+async function judgeTag(listed: ListedTag, gunPrefix: string, listedTags: ListedTags, context: RepositoryAuditContext, scope: SignatureScope | undefined): Promise<void> {
   const gun = `${gunPrefix}/${listed.image}`;
   const served = await context.manifests.served(listed);
   const evidence = await context.trust.evidenceFor(gun);
+  const others =
+    scope === undefined
+      ? undefined
+      : served === undefined && scope.audit.verifiers !== undefined
+        ? unknownSignatures('the manifest digest is known neither from Nexus REST nor from the registry API')
+        : await context.signatures.entriesFor(
+            { repository: listed.repository, image: listed.image, digest: served?.digest ?? '', size: served?.size ?? null, scope: gun },
+            scope.audit,
+            scope.artifacts
+          );
   if (context.signal?.aborted === true) {
     return; // a shutdown: record nothing half-known (the error verdicts of cancelled fetches)
   }
-  const verdict = toVerdict({
+  const dctVerdict = toVerdict({
     repository: listed.repository,
     image: listed.image,
     tag: listed.tag,
@@ -169,6 +208,7 @@ async function judgeTag(listed: ListedTag, gunPrefix: string, listedTags: Listed
     renewed: context.renewed,
     lastKnown: evidence.kind === 'unavailable' && served !== undefined ? context.state.tag(listed.repository, listed.image, listed.tag) : undefined,
   });
+  const verdict = scope === undefined || others === undefined ? dctVerdict : withSignatures(dctVerdict, others, scope.audit.require);
   context.tally.tagsJudged++;
   context.tally.summary[verdict.status]++;
   context.onVerdict(verdict);

@@ -4,15 +4,16 @@ import type { TagVerdictRecord } from '../domain/verdict.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Batch } from '../store/scan-store.js';
-import type { ManifestSource, RepositorySource, TrustSource } from './ports.js';
+import type { ArtifactSource, RepositorySource, TrustSource } from './ports.js';
 import type { VerdictState } from './repository-audit.js';
 import type { RepositoryTarget } from './repositories.js';
+import type { SignatureVerifiers, SignatureStatePort } from './signature-checker.js';
 import type { SourceError } from './tally.js';
 import type { TrustState } from './trust-checker.js';
 import type { CollectionVerifier } from './verifier.js';
 
 /** What a scan needs of the store. */
-export interface ScanStorePort extends TrustState, VerdictState {
+export interface ScanStorePort extends TrustState, VerdictState, SignatureStatePort {
   beginScan(startedAt: string, evaluatedAt: string, kind: 'audit' | 'forecast'): number;
   writeBatch(scanId: number, at: string, batch: Batch): void;
   finishScan(scanId: number, result: { finishedAt: string; outcome: ScanOutcome; summary: ScanSummary; error: string | null; nexusRequests: number; notaryRequests: number }): void;
@@ -21,8 +22,8 @@ export interface ScanStorePort extends TrustState, VerdictState {
 export interface ScanDependencies {
   readonly nexus: RepositorySource;
   readonly notary: TrustSource;
-  /** The registry API of a repository, for tags whose digest REST does not give and for the sample. */
-  readonly registryFor: (repository: string) => ManifestSource;
+  /** The registry API of a repository: digests REST does not give, the sample, and the signatures of contract v1.2. */
+  readonly registryFor: (repository: string) => ArtifactSource;
   readonly store: ScanStorePort;
   readonly clock: Clock;
   readonly log: Logger;
@@ -55,6 +56,13 @@ export interface ScanOptions {
   readonly batchSize?: number;
   readonly progressIntervalMs?: number;
   readonly listener?: ScanListener;
+  /** Contract v1.2, when the configuration has `signatures`: each policy's verifiers by name. */
+  readonly signatures?: SignatureAuditPlan | undefined;
+}
+
+/** How the scan audits signatures beyond DCT (contract v1.2). */
+export interface SignatureAuditPlan {
+  readonly policies: ReadonlyMap<string, SignatureVerifiers>;
 }
 
 export interface ScanResult {
@@ -78,4 +86,6 @@ export interface ScanResult {
   readonly unchangedImages: number;
   /** The failures of this scan by source and reason (for metrics). */
   readonly sourceErrors: readonly SourceError[];
+  /** Contract v1.2: per repository, whether its referrers came from the API or the fallback tags. */
+  readonly referrersModes: Readonly<Record<string, 'api' | 'tag_fallback'>>;
 }

@@ -16,7 +16,8 @@ import { SERVER_RENEWED_ROLES } from '../notary/core/assess.js';
 import { ManifestResolver } from './manifests.js';
 import { startProgressLog } from './progress.js';
 import { auditRepository } from './repository-audit.js';
-import { resolveRepositories } from './repositories.js';
+import { resolveRepositories, type RepositoryTarget } from './repositories.js';
+import { SignatureChecker, type RepositorySignatureAudit } from './signature-checker.js';
 import { outcomeOf, ScanTally } from './tally.js';
 import { TrustChecker } from './trust-checker.js';
 import { inlineVerifier } from './verifier.js';
@@ -69,6 +70,7 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
     },
   });
   const manifests = new ManifestResolver({ registryFor: deps.registryFor, registrySample: options.registrySample, tally, log, signal });
+  const signatures = new SignatureChecker({ registryFor: deps.registryFor, state: store, tally, log, evaluatedAt, forecast, now: () => clock.now(), signal });
   const progress = startProgressLog({ scanId, clock, log, startedAt, tally, trust, intervalMs: options.progressIntervalMs ?? 10_000 });
 
   let fatal: string | undefined;
@@ -98,6 +100,8 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
           now: () => clock.now(),
           onVerdict: (verdict) => listener?.verdict(verdict),
           onListed: () => progress.tagsListed++,
+          signatureAudit: signatureAuditOf(repository, options),
+          signatures,
         });
         progress.repositoriesDone++;
       }
@@ -162,7 +166,17 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
     deletedTags: tally.deletedTags,
     unchangedImages: tally.unchangedImages,
     sourceErrors: tally.sourceErrors,
+    referrersModes: Object.fromEntries(signatures.modes),
   };
+}
+
+/** Contract v1.2: how a repository is audited beyond DCT; undefined without `signatures` (v1.1). */
+export function signatureAuditOf(repository: RepositoryTarget, options: Pick<ScanOptions, 'signatures'>): RepositorySignatureAudit | undefined {
+  if (options.signatures === undefined) {
+    return undefined;
+  }
+  const verifiers = repository.signaturePolicy === undefined ? undefined : options.signatures.policies.get(repository.signaturePolicy);
+  return { verifiers, require: repository.require ?? ['dct'] };
 }
 
 /** Roles a publisher must re-sign within `windowMs` of `at` (the roles the server renews left out). */

@@ -11,9 +11,12 @@ import { ByteBudget } from '../lib/byte-budget.js';
 import type { Batch } from '../store/scan-store.js';
 import { ManifestResolver } from './manifests.js';
 import type { RepositoryTarget } from './repositories.js';
-import type { ScanDependencies, ScanStorePort } from './scan-options.js';
+import type { ArtifactSource } from './ports.js';
+import type { ScanDependencies, ScanStorePort, SignatureAuditPlan } from './scan-options.js';
+import { signatureAuditOf } from './scanner.js';
+import { ArtifactIndex, SignatureChecker } from './signature-checker.js';
 import { ScanTally } from './tally.js';
-import { toVerdict } from './to-verdict.js';
+import { toVerdict, unknownSignatures, withSignatures } from './to-verdict.js';
 import { TrustChecker } from './trust-checker.js';
 import { inlineVerifier } from './verifier.js';
 import { WriteBuffer } from './write-buffer.js';
@@ -27,6 +30,8 @@ export interface BetweenScansStore extends ScanStorePort {
 
 export interface TagAuditDependencies extends Omit<ScanDependencies, 'store'> {
   readonly store: BetweenScansStore;
+  /** Contract v1.2: audit beyond DCT as the scans do, so that an event never drops what a scan recorded. */
+  readonly signatures?: SignatureAuditPlan | undefined;
 }
 
 /** Thrown when no audit has begun yet: the verdicts could not be attributed to a scan. */
@@ -81,12 +86,14 @@ export async function auditTags(
   });
   const manifests = new ManifestResolver({ registryFor: deps.registryFor, registrySample: 0, tally, log, signal });
   const gun = `${target.gunPrefix}/${image}`;
+  const audit = signatureAuditOf(target, { signatures: deps.signatures });
+  const signatures = new SignatureChecker({ registryFor: deps.registryFor, state: store, tally, log, evaluatedAt: at, forecast: false, now: () => clock.now(), signal });
   const verdicts: TagVerdictRecord[] = [];
   const recorded: TagVerdictRecord[] = [];
   for (const tag of tags) {
     const served = await manifests.served({ repository: target.name, image, tag, digest: undefined, size: undefined });
     const evidence = await trust.evidenceFor(gun);
-    const verdict = toVerdict({
+    const dctVerdict = toVerdict({
       repository: target.name,
       image,
       tag,
@@ -96,6 +103,18 @@ export async function auditTags(
       evaluatedAt: at,
       lastKnown: evidence.kind === 'unavailable' && served !== undefined ? store.tag(target.name, image, tag) : undefined,
     });
+    let verdict = dctVerdict;
+    if (audit !== undefined) {
+      const others =
+        served === undefined && audit.verifiers !== undefined
+          ? unknownSignatures('the manifest digest is not known to the registry API')
+          : await signatures.entriesFor(
+              { repository: target.name, image, digest: served?.digest ?? '', size: served?.size ?? null, scope: gun },
+              audit,
+              served === undefined ? new ArtifactIndex() : await artifactsOf(deps.registryFor(target.name), image, served.digest, signal)
+            );
+      verdict = withSignatures(dctVerdict, others, audit.require);
+    }
     verdicts.push(verdict);
     const previous = store.indexedTag(target.name, image, tag);
     if (record(verdict, previous)) {
@@ -110,4 +129,21 @@ export async function auditTags(
     throw new NoScanYetError();
   }
   return { verdicts, recorded, roles };
+}
+
+/**
+ * Between scans there is no listing to show the signature tags: their
+ * descriptors are asked of the registry (a HEAD each), the `.sig` tag and the
+ * referrers fallback tag of the digest.
+ */
+async function artifactsOf(registry: ArtifactSource, image: string, digest: string, signal: AbortSignal | undefined): Promise<ArtifactIndex> {
+  const artifacts = new ArtifactIndex();
+  const hex = digest.slice('sha256:'.length);
+  for (const tag of [`sha256-${hex}.sig`, `sha256-${hex}`]) {
+    const descriptor = await registry.getManifestDescriptor(image, tag, signal);
+    if (descriptor !== undefined) {
+      artifacts.record(image, tag, descriptor.digest);
+    }
+  }
+  return artifacts;
 }

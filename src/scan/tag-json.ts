@@ -12,6 +12,16 @@ export interface ContractTag {
   readonly role: string | null;
   readonly reason: string | null;
   readonly trustExpires: string | null;
+  /** Contract v1.2, with `signatures` configured: each system's entry, and the coverage. */
+  readonly signatures?: readonly ContractSignature[];
+  readonly coverage?: string;
+}
+
+export interface ContractSignature {
+  readonly system: string;
+  readonly status: string;
+  readonly reason: string | null;
+  readonly signers: readonly string[];
 }
 
 export function contractTag(tag: TagVerdictRecord): ContractTag {
@@ -25,5 +35,11 @@ export function contractTag(tag: TagVerdictRecord): ContractTag {
     role: tag.role,
     reason: tag.reason,
     trustExpires: formatInstant(tag.trustExpires === null ? null : new Date(tag.trustExpires)),
+    ...(tag.signatures === undefined
+      ? {}
+      : {
+          signatures: tag.signatures.map((entry) => ({ system: entry.system, status: entry.status, reason: entry.reason, signers: entry.signers })),
+          coverage: tag.coverage ?? 'none',
+        }),
   };
 }

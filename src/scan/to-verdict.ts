@@ -3,6 +3,7 @@
  * serves and the evidence about its image's trust data, judged at one
  * instant. Pure: the same inputs always give the same verdict.
  */
+import { contractStatus, coverageOf, dctSystemStatus, type SignatureSystem, type SystemSignature } from '../domain/signatures.js';
 import type { StoredTag, TagVerdictRecord } from '../domain/verdict.js';
 import { unknownVerdict } from '../domain/verdict.js';
 import { judgeTag, type ServedManifest, type TrustEvidence } from '../notary/core/assess.js';
@@ -45,4 +46,41 @@ export function toVerdict(input: VerdictInput): TagVerdictRecord {
     trustExpires: judgement.trustExpires?.toISOString() ?? null,
   };
   return input.evidence.kind === 'unavailable' ? verdictThroughOutage(verdict, input.lastKnown) : verdict;
+}
+
+/**
+ * Contract v1.2: the DCT verdict with every system's entry, the coverage, and
+ * the contract status decided by the required systems. When DCT is not
+ * required, nothing of its trust data decides the tag, so its role, signed
+ * digest and expiry are left out of the verdict (they stay in DCT's entry).
+ */
+export function withSignatures(verdict: TagVerdictRecord, others: readonly SystemSignature[], require: readonly SignatureSystem[]): TagVerdictRecord {
+  const dct: SystemSignature = { system: 'dct', status: dctSystemStatus(verdict.status), reason: verdict.reason, signers: verdict.role === null ? [] : [verdict.role] };
+  const signatures = [dct, ...others];
+  const coverage = coverageOf(signatures);
+  const decided = contractStatus(verdict.status, signatures, require);
+  if (decided.decidedBy === 'dct') {
+    return { ...verdict, signatures, coverage };
+  }
+  const dctRequired = require.includes('dct');
+  const entry = signatures.find((candidate) => candidate.system === decided.decidedBy);
+  return {
+    ...verdict,
+    status: decided.status,
+    role: dctRequired ? verdict.role : null,
+    signedDigest: dctRequired ? verdict.signedDigest : null,
+    trustExpires: dctRequired ? verdict.trustExpires : null,
+    reasonCode: decided.status === 'signed' ? null : `${decided.decidedBy.toUpperCase()}_${(entry?.status ?? 'not_configured').toUpperCase()}`,
+    reason: decided.reason,
+    signatures,
+    coverage,
+  };
+}
+
+/** The entries of a tag whose digest is unknown: nothing could be checked. */
+export function unknownSignatures(reason: string): SystemSignature[] {
+  return [
+    { system: 'cosign', status: 'error', reason, signers: [] },
+    { system: 'notation', status: 'error', reason, signers: [] },
+  ];
 }

@@ -144,7 +144,17 @@ export class AuditService {
       tagSeries,
       // Loaded from the database, the sources' health is only known through the outcome.
       sourceUp: result === undefined ? undefined : sourcesUp(result.sourceErrors),
+      signaturePolicyOf: this.#signaturePolicyOf(),
     });
+  }
+
+  /** Contract v1.2: with `signatures` configured, which policy audits a repository (for the certificate expiry series). */
+  #signaturePolicyOf(): ((repository: string) => string | undefined) | undefined {
+    const { scanOptions } = this.#options;
+    if (scanOptions.signatures === undefined) {
+      return undefined;
+    }
+    return (repository) => scanOptions.repositories?.find((candidate) => candidate.name === repository)?.signaturePolicy;
   }
 
   #publish(scan: ScanRecord, result: ScanResult | undefined): void {

@@ -12,6 +12,7 @@ import type { Registry } from 'prom-client';
 import type { Clock } from '../lib/clock.js';
 import { basicAuthorization, type Credentials } from '../lib/http/basic-auth.js';
 import { TAG_STATUSES, type TagStatus } from '../notary/core/codes.js';
+import { COVERAGES, type Coverage } from '../domain/signatures.js';
 import type { StoredTag } from '../domain/verdict.js';
 import type { ScanStore } from '../store/scan-store.js';
 import type { AuditService } from '../scheduler/audit-service.js';
@@ -175,6 +176,11 @@ async function handle(
         sendJson(res, 400, { error: `status must be one of ${TAG_STATUSES.join(', ')}` });
         return;
       }
+      const coverage = url.searchParams.get('coverage') ?? undefined;
+      if (coverage !== undefined && !(COVERAGES as readonly string[]).includes(coverage)) {
+        sendJson(res, 400, { error: `coverage must be one of ${COVERAGES.join(', ')}` });
+        return;
+      }
       const limit = pageSize(url.searchParams.get('limit'));
       const after = decodeCursor(url.searchParams.get('after'));
       if (limit === undefined || after === null) {
@@ -183,6 +189,7 @@ async function handle(
       }
       const tags = options.store.queryTags({
         status: status as TagStatus | undefined,
+        coverage: coverage as Coverage | undefined,
         repository: url.searchParams.get('repository') ?? undefined,
         limit: limit + 1,
         after,

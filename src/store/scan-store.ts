@@ -10,6 +10,7 @@ import type { TagStatus } from '../notary/core/codes.js';
 import type { TrustHistory } from '../notary/core/verify-collection.js';
 import type { Db } from './database.js';
 import { ScanRows, type FinishedScan } from './scans.js';
+import { SignatureEvidenceRows, type SignatureEvidence } from './signature-evidence.js';
 import { TrustStateRows, type GunState, type GunStateUpdate, type TrustUpdate } from './trust-state.js';
 import { VerdictRows, type TagHistoryRow, type TagName, type TagQuery, type UnlistedTag } from './verdicts.js';
 
@@ -33,12 +34,23 @@ export class ScanStore {
   readonly scans: ScanRows;
   readonly verdicts: VerdictRows;
   readonly trust: TrustStateRows;
+  readonly signatureEvidenceRows: SignatureEvidenceRows;
 
   constructor(db: Db) {
     this.#db = db;
     this.scans = new ScanRows(db);
     this.verdicts = new VerdictRows(db);
     this.trust = new TrustStateRows(db);
+    this.signatureEvidenceRows = new SignatureEvidenceRows(db);
+  }
+
+  /** What cosign and Notation verified for a digest, and what led to it (contract v1.2). */
+  signatureEvidence(repository: string, image: string, digest: string): SignatureEvidence | undefined {
+    return this.signatureEvidenceRows.one(repository, image, digest);
+  }
+
+  saveSignatureEvidence(repository: string, image: string, digest: string, evidence: SignatureEvidence, at: string): void {
+    this.signatureEvidenceRows.save(repository, image, digest, evidence, at);
   }
 
   /** Runs `work` in one transaction: all of its writes, or none. */
@@ -98,7 +110,11 @@ export class ScanStore {
 
   /** Closes a repository that was listed completely: the tags it no longer has are deleted, the others marked seen; how many were deleted. */
   finishRepository(scanId: number, at: string, repository: string): number {
-    return this.transaction(() => this.verdicts.closeRepository(scanId, at, repository));
+    return this.transaction(() => {
+      const deleted = this.verdicts.closeRepository(scanId, at, repository);
+      this.signatureEvidenceRows.forgetUnused(repository);
+      return deleted;
+    });
   }
 
   /** Forgets which tags of the repository the scan listed. */

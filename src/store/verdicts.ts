@@ -4,6 +4,7 @@
  * page and the metrics.
  */
 import { verdictFingerprint, type IndexedTag, type StoredTag, type VerdictWrite } from '../domain/verdict.js';
+import { coverageOf, SIGNATURE_SYSTEMS, type Coverage, type SystemSignature } from '../domain/signatures.js';
 import type { TagStatus } from '../notary/core/codes.js';
 import type { Db } from './database.js';
 
@@ -20,6 +21,8 @@ interface TagRow {
   reason: string | null;
   signed_digest: string | null;
   trust_expires: string | null;
+  signatures_json: string | null;
+  coverage: Coverage | null;
   first_seen_at: string;
   last_seen_at: string;
   status_since: string;
@@ -29,6 +32,8 @@ interface TagRow {
 
 export interface TagQuery {
   readonly status?: TagStatus | undefined;
+  /** Contract v1.2: only tags of this coverage. */
+  readonly coverage?: Coverage | undefined;
   readonly repository?: string | undefined;
   readonly limit: number;
   /** Keyset cursor: the last (repository, image, tag) of the previous page. */
@@ -42,9 +47,12 @@ export interface TagHistoryRow {
   readonly role: string | null;
   readonly at: string;
   readonly scan_id: number;
+  /** Contract v1.2: the coverage after a 'coverage' change, and the systems gained and lost ('+cosign -dct'). */
+  readonly coverage: string | null;
+  readonly systems: string | null;
 }
 
-type HistoryEvent = 'new' | 'status' | 'repushed' | 'role' | 'deleted';
+type HistoryEvent = 'new' | 'status' | 'repushed' | 'role' | 'deleted' | 'coverage';
 
 function toStoredTag(row: TagRow): StoredTag {
   return {
@@ -60,12 +68,32 @@ function toStoredTag(row: TagRow): StoredTag {
     reason: row.reason,
     signedDigest: row.signed_digest,
     trustExpires: row.trust_expires,
+    ...(row.signatures_json === null ? {} : { signatures: JSON.parse(row.signatures_json) as SystemSignature[], coverage: row.coverage ?? 'none' }),
     firstSeenAt: row.first_seen_at,
     lastSeenAt: row.last_seen_at,
     statusSince: row.status_since,
     digestSince: row.digest_since,
     lastScanId: row.last_scan_id,
   };
+}
+
+/**
+ * The systems a tag gained and lost ('+cosign -dct'), or undefined when its
+ * verified set is the same (or it was not audited beyond DCT before).
+ */
+function coverageChange(previous: Coverage | null, signatures: readonly SystemSignature[] | undefined): string | undefined {
+  if (previous === null || signatures === undefined) {
+    return undefined;
+  }
+  const now = coverageOf(signatures);
+  if (now === previous) {
+    return undefined;
+  }
+  const before = new Set(SIGNATURE_SYSTEMS.filter((system) => previous === 'all' || previous.split('_').includes(system)));
+  const after = new Set(signatures.filter((entry) => entry.status === 'verified').map((entry) => entry.system));
+  const gained = SIGNATURE_SYSTEMS.filter((system) => after.has(system) && !before.has(system)).map((system) => `+${system}`);
+  const lost = SIGNATURE_SYSTEMS.filter((system) => before.has(system) && !after.has(system)).map((system) => `-${system}`);
+  return [...gained, ...lost].join(' ');
 }
 
 /** A tag of a repository, by name. */
@@ -97,9 +125,11 @@ export class VerdictRows {
       markListed: db.prepare(`INSERT OR IGNORE INTO listed_tags (scan_id, repository, image, tag) VALUES (?, ?, ?, ?)`),
       forgetListed: db.prepare(`DELETE FROM listed_tags WHERE scan_id = ? AND repository = ?`),
       countUnlisted: db.prepare(`SELECT count(*) AS n FROM tags t WHERE t.repository = @repository AND ${UNLISTED}`),
-      firstUnlisted: db.prepare(`SELECT image, tag, status, digest, role, fingerprint FROM tags t WHERE t.repository = @repository AND ${UNLISTED} ORDER BY image, tag LIMIT @limit`),
+      firstUnlisted: db.prepare(
+        `SELECT image, tag, status, digest, role, coverage, fingerprint FROM tags t WHERE t.repository = @repository AND ${UNLISTED} ORDER BY image, tag LIMIT @limit`
+      ),
       nextUnlisted: db.prepare(
-        `SELECT image, tag, status, digest, role, fingerprint FROM tags t WHERE t.repository = @repository AND (image, tag) > (@image, @tag) AND ${UNLISTED} ORDER BY image, tag LIMIT @limit`
+        `SELECT image, tag, status, digest, role, coverage, fingerprint FROM tags t WHERE t.repository = @repository AND (image, tag) > (@image, @tag) AND ${UNLISTED} ORDER BY image, tag LIMIT @limit`
       ),
       historyOfUnlisted: db.prepare(`
         INSERT INTO tag_history (repository, image, tag, scan_id, at, event, status, digest, reason_code, role)
@@ -107,21 +137,25 @@ export class VerdictRows {
         WHERE t.repository = @repository AND ${UNLISTED} ORDER BY image, tag`),
       deleteUnlisted: db.prepare(`DELETE FROM tags AS t WHERE t.repository = @repository AND ${UNLISTED}`),
       ofGun: db.prepare(`SELECT repository, image, tag FROM tags WHERE gun = ? ORDER BY repository, image, tag`),
-      indexedOne: db.prepare(`SELECT status, digest, role, fingerprint FROM tags WHERE repository = ? AND image = ? AND tag = ?`),
+      indexedOne: db.prepare(`SELECT status, digest, role, coverage, fingerprint FROM tags WHERE repository = ? AND image = ? AND tag = ?`),
       upsert: db.prepare(`
         INSERT INTO tags (repository, image, tag, gun, digest, size, status, role, reason_code, reason, signed_digest,
-                          trust_expires, first_seen_at, last_seen_at, status_since, digest_since, last_scan_id, fingerprint)
+                          trust_expires, signatures_json, coverage, first_seen_at, last_seen_at, status_since, digest_since, last_scan_id, fingerprint)
         VALUES (@repository, @image, @tag, @gun, @digest, @size, @status, @role, @reason_code, @reason, @signed_digest,
-                @trust_expires, @at, @at, @at, @at, @last_scan_id, @fingerprint)
+                @trust_expires, @signatures_json, @coverage, @at, @at, @at, @at, @last_scan_id, @fingerprint)
         ON CONFLICT (repository, image, tag) DO UPDATE SET
           gun = excluded.gun, digest = excluded.digest, size = excluded.size, status = excluded.status,
           role = excluded.role, reason_code = excluded.reason_code, reason = excluded.reason,
           signed_digest = excluded.signed_digest, trust_expires = excluded.trust_expires,
+          signatures_json = excluded.signatures_json, coverage = excluded.coverage,
           last_seen_at = excluded.last_seen_at, last_scan_id = excluded.last_scan_id, fingerprint = excluded.fingerprint,
           status_since = CASE WHEN tags.status IS excluded.status THEN tags.status_since ELSE excluded.status_since END,
           digest_since = CASE WHEN tags.digest IS excluded.digest THEN tags.digest_since ELSE excluded.digest_since END`),
       touchRepository: db.prepare(`UPDATE tags SET last_seen_at = ?, last_scan_id = ? WHERE repository = ?`),
       addHistory: db.prepare(`INSERT INTO tag_history (repository, image, tag, scan_id, at, event, status, digest, reason_code, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      addCoverageHistory: db.prepare(
+        `INSERT INTO tag_history (repository, image, tag, scan_id, at, event, status, digest, reason_code, role, coverage, systems) VALUES (?, ?, ?, ?, ?, 'coverage', ?, ?, ?, ?, ?, ?)`
+      ),
       delete: db.prepare(`DELETE FROM tags WHERE repository = ? AND image = ? AND tag = ?`),
       all: db.prepare(`SELECT * FROM tags ORDER BY repository, image, tag`),
       one: db.prepare(`SELECT * FROM tags WHERE repository = ? AND image = ? AND tag = ?`),
@@ -146,6 +180,8 @@ export class VerdictRows {
       reason: verdict.reason,
       signed_digest: verdict.signedDigest,
       trust_expires: verdict.trustExpires,
+      signatures_json: verdict.signatures === undefined ? null : JSON.stringify(verdict.signatures),
+      coverage: verdict.coverage ?? null,
       at,
       last_scan_id: scanId,
       fingerprint: verdictFingerprint(verdict),
@@ -156,6 +192,10 @@ export class VerdictRows {
     if (previous === undefined) {
       history('new');
       return;
+    }
+    const systems = coverageChange(previous.coverage ?? null, verdict.signatures);
+    if (systems !== undefined && verdict.coverage !== undefined) {
+      s.addCoverageHistory.run(verdict.repository, verdict.image, verdict.tag, scanId, at, verdict.status, verdict.digest, verdict.reasonCode, verdict.role, verdict.coverage, systems);
     }
     if (previous.digest !== verdict.digest) {
       history('repushed');
@@ -188,10 +228,10 @@ export class VerdictRows {
 
   /** Up to `limit` stored tags of the repository the scan did not list, in (image, tag) order after `after`. */
   unlisted(scanId: number, repository: string, after: TagName | undefined, limit: number): UnlistedTag[] {
-    type Row = { image: string; tag: string; status: TagStatus; digest: string | null; role: string | null; fingerprint: string };
+    type Row = { image: string; tag: string; status: TagStatus; digest: string | null; role: string | null; coverage: Coverage | null; fingerprint: string };
     const s = this.#statements;
     const rows = (after === undefined ? s.firstUnlisted.all({ scanId, repository, limit }) : s.nextUnlisted.all({ scanId, repository, limit, ...after })) as Row[];
-    return rows.map((row) => ({ image: row.image, tag: row.tag, indexed: { status: row.status, digest: row.digest, role: row.role, fingerprint: row.fingerprint } }));
+    return rows.map((row) => ({ image: row.image, tag: row.tag, indexed: { status: row.status, digest: row.digest, role: row.role, coverage: row.coverage, fingerprint: row.fingerprint } }));
   }
 
   /**
@@ -241,6 +281,10 @@ export class VerdictRows {
     if (query.status !== undefined) {
       where.push('status = ?');
       params.push(query.status);
+    }
+    if (query.coverage !== undefined) {
+      where.push('coverage = ?');
+      params.push(query.coverage);
     }
     if (query.repository !== undefined) {
       where.push('repository = ?');

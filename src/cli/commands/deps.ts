@@ -8,6 +8,7 @@ import type { Environment } from '../../config/environment.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import type { NotaryFetcher } from '../../notary/notary-fetcher.js';
+import type { SignatureAuditPlan } from '../../scan/scan-options.js';
 import type { ScanDependencies } from '../../scan/scanner.js';
 import type { ChangefeedPort } from '../../scheduler/changefeed-follower.js';
 import type { ScanStore } from '../../store/scan-store.js';
@@ -20,6 +21,8 @@ export interface ScanContext {
   readonly store: ScanStore;
   /** Notary's changefeed on the same connection and credentials as the fetcher. */
   readonly changefeed: ChangefeedPort;
+  /** Contract v1.2: the policies' verifiers, when the configuration has `signatures`. */
+  readonly signatures: SignatureAuditPlan | undefined;
   close(): Promise<void>;
 }
 

@@ -9,6 +9,7 @@ import type { Logger } from '../../lib/logger.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { RepositoryTarget } from '../../scan/repositories.js';
 import type { ScanDependencies } from '../../scan/scanner.js';
+import type { SignatureAuditPlan } from '../../scan/scan-options.js';
 import { auditTags } from '../../scan/tag-audit.js';
 import type { AuditService } from '../../scheduler/audit-service.js';
 import { startChangefeedFollower, type ChangefeedPort } from '../../scheduler/changefeed-follower.js';
@@ -30,6 +31,8 @@ export function startEvents(input: {
   readonly events: EventsConfig;
   readonly repositories: readonly RepositoryConfig[] | undefined;
   readonly deps: ScanDependencies;
+  /** Contract v1.2: the policies' verifiers, as the scans use them. */
+  readonly signatures: SignatureAuditPlan | undefined;
   readonly store: ScanStore;
   readonly changefeed: ChangefeedPort;
   readonly service: AuditService;
@@ -40,7 +43,7 @@ export function startEvents(input: {
   const { events, deps, store, service, metrics, clock, log } = input;
   const republish = coalesced(() => service.republish());
   const queue = new EventQueue({
-    audit: (target, image, tags, record, signal) => auditTags({ ...deps, store }, target, image, tags, record, signal),
+    audit: (target, image, tags, record, signal) => auditTags({ ...deps, store, signatures: input.signatures }, target, image, tags, record, signal),
     forgetIfGone: async (target, image, tags, signal) => {
       const gone: string[] = [];
       const served: string[] = [];

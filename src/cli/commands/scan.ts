@@ -29,6 +29,7 @@ export async function scanCommand(
       expiryWarningMs: config.expiryWarningDays * 86_400_000,
       signal: abort.signal,
       listener: report,
+      signatures: context.signatures,
     });
     deps.stdout(command.json ? renderScanJson(result, report) : renderScanHuman(result, report));
     return scanExitStatus(result);

@@ -38,7 +38,7 @@ describe('parseConfig', () => {
     assert.ok(result.ok, JSON.stringify(!result.ok && result.error));
     const config = result.value;
     assert.equal(config.nexus?.password, 'pa$$word');
-    assert.deepEqual(config.nexus?.repositories, [{ name: 'docker-hosted', gunPrefix: 'nexus.example.com:18079' }]);
+    assert.deepEqual(config.nexus?.repositories, [{ name: 'docker-hosted', gunPrefix: 'nexus.example.com:18079', signaturePolicy: undefined, require: ['dct'] }]);
     assert.equal(config.notary?.url.href, 'https://notary.example.com:4443/');
     assert.deepEqual(config.listen, { host: '127.0.0.1', port: 9999 });
     assert.equal(config.expiryWarningDays, 14);

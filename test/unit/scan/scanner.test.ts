@@ -135,7 +135,12 @@ describe('runScan with in-memory ports', () => {
       {
         nexus: memoryNexus(tags),
         notary,
-        registryFor: () => ({ getManifestDescriptor: async () => undefined }),
+        registryFor: () => ({
+          getManifestDescriptor: async () => undefined,
+          getManifestByDigest: async () => undefined,
+          getBlob: async () => undefined,
+          getReferrers: async () => ({ supported: false, status: 404 }),
+        }),
         store,
         clock: fixedClock(NOW),
         log: silentLogger,

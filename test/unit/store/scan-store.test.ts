@@ -41,8 +41,8 @@ describe('ScanStore', () => {
   });
 
   it('applies the migrations once and records the schema version', () => {
-    assert.equal(db.pragma('user_version', { simple: true }), 4);
-    assert.equal(applyMigrations(db, MIGRATIONS), 4);
+    assert.equal(db.pragma('user_version', { simple: true }), 5);
+    assert.equal(applyMigrations(db, MIGRATIONS), 5);
   });
 
   it('finds the stored tags a scan did not list by query, page by page, and per scan', () => {

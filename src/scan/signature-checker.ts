@@ -1,0 +1,384 @@
+/**
+ * cosign's and Notation's signatures of each manifest digest (contract v1.2),
+ * checked once per digest however many tags share it, and re-verified only
+ * when what leads to them changed (docs/signature-systems.md §5):
+ * - legacy cosign: the `sha256-<hex>.sig` tag, whose digest the Nexus listing
+ *   already gave (`ArtifactIndex`);
+ * - cosign 3 bundles and Notation: the referrers of the digest, through the
+ *   referrers API when the repository answers it (probed once per repository
+ *   per scan), else the `sha256-<hex>` fallback index tag from the listing.
+ * What was verified is stored per digest with the key of what led to it, so
+ * an unchanged rescan costs no request in fallback mode and one referrers GET
+ * per digest in API mode.
+ */
+import { createHash } from 'node:crypto';
+
+import { coverageOf, type SignatureSystem, type SystemSignature, type SystemStatus } from '../domain/signatures.js';
+import { describeError, FetchError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import { parseSigManifest, sigTagFor, type SigLayer } from '../cosign/core/sig-manifest.js';
+import { MAX_SIGNATURE_BLOB_BYTES, parseReferrerManifest, parseReferrersIndex, referrerKindOf, type Descriptor } from './oci-artifacts.js';
+import type { ArtifactSource } from './ports.js';
+import type { ScanTally } from './tally.js';
+
+export { coverageOf };
+
+/** One signature's check, as both verifiers report it. */
+export interface CheckedSignature {
+  readonly status: 'verified' | 'invalid' | 'untrusted' | 'expired';
+  readonly code: string | null;
+  readonly detail: string;
+  readonly signer: string | null;
+  readonly certificateNotAfter: string | null;
+}
+
+/** A policy's verifiers, built once from its files (cli/commands/deps.ts). */
+export interface SignatureVerifiers {
+  readonly policy: string;
+  /** Changes whenever the policy's keys, identities or trust files do: stored checks are reused only under the same one. */
+  readonly fingerprint: string;
+  readonly cosign?: CosignVerifier | undefined;
+  readonly notation?: NotationVerifier | undefined;
+}
+
+export interface CosignVerifier {
+  verifySigLayer(layer: SigLayer, blob: Uint8Array, digest: string): CheckedSignature;
+  verifyBundle(bundle: Uint8Array, digest: string): CheckedSignature;
+}
+
+export interface NotationVerifier {
+  verify(input: { envelope: Uint8Array; envelopeMediaType: string; subject: { digest: string; size: number | null; mediaType: string | null }; scope: string; at: Date }): CheckedSignature;
+}
+
+/** How one repository is audited beyond DCT. */
+export interface RepositorySignatureAudit {
+  /** undefined: no policy, cosign and Notation are `not_configured`. */
+  readonly verifiers: SignatureVerifiers | undefined;
+  readonly require: readonly SignatureSystem[];
+}
+
+/** cosign's and Notation's entries of a digest as stored, with the key of what led to them. */
+export interface StoredSignatureEvidence {
+  readonly source: string;
+  readonly entries: readonly SystemSignature[];
+  /** After this instant the entries must be re-verified (a verified certificate's notAfter). */
+  readonly validUntil: string | null;
+}
+
+export interface SignatureStatePort {
+  signatureEvidence(repository: string, image: string, digest: string): StoredSignatureEvidence | undefined;
+  saveSignatureEvidence(repository: string, image: string, digest: string, evidence: StoredSignatureEvidence, at: string): void;
+}
+
+/** The signature artifact tags a repository's listing showed, with their digests. */
+export class ArtifactIndex {
+  readonly #byImage = new Map<string, Map<string, string | undefined>>();
+
+  record(image: string, tag: string, digest: string | undefined): void {
+    let tags = this.#byImage.get(image);
+    if (tags === undefined) {
+      tags = new Map();
+      this.#byImage.set(image, tags);
+    }
+    tags.set(tag, digest);
+  }
+
+  /** `{listed: false}` when the listing did not show the tag. */
+  lookup(image: string, tag: string): { readonly listed: false } | { readonly listed: true; readonly digest: string | undefined } {
+    const tags = this.#byImage.get(image);
+    return tags?.has(tag) === true ? { listed: true, digest: tags.get(tag) } : { listed: false };
+  }
+}
+
+export type ReferrersMode = 'api' | 'tag_fallback';
+
+interface DigestSubject {
+  readonly repository: string;
+  readonly image: string;
+  readonly digest: string;
+  readonly size: number | null;
+  /** `<gunPrefix>/<image>`: the reference Notation's trust policy scopes match. */
+  readonly scope: string;
+}
+
+/** What leads to a digest's referrers this scan. */
+type ReferrersSource = { readonly key: string; readonly descriptors: readonly Descriptor[] } | { readonly key: 'none' } | { readonly error: string };
+
+export interface SignatureCheckerOptions {
+  readonly registryFor: (repository: string) => ArtifactSource;
+  readonly state: SignatureStatePort;
+  readonly tally: ScanTally;
+  readonly log: Logger;
+  readonly evaluatedAt: Date;
+  /** A forecast stores nothing. */
+  readonly forecast: boolean;
+  readonly now: () => Date;
+  readonly signal: AbortSignal | undefined;
+}
+
+const NOT_CONFIGURED = (system: SignatureSystem): SystemSignature => ({ system, status: 'not_configured', reason: null, signers: [] });
+
+export class SignatureChecker {
+  readonly #options: SignatureCheckerOptions;
+  readonly #modes = new Map<string, Promise<ReferrersMode | undefined>>();
+  readonly #memo = new Map<string, Promise<readonly SystemSignature[]>>();
+  /** Which mode each repository used, for the report and the log. */
+  readonly modes = new Map<string, ReferrersMode>();
+
+  constructor(options: SignatureCheckerOptions) {
+    this.#options = options;
+  }
+
+  /** cosign's and Notation's entries for a digest of `repository`; never throws for source failures. */
+  entriesFor(subject: DigestSubject, audit: RepositorySignatureAudit, artifacts: ArtifactIndex): Promise<readonly SystemSignature[]> {
+    const verifiers = audit.verifiers;
+    if (verifiers === undefined) {
+      return Promise.resolve([NOT_CONFIGURED('cosign'), NOT_CONFIGURED('notation')]);
+    }
+    const key = `${subject.repository}\u0000${subject.image}\u0000${subject.digest}`;
+    let entries = this.#memo.get(key);
+    if (entries === undefined) {
+      entries = this.#check(subject, verifiers, artifacts);
+      this.#memo.set(key, entries);
+    }
+    return entries;
+  }
+
+  async #check(subject: DigestSubject, verifiers: SignatureVerifiers, artifacts: ArtifactIndex): Promise<readonly SystemSignature[]> {
+    const { state, evaluatedAt } = this.#options;
+    const sig = artifacts.lookup(subject.image, sigTagFor(subject.digest));
+    const referrers = await this.#referrers(subject, artifacts);
+    const sigKey = sig.listed ? (sig.digest ?? 'listed') : 'none';
+    const referrersKey = 'error' in referrers ? undefined : referrers.key;
+    const source = `${verifiers.fingerprint}|sig=${sigKey}|referrers=${referrersKey ?? 'error'}`;
+    const stored = state.signatureEvidence(subject.repository, subject.image, subject.digest);
+    if (stored !== undefined && referrersKey !== undefined && stored.source === source && (stored.validUntil === null || evaluatedAt.getTime() < Date.parse(stored.validUntil))) {
+      return stored.entries;
+    }
+
+    const cosignChecks: CheckedSignature[] = [];
+    const notationChecks: CheckedSignature[] = [];
+    const cosignErrors: string[] = [];
+    const notationErrors: string[] = [];
+    if (verifiers.cosign !== undefined && sig.listed) {
+      await this.#legacyChecks(subject, verifiers.cosign, sig.digest, cosignChecks, cosignErrors);
+    }
+    if ('error' in referrers) {
+      cosignErrors.push(referrers.error);
+      notationErrors.push(referrers.error);
+    } else if ('descriptors' in referrers) {
+      await this.#referrerChecks(subject, verifiers, referrers.descriptors, { cosignChecks, notationChecks, cosignErrors, notationErrors });
+    }
+    const entries = [
+      verifiers.cosign === undefined ? NOT_CONFIGURED('cosign') : aggregate('cosign', cosignChecks, cosignErrors),
+      verifiers.notation === undefined ? NOT_CONFIGURED('notation') : aggregate('notation', notationChecks, notationErrors),
+    ];
+    if (!this.#options.forecast && entries.every((entry) => entry.status !== 'error') && referrersKey !== undefined) {
+      const validUntil = earliest(notationChecks.filter((check) => check.status === 'verified').map((check) => check.certificateNotAfter));
+      state.saveSignatureEvidence(subject.repository, subject.image, subject.digest, { source, entries, validUntil }, this.#options.now().toISOString());
+    }
+    return entries;
+  }
+
+  /** The layers of the `.sig` manifest, each checked against its blob. */
+  async #legacyChecks(subject: DigestSubject, cosign: CosignVerifier, listedDigest: string | undefined, checks: CheckedSignature[], errors: string[]): Promise<void> {
+    const registry = this.#options.registryFor(subject.repository);
+    const signal = this.#options.signal;
+    const tag = sigTagFor(subject.digest);
+    try {
+      const sigDigest = listedDigest ?? (await registry.getManifestDescriptor(subject.image, tag, signal))?.digest;
+      const manifest = sigDigest === undefined ? undefined : await registry.getManifestByDigest(subject.image, sigDigest, signal);
+      if (manifest === undefined) {
+        return; // listed, then deleted: no signature now
+      }
+      const parsed = parseSigManifest(manifest.bytes);
+      if (!parsed.ok) {
+        checks.push(invalid(`${tag}: ${parsed.error.code}: ${parsed.error.detail}`));
+        return;
+      }
+      for (const layer of parsed.value.layers) {
+        const blob = await registry.getBlob(subject.image, layer.digest, layer.size, signal);
+        if (blob === undefined || blob.byteLength !== layer.size) {
+          checks.push(invalid(`${tag}: the layer ${layer.digest} is ${blob === undefined ? 'missing' : 'not of its recorded size'}`));
+          continue;
+        }
+        checks.push(cosign.verifySigLayer(layer, blob, subject.digest));
+      }
+    } catch (error) {
+      errors.push(this.#fetchFailure(error, `${tag} of ${subject.image}`));
+    }
+  }
+
+  async #referrerChecks(
+    subject: DigestSubject,
+    verifiers: SignatureVerifiers,
+    descriptors: readonly Descriptor[],
+    out: { cosignChecks: CheckedSignature[]; notationChecks: CheckedSignature[]; cosignErrors: string[]; notationErrors: string[] }
+  ): Promise<void> {
+    const registry = this.#options.registryFor(subject.repository);
+    const signal = this.#options.signal;
+    for (const descriptor of descriptors) {
+      const announced = referrerKindOf(descriptor.artifactType);
+      // A descriptor that names a kind we do not audit is not fetched at all.
+      if (descriptor.artifactType !== undefined && announced === undefined) {
+        continue;
+      }
+      if ((announced === 'bundle' && verifiers.cosign === undefined) || (announced === 'notation' && verifiers.notation === undefined)) {
+        continue;
+      }
+      try {
+        const manifest = await registry.getManifestByDigest(subject.image, descriptor.digest, signal);
+        if (manifest === undefined) {
+          continue; // a referrer deleted since the index was written
+        }
+        const parsed = parseReferrerManifest(manifest.bytes, subject.digest);
+        if (!parsed.ok) {
+          (announced === 'notation' ? out.notationChecks : out.cosignChecks).push(invalid(parsed.error));
+          continue;
+        }
+        const referrer = parsed.value;
+        if (referrer === undefined) {
+          continue;
+        }
+        const blob = await registry.getBlob(subject.image, referrer.layer.digest, MAX_SIGNATURE_BLOB_BYTES, signal);
+        const checks = referrer.kind === 'notation' ? out.notationChecks : out.cosignChecks;
+        if (blob === undefined || blob.byteLength !== referrer.layer.size) {
+          checks.push(invalid(`the signature layer ${referrer.layer.digest} is ${blob === undefined ? 'missing' : 'not of its recorded size'}`));
+          continue;
+        }
+        if (referrer.layerCount !== 1) {
+          checks.push(invalid(`the signature manifest has ${referrer.layerCount} layers (one is written)`));
+        } else if (referrer.kind === 'bundle' && verifiers.cosign !== undefined) {
+          checks.push(verifiers.cosign.verifyBundle(blob, subject.digest));
+        } else if (referrer.kind === 'notation' && verifiers.notation !== undefined) {
+          checks.push(
+            verifiers.notation.verify({
+              envelope: blob,
+              envelopeMediaType: referrer.layer.mediaType,
+              subject: { digest: subject.digest, size: subject.size, mediaType: null },
+              scope: subject.scope,
+              at: this.#options.evaluatedAt,
+            })
+          );
+        }
+      } catch (error) {
+        const message = this.#fetchFailure(error, `referrer ${descriptor.digest} of ${subject.image}`);
+        if (announced !== 'notation') {
+          out.cosignErrors.push(message);
+        }
+        if (announced !== 'bundle') {
+          out.notationErrors.push(message);
+        }
+      }
+    }
+  }
+
+  /** The referrers of the digest: by the API, or by the fallback tag the listing showed. */
+  async #referrers(subject: DigestSubject, artifacts: ArtifactIndex): Promise<ReferrersSource> {
+    const registry = this.#options.registryFor(subject.repository);
+    const signal = this.#options.signal;
+    try {
+      const mode = await this.#modeOf(subject);
+      if (mode === 'api') {
+        const answer = await registry.getReferrers(subject.image, subject.digest, signal);
+        if (!answer.supported) {
+          return { error: `the referrers API answered ${answer.status} after answering 200 for this repository` };
+        }
+        return this.#descriptorsOf(answer.index, `api:${createHash('sha256').update(answer.index).digest('hex')}`);
+      }
+      const fallbackTag = subject.digest.replace(':', '-');
+      const listed = artifacts.lookup(subject.image, fallbackTag);
+      if (!listed.listed) {
+        return { key: 'none' };
+      }
+      const indexDigest = listed.digest ?? (await registry.getManifestDescriptor(subject.image, fallbackTag, signal))?.digest;
+      const index = indexDigest === undefined ? undefined : await registry.getManifestByDigest(subject.image, indexDigest, signal);
+      return index === undefined ? { key: 'none' } : this.#descriptorsOf(index.bytes, `tag:${indexDigest}`);
+    } catch (error) {
+      return { error: this.#fetchFailure(error, `referrers of ${subject.image}@${subject.digest}`) };
+    }
+  }
+
+  #descriptorsOf(bytes: Uint8Array, key: string): ReferrersSource {
+    const parsed = parseReferrersIndex(bytes);
+    // A referrers index that cannot be read hides what it lists: unknown, not absent.
+    return parsed.ok ? { key, descriptors: parsed.value } : { error: parsed.error };
+  }
+
+  /** Probed once per repository per scan with its first digest; a failed probe is retried with the next. */
+  async #modeOf(subject: DigestSubject): Promise<ReferrersMode> {
+    let mode = this.#modes.get(subject.repository);
+    if (mode === undefined) {
+      mode = this.#options
+        .registryFor(subject.repository)
+        .getReferrers(subject.image, subject.digest, this.#options.signal)
+        .then((answer): ReferrersMode => (answer.supported ? 'api' : 'tag_fallback'));
+      this.#modes.set(subject.repository, mode);
+      mode.then(
+        (found) => {
+          if (found !== undefined) {
+            this.modes.set(subject.repository, found);
+            this.#options.log.info(
+              { repository: subject.repository, referrers: found },
+              found === 'api' ? 'Repository answers the OCI referrers API' : 'Repository has no OCI referrers API; reading the sha256-<hex> fallback tags'
+            );
+          }
+        },
+        () => this.#modes.delete(subject.repository)
+      );
+    }
+    const found = await mode;
+    return found ?? 'tag_fallback';
+  }
+
+  #fetchFailure(error: unknown, what: string): string {
+    if (!(error instanceof FetchError)) {
+      throw error;
+    }
+    this.#options.tally.sourceFailure('nexus', error);
+    return `${what}: ${describeError(error)}`;
+  }
+}
+
+function invalid(detail: string): CheckedSignature {
+  return { status: 'invalid', code: 'MALFORMED_ARTIFACT', detail, signer: null, certificateNotAfter: null };
+}
+
+/** Failures ranked worst first: what a system without a verified signature reports. */
+const FAILURE_ORDER: readonly SystemStatus[] = ['invalid', 'expired', 'untrusted'];
+
+/** One system's entry from its signatures: verified if any verifies (cosign verify's rule), else the worst finding. */
+export function aggregate(system: SignatureSystem, checks: readonly CheckedSignature[], errors: readonly string[]): SystemSignature {
+  const verified = checks.filter((check) => check.status === 'verified');
+  if (verified.length > 0) {
+    return {
+      system,
+      status: 'verified',
+      reason: null,
+      signers: [...new Set(verified.map((check) => check.signer).filter((signer): signer is string => signer !== null))],
+      certificateExpires: earliest(verified.map((check) => check.certificateNotAfter)),
+    };
+  }
+  if (errors.length > 0) {
+    // Unknown is never absent: a signature that could not be read may be the one that verifies.
+    return { system, status: 'error', reason: errors[0] ?? null, signers: [] };
+  }
+  for (const status of FAILURE_ORDER) {
+    const found = checks.filter((check) => check.status === status);
+    const first = found[0];
+    if (first !== undefined) {
+      return {
+        system,
+        status,
+        reason: `${first.code === null ? '' : `${first.code}: `}${first.detail}${found.length < checks.length || found.length > 1 ? ` (${checks.length} signature(s) checked)` : ''}`,
+        signers: [...new Set(found.map((check) => check.signer).filter((signer): signer is string => signer !== null))],
+      };
+    }
+  }
+  return { system, status: 'absent', reason: null, signers: [] };
+}
+
+function earliest(instants: readonly (string | null)[]): string | null {
+  const known = instants.filter((instant): instant is string => instant !== null).sort((a, b) => Date.parse(a) - Date.parse(b));
+  return known[0] ?? null;
+}
