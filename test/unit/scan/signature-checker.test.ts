@@ -1,0 +1,317 @@
+/**
+ * The signature checker's discovery and reuse rules on an in-memory registry:
+ * the `.sig` tag from the listing, the referrers by API or fallback tag, the
+ * subject check, what a failed fetch makes of a system, and that an unchanged
+ * digest is neither fetched nor verified again.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { describe, it } from 'node:test';
+
+import type { SystemSignature } from '../../../src/domain/signatures.js';
+import { FetchError } from '../../../src/lib/errors.js';
+import { silentLogger } from '../../../src/lib/logger.js';
+import type { ArtifactSource } from '../../../src/scan/ports.js';
+import { aggregate, ArtifactIndex, SignatureChecker, type CheckedSignature, type SignatureVerifiers, type StoredSignatureEvidence } from '../../../src/scan/signature-checker.js';
+import { ScanTally } from '../../../src/scan/tally.js';
+
+const digestOf = (bytes: Uint8Array): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+const IMAGE = 'app';
+const SUBJECT = `sha256:${'a'.repeat(64)}`;
+const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
+
+/** A registry in memory that counts its requests. */
+class MemoryRegistry implements ArtifactSource {
+  readonly manifests = new Map<string, Buffer>();
+  readonly tags = new Map<string, string>();
+  readonly blobs = new Map<string, Buffer>();
+  referrersApi = false;
+  failing = false;
+  requests = 0;
+
+  putManifest(value: unknown, tag?: string): string {
+    const bytes = json(value);
+    const digest = digestOf(bytes);
+    this.manifests.set(digest, bytes);
+    if (tag !== undefined) {
+      this.tags.set(tag, digest);
+    }
+    return digest;
+  }
+
+  putBlob(bytes: Buffer): { digest: string; size: number } {
+    const digest = digestOf(bytes);
+    this.blobs.set(digest, bytes);
+    return { digest, size: bytes.length };
+  }
+
+  #count(): void {
+    this.requests++;
+    if (this.failing) {
+      throw new FetchError('HTTP_5XX', 'registry answered 503');
+    }
+  }
+
+  async getManifestDescriptor(_image: string, tag: string) {
+    this.#count();
+    const digest = this.tags.get(tag);
+    return digest === undefined ? undefined : { digest, size: this.manifests.get(digest)?.length ?? 0, mediaType: 'application/vnd.oci.image.index.v1+json' };
+  }
+
+  async getManifestByDigest(_image: string, digest: string) {
+    this.#count();
+    const bytes = this.manifests.get(digest);
+    return bytes === undefined ? undefined : { bytes, mediaType: undefined };
+  }
+
+  async getBlob(_image: string, digest: string) {
+    this.#count();
+    return this.blobs.get(digest);
+  }
+
+  async getReferrers(_image: string, digest: string) {
+    this.#count();
+    if (!this.referrersApi) {
+      return { supported: false as const, status: 404 };
+    }
+    const manifests = [...this.manifests.entries()]
+      .map(([manifestDigest, bytes]) => ({ manifestDigest, document: JSON.parse(bytes.toString()) as { subject?: { digest: string }; artifactType?: string } }))
+      .filter(({ document }) => document.subject?.digest === digest)
+      .map(({ manifestDigest, document }) => ({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: manifestDigest, size: 1, artifactType: document.artifactType }));
+    return { supported: true as const, index: json({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }) };
+  }
+}
+
+/** Verifiers that read their verdict from the blob: `ok:<signer>`, `bad`, `stranger`. */
+function fakeVerifiers(calls: string[]): SignatureVerifiers {
+  const judge = (system: string, blob: Uint8Array): CheckedSignature => {
+    const text = Buffer.from(blob).toString();
+    calls.push(`${system}:${text}`);
+    if (text.startsWith('ok:')) {
+      return { status: 'verified', code: null, detail: 'ok', signer: text.slice(3), certificateNotAfter: null };
+    }
+    return text === 'bad'
+      ? { status: 'invalid', code: 'BAD_SIGNATURE', detail: 'bad', signer: null, certificateNotAfter: null }
+      : { status: 'untrusted', code: 'NO_MATCHING_KEY', detail: 'stranger', signer: 'someone', certificateNotAfter: null };
+  };
+  return {
+    policy: 'release',
+    fingerprint: 'f1',
+    cosign: { verifySigLayer: (_layer, blob) => judge('sig', blob), verifyBundle: (blob) => judge('bundle', blob) },
+    notation: { verify: ({ envelope }) => judge('notation', envelope) },
+  };
+}
+
+class MemoryState {
+  readonly rows = new Map<string, StoredSignatureEvidence>();
+  signatureEvidence(repository: string, image: string, digest: string) {
+    return this.rows.get(`${repository}/${image}@${digest}`);
+  }
+  saveSignatureEvidence(repository: string, image: string, digest: string, evidence: StoredSignatureEvidence) {
+    this.rows.set(`${repository}/${image}@${digest}`, evidence);
+  }
+}
+
+function sigManifest(registry: MemoryRegistry, payloads: readonly string[]): string {
+  const layers = payloads.map((payload) => {
+    const blob = registry.putBlob(Buffer.from(payload));
+    return { mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', ...blob, annotations: { 'dev.cosignproject.cosign/signature': 'c2ln' } };
+  });
+  return registry.putManifest({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: {}, layers }, `sha256-${'a'.repeat(64)}.sig`);
+}
+
+function referrer(registry: MemoryRegistry, artifactType: string, payload: string, subject = SUBJECT): { digest: string; artifactType: string } {
+  const blob = registry.putBlob(Buffer.from(payload));
+  const digest = registry.putManifest({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    artifactType,
+    config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: digestOf(Buffer.from('{}')), size: 2 },
+    layers: [{ mediaType: artifactType === 'application/vnd.cncf.notary.signature' ? 'application/jose+json' : artifactType, ...blob }],
+    subject: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: subject, size: 100 },
+  });
+  return { digest, artifactType };
+}
+
+function fallbackIndex(registry: MemoryRegistry, referrers: readonly { digest: string; artifactType: string }[]): string {
+  return registry.putManifest(
+    { schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: referrers.map((r) => ({ mediaType: 'application/vnd.oci.image.manifest.v1+json', size: 1, ...r })) },
+    `sha256-${'a'.repeat(64)}`
+  );
+}
+
+function setup(options: { forecast?: boolean } = {}) {
+  const registry = new MemoryRegistry();
+  const state = new MemoryState();
+  const calls: string[] = [];
+  const verifiers = fakeVerifiers(calls);
+  const tally = new ScanTally();
+  const checker = () =>
+    new SignatureChecker({
+      registryFor: () => registry,
+      state,
+      tally,
+      log: silentLogger,
+      evaluatedAt: new Date('2026-01-01T00:00:00Z'),
+      forecast: options.forecast ?? false,
+      now: () => new Date('2026-01-01T00:00:00Z'),
+      signal: undefined,
+    });
+  const artifacts = new ArtifactIndex();
+  const entries = (instance = checker(), index = artifacts): Promise<readonly SystemSignature[]> =>
+    instance.entriesFor({ repository: 'hosted', image: IMAGE, digest: SUBJECT, size: 100, scope: `registry.example/${IMAGE}` }, { verifiers, require: ['dct'] }, index);
+  return { registry, state, calls, tally, checker, artifacts, entries };
+}
+
+const statusOf = (entries: readonly SystemSignature[], system: string): string | undefined => entries.find((entry) => entry.system === system)?.status;
+
+describe('SignatureChecker', () => {
+  it('reads the .sig manifest the listing showed and verifies each layer; one verified layer suffices', async () => {
+    const { registry, artifacts, entries, calls } = setup();
+    const sig = sigManifest(registry, ['stranger', 'ok:key-1']);
+    artifacts.record(IMAGE, `sha256-${'a'.repeat(64)}.sig`, sig);
+    const result = await entries();
+    assert.equal(statusOf(result, 'cosign'), 'verified');
+    assert.deepEqual(result.find((entry) => entry.system === 'cosign')?.signers, ['key-1']);
+    assert.equal(statusOf(result, 'notation'), 'absent');
+    assert.deepEqual(calls, ['sig:stranger', 'sig:ok:key-1']);
+  });
+
+  it('without a .sig tag or referrers, both systems are absent, and nothing but the probe is asked', async () => {
+    const { registry, entries } = setup();
+    const result = await entries();
+    assert.deepEqual(
+      result.map((entry) => entry.status),
+      ['absent', 'absent']
+    );
+    assert.equal(registry.requests, 1, 'one referrers probe');
+  });
+
+  it('reads bundles and Notation signatures from the fallback index tag when the referrers API is absent', async () => {
+    const { registry, artifacts, entries, checker } = setup();
+    const bundle = referrer(registry, 'application/vnd.dev.sigstore.bundle.v0.3+json', 'ok:ci@example');
+    const notation = referrer(registry, 'application/vnd.cncf.notary.signature', 'ok:CN=signer');
+    const index = fallbackIndex(registry, [bundle, notation]);
+    artifacts.record(IMAGE, `sha256-${'a'.repeat(64)}`, index);
+    const instance = checker();
+    const result = await entries(instance);
+    assert.equal(statusOf(result, 'cosign'), 'verified');
+    assert.equal(statusOf(result, 'notation'), 'verified');
+    assert.equal(instance.modes.get('hosted'), 'tag_fallback');
+  });
+
+  it('reads referrers through the API when the repository answers it', async () => {
+    const { registry, entries, checker } = setup();
+    registry.referrersApi = true;
+    referrer(registry, 'application/vnd.cncf.notary.signature', 'bad');
+    const instance = checker();
+    const result = await entries(instance);
+    assert.equal(statusOf(result, 'notation'), 'invalid');
+    assert.equal(statusOf(result, 'cosign'), 'absent');
+    assert.equal(instance.modes.get('hosted'), 'api');
+  });
+
+  it('refuses a referrer whose subject is another digest (a fallback tag resolving to something else)', async () => {
+    const { registry, artifacts, entries, calls } = setup();
+    const foreign = referrer(registry, 'application/vnd.dev.sigstore.bundle.v0.3+json', 'ok:ci@example', `sha256:${'b'.repeat(64)}`);
+    artifacts.record(IMAGE, `sha256-${'a'.repeat(64)}`, fallbackIndex(registry, [foreign]));
+    const result = await entries();
+    assert.equal(statusOf(result, 'cosign'), 'invalid');
+    assert.match(result.find((entry) => entry.system === 'cosign')?.reason ?? '', /subject is not sha256:a{64}/);
+    assert.deepEqual(calls, [], 'never verified');
+  });
+
+  it('ignores referrers of kinds it does not audit (SBOMs, attestations of other tools)', async () => {
+    const { registry, artifacts, entries } = setup();
+    const sbom = referrer(registry, 'application/spdx+json', 'ok:sbom');
+    artifacts.record(IMAGE, `sha256-${'a'.repeat(64)}`, fallbackIndex(registry, [sbom]));
+    const before = registry.requests;
+    const result = await entries();
+    assert.deepEqual(
+      result.map((entry) => entry.status),
+      ['absent', 'absent']
+    );
+    assert.equal(registry.requests - before, 2, 'the probe and the index, never the SBOM');
+  });
+
+  it('a fetch that fails makes the system error, never absent; nothing is stored for reuse', async () => {
+    const { registry, artifacts, entries, state, tally } = setup();
+    artifacts.record(IMAGE, `sha256-${'a'.repeat(64)}.sig`, sigManifest(registry, ['ok:key-1']));
+    registry.failing = true;
+    const result = await entries();
+    assert.equal(statusOf(result, 'cosign'), 'error');
+    assert.equal(statusOf(result, 'notation'), 'error');
+    assert.equal(state.rows.size, 0);
+    assert.ok(tally.sourceErrors.some((error) => error.source === 'nexus'));
+  });
+
+  it('an unchanged digest is reused on the next scan without fetching or verifying; a changed .sig is verified again', async () => {
+    const { registry, artifacts, entries, calls, checker } = setup();
+    const sig = sigManifest(registry, ['ok:key-1']);
+    artifacts.record(IMAGE, `sha256-${'a'.repeat(64)}.sig`, sig);
+    await entries();
+    const requests = registry.requests;
+    const callsBefore = calls.length;
+    const again = await entries(checker());
+    assert.equal(statusOf(again, 'cosign'), 'verified');
+    assert.equal(registry.requests - requests, 1, 'only the referrers probe of the new scan');
+    assert.equal(calls.length, callsBefore, 'not verified again');
+
+    const changed = new ArtifactIndex();
+    changed.record(IMAGE, `sha256-${'a'.repeat(64)}.sig`, sigManifest(registry, ['bad']));
+    const third = await entries(checker(), changed);
+    assert.equal(statusOf(third, 'cosign'), 'invalid');
+  });
+
+  it('a forecast stores nothing', async () => {
+    const { registry, artifacts, entries, state } = setup({ forecast: true });
+    artifacts.record(IMAGE, `sha256-${'a'.repeat(64)}.sig`, sigManifest(registry, ['ok:key-1']));
+    await entries();
+    assert.equal(state.rows.size, 0);
+  });
+
+  it('checks each digest once however many tags share it', async () => {
+    const { registry, artifacts, entries, calls, checker } = setup();
+    artifacts.record(IMAGE, `sha256-${'a'.repeat(64)}.sig`, sigManifest(registry, ['ok:key-1']));
+    const instance = checker();
+    await Promise.all([entries(instance), entries(instance), entries(instance)]);
+    assert.equal(calls.length, 1);
+  });
+
+  it('a repository without a policy has cosign and Notation not_configured, and asks nothing', async () => {
+    const { registry, checker } = setup();
+    const result = await checker().entriesFor({ repository: 'hosted', image: IMAGE, digest: SUBJECT, size: 1, scope: 's' }, { verifiers: undefined, require: ['dct'] }, new ArtifactIndex());
+    assert.deepEqual(
+      result.map((entry) => entry.status),
+      ['not_configured', 'not_configured']
+    );
+    assert.equal(registry.requests, 0);
+  });
+});
+
+describe('aggregate', () => {
+  const check = (status: CheckedSignature['status'], signer: string | null = null, notAfter: string | null = null): CheckedSignature => ({
+    status,
+    code: status === 'verified' ? null : 'X',
+    detail: status,
+    signer,
+    certificateNotAfter: notAfter,
+  });
+
+  it('verified wins, with every verified signer and the earliest certificate notAfter', () => {
+    const entry = aggregate('notation', [check('invalid'), check('verified', 'a', '2030-01-01T00:00:00Z'), check('verified', 'b', '2029-01-01T00:00:00Z')], ['fetch failed']);
+    assert.equal(entry.status, 'verified');
+    assert.deepEqual(entry.signers, ['a', 'b']);
+    assert.equal(entry.certificateExpires, '2029-01-01T00:00:00Z');
+  });
+
+  it('without a verified signature, an error is unknown, then invalid, expired, untrusted in that order', () => {
+    assert.equal(aggregate('cosign', [check('untrusted')], ['x']).status, 'error');
+    assert.equal(aggregate('cosign', [check('untrusted'), check('expired'), check('invalid')], []).status, 'invalid');
+    assert.equal(aggregate('cosign', [check('untrusted'), check('expired')], []).status, 'expired');
+    const untrusted = aggregate('cosign', [check('untrusted', 'stranger')], []);
+    assert.equal(untrusted.status, 'untrusted');
+    assert.deepEqual(untrusted.signers, ['stranger']);
+    assert.equal(aggregate('cosign', [], []).status, 'absent');
+  });
+});
