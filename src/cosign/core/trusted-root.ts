@@ -10,7 +10,7 @@
  * Parsed once, when the policy is read; the material is reused for every
  * signature.
  */
-import { toTrustMaterial, VerificationError, type TrustMaterial } from '@sigstore/verify';
+import { toTrustMaterial, type TrustMaterial } from '@sigstore/verify';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 
 import { err, ok, type Result } from '../../lib/result.js';
@@ -61,7 +61,7 @@ export function parseTrustedRoot(bytes: Uint8Array): Result<TrustedRootMaterial,
   let trustMaterial: TrustMaterial;
   try {
     // fromJSON is lenient (missing lists become empty); toTrustMaterial decodes every certificate and key and throws on a bad one.
-    trustMaterial = toTrustMaterial(TrustedRoot.fromJSON(document), noKeys);
+    trustMaterial = toTrustMaterial(TrustedRoot.fromJSON(document));
   } catch (error) {
     return err({ code: 'MALFORMED_TRUSTED_ROOT', detail: `a certificate or key does not decode: ${(error as Error).message}` });
   }
@@ -72,9 +72,4 @@ export function parseTrustedRoot(bytes: Uint8Array): Result<TrustedRootMaterial,
     trustMaterial: { certificateAuthorities, tlogs, ctlogs, timestampAuthorities },
     counts: { certificateAuthorities: certificateAuthorities.length, tlogs: tlogs.length, ctlogs: ctlogs.length, timestampAuthorities: timestampAuthorities.length },
   });
-}
-
-/** A root on its own names no signing key; each verification supplies its own finder. */
-function noKeys(hint: string): never {
-  throw new VerificationError({ code: 'PUBLIC_KEY_ERROR', message: `no key for hint ${hint}` });
 }

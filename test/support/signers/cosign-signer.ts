@@ -166,16 +166,17 @@ export interface KeylessSigner {
   sign(data: Uint8Array): Buffer;
 }
 
-export function keylessSigner(sigstore: TestSigstore, options: { issuer: string; subject: string; notBefore: Date; notAfter: Date }): KeylessSigner {
+/** `issuer` undefined: a certificate without Fulcio's issuer extension. */
+export function keylessSigner(sigstore: TestSigstore, options: { issuer: string | undefined; subject: string; notBefore: Date; notAfter: Date }): KeylessSigner {
   const key = ecKey();
   const issuerName = rdn('test fulcio root');
   const san = extension(SUBJECT_ALT_NAME, seq(tlv(0x81, Buffer.from(options.subject, 'utf8'))), true);
   // Fulcio's issuer extension v1: the raw URL as the extension value (no inner DER string).
-  const issuerExtension = extension(FULCIO_ISSUER_V1, Buffer.from(options.issuer, 'utf8'));
+  const issuerExtensions = options.issuer === undefined ? [] : [extension(FULCIO_ISSUER_V1, Buffer.from(options.issuer, 'utf8'))];
   const keyUsage = extension(OIDS.keyUsage, tlv(TAG.BIT_STRING, Buffer.from([0x07, 0x80])), true);
   const base = { serial: 2, issuer: issuerName, subject: seq(), notBefore: options.notBefore, notAfter: options.notAfter, spki: spkiOf(key) };
   // RFC 6962 §3.2: the SCT signs the precertificate's TBS (without the SCT extension) and the issuer key's hash.
-  const preTbs = tbsCertificate({ ...base, extensions: [keyUsage, san, issuerExtension] });
+  const preTbs = tbsCertificate({ ...base, extensions: [keyUsage, san, ...issuerExtensions] });
   const timestamp = Buffer.alloc(8);
   timestamp.writeBigUInt64BE(BigInt(options.notBefore.getTime()));
   const tbsLength = Buffer.alloc(3);
@@ -185,7 +186,7 @@ export function keylessSigner(sigstore: TestSigstore, options: { issuer: string;
   const sct = Buffer.concat([Buffer.from([0]), logIdOf(sigstore.ctKey), timestamp, Buffer.from([0, 0, 4, 3]), u16(signature.length), signature]);
   const list = Buffer.concat([u16(sct.length + 2), u16(sct.length), sct]);
   const sctExtension = extension(SCT_LIST, tlv(TAG.OCTET_STRING, list));
-  const certificate = signedCertificate(tbsCertificate({ ...base, extensions: [keyUsage, san, issuerExtension, sctExtension] }), sigstore.caKey);
+  const certificate = signedCertificate(tbsCertificate({ ...base, extensions: [keyUsage, san, ...issuerExtensions, sctExtension] }), sigstore.caKey);
   return { certificate, certificatePem: pem(certificate), chainPem: pem(sigstore.caCertificate), sign: (data) => nodeSign('sha256', data, key) };
 }
 
@@ -304,8 +305,9 @@ export function signStatement(digests: readonly string[], name = 'nexus.example:
  * (base64 SHA-256 of the SPKI, as cosign writes it). The Rekor entry (a
  * `dsse` v0.0.1 body) is left out when `rekor` is undefined.
  */
-export function dsseBundle(options: { statement: Buffer; signer: CosignKey | KeylessSigner; rekor?: { sigstore: TestSigstore; integratedTime: number } }): Buffer {
-  const signature = options.signer.sign(pae(IN_TOTO, options.statement));
+export function dsseBundle(options: { statement: Buffer; signer: CosignKey | KeylessSigner; rekor?: { sigstore: TestSigstore; integratedTime: number }; payloadType?: string }): Buffer {
+  const payloadType = options.payloadType ?? IN_TOTO;
+  const signature = options.signer.sign(pae(payloadType, options.statement));
   const keyless = 'certificatePem' in options.signer;
   const verifierPem = keyless ? (options.signer as KeylessSigner).certificatePem : (options.signer as CosignKey).publicPem;
   const tlogEntries = [];
@@ -336,7 +338,7 @@ export function dsseBundle(options: { statement: Buffer; signer: CosignKey | Key
     JSON.stringify({
       mediaType: BUNDLE_V03_MEDIA_TYPE,
       verificationMaterial: { ...content, tlogEntries, timestampVerificationData: { rfc3161Timestamps: [] } },
-      dsseEnvelope: { payload: options.statement.toString('base64'), payloadType: IN_TOTO, signatures: [{ sig: signature.toString('base64'), keyid: '' }] },
+      dsseEnvelope: { payload: options.statement.toString('base64'), payloadType, signatures: [{ sig: signature.toString('base64'), keyid: '' }] },
     })
   );
 }

@@ -5,11 +5,12 @@
  * makes key, keyless and bundle signatures whose mutations never verify.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
+import { certificate, pem } from '../../support/der-builder.js';
 import { compileIdentity, matchIdentity, type IdentityMatcher, type IdentitySpec } from '../../../src/cosign/core/identity.js';
 import { parseSigManifest, type SigLayer } from '../../../src/cosign/core/sig-manifest.js';
 import { parseCosignPublicKey, type CosignPublicKey } from '../../../src/cosign/core/simple-signing.js';
@@ -250,6 +251,23 @@ describe('generated .sig layers', () => {
     });
   }
 
+  it('a key layer with a malformed Rekor annotation is invalid when a root can check it', () => {
+    const key = p256Key();
+    const layer = simpleSigningLayer({ digest: DIGEST, signer: key });
+    expectStatus(
+      verifySigLayer({ ...layerOf(layer), bundleJson: '{' }, layer.blob.bytes, DIGEST, policyOf({ keys: [keyOf(key.publicPem)], trustedRoot: root })),
+      'invalid',
+      'MALFORMED_TLOG_ENTRY'
+    );
+  });
+
+  it('a keyless layer whose certificate key is not one cosign accepts (P-521) is invalid', () => {
+    const spki = generateKeyPairSync('ec', { namedCurve: 'secp521r1' }).publicKey.export({ format: 'der', type: 'spki' });
+    const certificatePem = pem(certificate({ spki, notBefore: FROM, notAfter: TO }));
+    const layer = simpleSigningLayer({ digest: DIGEST, signer: leafSigner, rekor: { sigstore, integratedTime: AT } });
+    expectStatus(verifySigLayer({ ...layerOf(layer), certificatePem }, layer.blob.bytes, DIGEST, keyless), 'invalid', 'MALFORMED_CERTIFICATE');
+  });
+
   it('a malformed signature is invalid whatever the key', () => {
     const key = p256Key();
     const layer = layerOf(simpleSigningLayer({ digest: DIGEST, signer: key }));
@@ -388,6 +406,25 @@ describe('generated v0.3 bundles', () => {
     };
     bundle.verificationMaterial.certificate.rawBytes = 'AAAA';
     expectStatus(verifyBundle(Buffer.from(JSON.stringify(bundle)), DIGEST, policy), 'invalid', 'MALFORMED_CERTIFICATE');
+  });
+
+  it('a payload type other than in-toto, a statement that is not an object, duplicate timestamps', () => {
+    expectStatus(
+      verifyBundle(dsseBundle({ statement, signer: leafSigner, rekor: { sigstore, integratedTime: AT }, payloadType: 'text/plain' }), DIGEST, keyless),
+      'invalid',
+      'WRONG_PAYLOAD_TYPE'
+    );
+    expectStatus(verifyBundle(dsseBundle({ statement: Buffer.from('[]'), signer: leafSigner, rekor: { sigstore, integratedTime: AT } }), DIGEST, keyless), 'invalid', 'MALFORMED_STATEMENT');
+    const twice = JSON.parse(dsseBundle({ statement, signer: leafSigner, rekor: { sigstore, integratedTime: AT } }).toString()) as { verificationMaterial: { tlogEntries: unknown[] } };
+    twice.verificationMaterial.tlogEntries.push(twice.verificationMaterial.tlogEntries[0]);
+    expectStatus(verifyBundle(Buffer.from(JSON.stringify(twice)), DIGEST, keyless), 'invalid', 'TIMESTAMP_INVALID');
+  });
+
+  it('a certificate without the issuer extension names no issuer and matches no identity', () => {
+    const anonymous = keylessSigner(sigstore, { issuer: undefined, subject: SUBJECT, notBefore: SIGNED_AT, notAfter: new Date(SIGNED_AT.getTime() + 600_000) });
+    const check = verifyBundle(dsseBundle({ statement, signer: anonymous, rekor: { sigstore, integratedTime: AT } }), DIGEST, keyless);
+    expectStatus(check, 'untrusted', 'UNTRUSTED_IDENTITY');
+    assert.equal(check.signer, `(none) ${SUBJECT}`);
   });
 
   it('a keyless bundle without any trusted time is untrusted; a wrong payload type is invalid', () => {
