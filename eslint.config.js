@@ -56,7 +56,13 @@ const LAYERING = [
   ...confined(
     'src/cosign/core',
     (depth) => forbid(`${climbs(depth)}(?!\\.\\./lib/(result|digest)\\.js$)`, 'src/cosign/core imports only its own modules, src/lib/result.ts and src/lib/digest.ts'),
-    [forbid('^(?!\\.|node:crypto$)', 'src/cosign/core imports no package but node:crypto: no I/O, SQLite, metrics or HTTP')]
+    // The four sigstore-js verification packages do no I/O; `sigstore` and `@sigstore/tuf` fetch, and stay out.
+    [
+      forbid(
+        '^(?!\\.|node:crypto$|@sigstore/(verify|bundle|core|protobuf-specs)$)',
+        'src/cosign/core imports no package but node:crypto and @sigstore/{verify,bundle,core,protobuf-specs}: no I/O, SQLite, metrics or HTTP'
+      ),
+    ]
   ),
   // The domain model: pure types and functions over lib/ and the core.
   layer(

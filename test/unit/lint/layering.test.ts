@@ -79,11 +79,17 @@ describe('layering: src/notary/core imports only itself, src/lib/result.ts, src/
   });
 });
 
-describe('layering: src/cosign/core imports only itself, src/lib/result.ts, src/lib/digest.ts and node:crypto', () => {
+describe('layering: src/cosign/core imports only itself, src/lib/result.ts, src/lib/digest.ts, node:crypto and four @sigstore packages', () => {
   const FILE = 'src/cosign/core/probe.ts';
 
   it('refuses I/O, SQLite, metrics and HTTP packages', async () => {
     for (const module of ['undici', 'better-sqlite3', 'prom-client', 'node:fs', 'node:net', 'node:http', 'node:os']) {
+      await refuses(FILE, `import * as probe from '${module}';`);
+    }
+  });
+
+  it('refuses the sigstore packages that fetch (the client, TUF) and sub-paths of the allowed ones', async () => {
+    for (const module of ['sigstore', '@sigstore/tuf', '@sigstore/sign', '@sigstore/verify/dist/verifier.js']) {
       await refuses(FILE, `import * as probe from '${module}';`);
     }
   });
@@ -99,6 +105,10 @@ describe('layering: src/cosign/core imports only itself, src/lib/result.ts, src/
     await allows(
       FILE,
       "import { verifySimpleSigning } from './simple-signing.js';\nimport { ok } from '../../lib/result.js';\nimport { sha256Hex } from '../../lib/digest.js';\nimport { verify } from 'node:crypto';"
+    );
+    await allows(
+      FILE,
+      "import { Verifier } from '@sigstore/verify';\nimport { bundleFromJSON } from '@sigstore/bundle';\nimport { X509Certificate } from '@sigstore/core';\nimport { TrustedRoot } from '@sigstore/protobuf-specs';"
     );
   });
 });
