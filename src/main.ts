@@ -180,11 +180,11 @@ function loadSignaturePlan(config: Config): SignatureAuditPlan | undefined {
   if (config.signatures === undefined) {
     return undefined;
   }
-  const readText = (path: string): string => readFileSync(path, 'utf8');
+  const readBytes = (path: string): Buffer => readFileSync(path);
   const policies = new Map<string, SignatureVerifiers>();
   for (const policy of config.signatures.policies) {
     const where = `signatures.policies.${policy.name}`;
-    const cosign = policy.cosign === undefined ? undefined : loadCosignVerifiers(policy.cosign, `${where}.cosign`, readText);
+    const cosign = policy.cosign === undefined ? undefined : loadCosignVerifiers(policy.cosign, `${where}.cosign`, readBytes);
     policies.set(policy.name, { policy: policy.name, fingerprint: cosign?.fingerprint ?? '-', cosign });
   }
   return { policies };

@@ -13,9 +13,51 @@ import { after, before, describe, it } from 'node:test';
 
 import { runCli } from '../support/cli.js';
 import { startScanWorld, type ScanWorld } from '../support/scan-world.js';
-import { p256Signer, ed25519Signer, pushLegacySignatures, signLegacy, simpleSigningPayload, type LegacySigner } from '../support/signers/cosign-legacy.js';
+import type { FakeNexus } from '../support/nexus/types.js';
+import {
+  bundleReferrerManifest,
+  dsseBundle,
+  ed25519Key,
+  keylessSigner,
+  p256Key,
+  sigManifest,
+  signStatement,
+  simpleSigningLayer,
+  simpleSigningPayload,
+  testSigstore,
+  type CosignKey,
+  type OciBlob,
+  type OciManifest,
+  type SimpleSigningLayer,
+} from '../support/signers/cosign-signer.js';
 
 const HOSTED = '127.0.0.1:18079';
+const ISSUER = 'https://token.actions.githubusercontent.com';
+const RELEASE_WORKFLOW = 'https://github.com/org/app/.github/workflows/release.yml@refs/heads/main';
+
+/** Pushes a manifest with its blobs as cosign does: blobs first, then the manifest (tagged, or by digest). */
+function pushOci(nexus: FakeNexus, repository: string, image: string, tag: string | undefined, pushed: { manifest: OciManifest; blobs: readonly OciBlob[] }): void {
+  for (const blob of pushed.blobs) {
+    nexus.putBlob(repository, blob.bytes);
+  }
+  nexus.putManifest(repository, image, tag, pushed.manifest);
+}
+
+/** The `.sig` manifest of `digest` with these layers, under its tag. */
+function pushSig(nexus: FakeNexus, repository: string, image: string, digest: string, layers: readonly SimpleSigningLayer[]): void {
+  pushOci(nexus, repository, image, `${digest.replace(':', '-')}.sig`, sigManifest(layers));
+}
+
+/** Legacy key signatures of `digest` by each key. */
+function signLegacy(nexus: FakeNexus, repository: string, image: string, digest: string, keys: readonly CosignKey[]): void {
+  pushSig(
+    nexus,
+    repository,
+    image,
+    digest,
+    keys.map((signer) => simpleSigningLayer({ digest, signer }))
+  );
+}
 
 interface ReportTag {
   readonly image: string;
@@ -33,9 +75,9 @@ interface Report {
 
 describe('signature systems beyond DCT (contract v1.2)', () => {
   let world: ScanWorld;
-  let trusted: LegacySigner;
-  let trustedEd: LegacySigner;
-  let stranger: LegacySigner;
+  let trusted: CosignKey;
+  let trustedEd: CosignKey;
+  let stranger: CosignKey;
 
   const scan = async (config: string): Promise<{ code: number; report: Report; stderr: string }> => {
     const result = await runCli(['scan', '--config', config, '--json']);
@@ -51,36 +93,36 @@ describe('signature systems beyond DCT (contract v1.2)', () => {
   };
   const systemOf = (tag: ReportTag, system: string) => tag.signatures?.find((entry) => entry.system === system) ?? assert.fail(`no ${system} entry for ${tag.image}:${tag.tag}`);
 
-  const writeConfig = async (name: string, repository: string, require: string): Promise<string> => {
-    const keyFiles = [join(world.dir, 'cosign-p256.pub'), join(world.dir, 'cosign-ed25519.pub')];
-    await writeFile(keyFiles[0] as string, trusted.publicKeyPem);
-    await writeFile(keyFiles[1] as string, trustedEd.publicKeyPem);
-    return world.writeConfig(
+  const writeConfig = async (name: string, repository: string, require: string, target = world, keyless = ''): Promise<string> => {
+    const keyFiles = [join(target.dir, 'cosign-p256.pub'), join(target.dir, 'cosign-ed25519.pub')];
+    await writeFile(keyFiles[0] as string, trusted.publicPem);
+    await writeFile(keyFiles[1] as string, trustedEd.publicPem);
+    return target.writeConfig(
       name,
       `nexus:
-  url: ${world.nexus.url}
+  url: ${target.nexus.url}
   repositories:
     - name: ${repository}
       gunPrefix: ${HOSTED}
       signaturePolicy: release
       require: ${require}
 notary:
-  url: ${world.notaryProxy.url}
-database: ${world.dir}/${name}.db
+  url: ${target.notaryProxy.url}
+database: ${target.dir}/${name}.db
 signatures:
   policies:
     release:
       cosign:
         keys: [${keyFiles.join(', ')}]
-`
+${keyless}`
     );
   };
 
   before(async () => {
     world = await startScanWorld();
-    trusted = p256Signer();
-    trustedEd = await ed25519Signer();
-    stranger = p256Signer();
+    trusted = p256Key();
+    trustedEd = ed25519Key();
+    stranger = p256Key();
   });
 
   after(async () => world?.stop());
@@ -94,24 +136,33 @@ signatures:
     const both = world.push('hosted', 'both', 'v1');
     await cli.addHash(`${HOSTED}/both`, 'v1', both.sha256, both.size);
     await cli.publish(`${HOSTED}/both`);
-    await signLegacy(nexus, 'hosted', 'both', `${HOSTED}/both:v1`, `sha256:${both.sha256}`, [trusted, trustedEd]);
+    signLegacy(nexus, 'hosted', 'both', `sha256:${both.sha256}`, [trusted, trustedEd]);
 
     const cosignOnly = world.push('hosted', 'cosign-only', 'v1');
-    await signLegacy(nexus, 'hosted', 'cosign-only', `${HOSTED}/cosign-only:v1`, `sha256:${cosignOnly.sha256}`, [trustedEd]);
+    signLegacy(nexus, 'hosted', 'cosign-only', `sha256:${cosignOnly.sha256}`, [trustedEd]);
 
     const strangers = world.push('hosted', 'stranger', 'v1');
-    await signLegacy(nexus, 'hosted', 'stranger', `${HOSTED}/stranger:v1`, `sha256:${strangers.sha256}`, [stranger]);
+    signLegacy(nexus, 'hosted', 'stranger', `sha256:${strangers.sha256}`, [stranger]);
 
     const other = world.push('hosted', 'other-digest', 'v1');
-    const wrongPayload = simpleSigningPayload(`${HOSTED}/other-digest:v1`, `sha256:${'e'.repeat(64)}`);
-    pushLegacySignatures(nexus, 'hosted', 'other-digest', `sha256:${other.sha256}`, [{ payload: wrongPayload, signature: await trusted.sign(wrongPayload) }]);
+    const wrongPayload = simpleSigningPayload(`sha256:${'e'.repeat(64)}`, `${HOSTED}/other-digest:v1`);
+    pushSig(nexus, 'hosted', 'other-digest', `sha256:${other.sha256}`, [simpleSigningLayer({ digest: `sha256:${other.sha256}`, signer: trusted, payload: wrongPayload })]);
 
     const tampered = world.push('hosted', 'tampered', 'v1');
-    const payload = simpleSigningPayload(`${HOSTED}/tampered:v1`, `sha256:${tampered.sha256}`);
-    const signature = await trusted.sign(payload);
-    const flipped = Buffer.from(payload);
+    // A payload byte changed after signing: the layer and its blob agree, the signature does not.
+    const good = simpleSigningLayer({ digest: `sha256:${tampered.sha256}`, signer: trusted });
+    const flipped = Buffer.from(good.blob.bytes);
     flipped[10] = (flipped[10] as number) ^ 1;
-    pushLegacySignatures(nexus, 'hosted', 'tampered', `sha256:${tampered.sha256}`, [{ payload: flipped, signature }]);
+    const forged = simpleSigningLayer({ digest: `sha256:${tampered.sha256}`, signer: trusted, payload: flipped });
+    pushSig(nexus, 'hosted', 'tampered', `sha256:${tampered.sha256}`, [
+      {
+        ...forged,
+        descriptor: {
+          ...forged.descriptor,
+          annotations: { ...forged.descriptor.annotations, 'dev.cosignproject.cosign/signature': good.descriptor.annotations['dev.cosignproject.cosign/signature'] ?? '' },
+        },
+      },
+    ]);
 
     world.push('hosted', 'neither', 'v1');
 
@@ -163,7 +214,7 @@ signatures:
     const coverage = async (): Promise<ReportTag> => tagOf((await scan(config)).report, 'svc', 'stable');
     assert.equal((await coverage()).coverage, 'dct_only');
 
-    await signLegacy(nexus, 'moving', 'svc', `${gun}:stable`, `sha256:${first.sha256}`, [trusted]);
+    signLegacy(nexus, 'moving', 'svc', `sha256:${first.sha256}`, [trusted]);
     assert.equal((await coverage()).coverage, 'dct_cosign');
 
     world.push('moving', 'svc', 'stable', 'second build, pushed unsigned');
@@ -172,7 +223,7 @@ signatures:
     assert.equal(repushed.status, 'digest_mismatch', 'DCT still signs the first build');
 
     const second = world.push('moving', 'svc', 'stable', 'second build, pushed unsigned');
-    await signLegacy(nexus, 'moving', 'svc', `${gun}:stable`, `sha256:${second.sha256}`, [trusted]);
+    signLegacy(nexus, 'moving', 'svc', `sha256:${second.sha256}`, [trusted]);
     assert.equal((await coverage()).coverage, 'cosign_only');
 
     // The history recorded each change of coverage, with the systems gained and lost.
@@ -189,4 +240,83 @@ signatures:
       db.close();
     }
   });
+  for (const referrers of ['absent', 'supported'] as const) {
+    it(`verifies keyless .sig layers and cosign 3 bundles with the referrers API ${referrers}`, async () => {
+      const target = await startScanWorld({ referrers });
+      try {
+        target.nexus.addRepository({ name: 'hosted', type: 'hosted' });
+        const now = Date.now();
+        // Material made now, judged at the Rekor time it carries: nothing here depends on the date.
+        const sigstore = testSigstore(new Date(now - 3_600_000), new Date(now + 86_400_000));
+        const certificateWindow = { notBefore: new Date(now - 60_000), notAfter: new Date(now + 540_000) };
+        const release = keylessSigner(sigstore, { issuer: ISSUER, subject: RELEASE_WORKFLOW, ...certificateWindow });
+        const lookalike = keylessSigner(sigstore, { issuer: ISSUER, subject: `${RELEASE_WORKFLOW}-evil`, ...certificateWindow });
+        const rekor = { sigstore, integratedTime: Math.floor(now / 1000) };
+        await writeFile(join(target.dir, 'trusted_root.json'), sigstore.trustedRootJson);
+
+        const bundled = async (image: string, signer: typeof release, statementDigest?: string): Promise<void> => {
+          const pushed = target.push('hosted', image, 'v1');
+          const digest = `sha256:${pushed.sha256}`;
+          const bundle = dsseBundle({ statement: signStatement([statementDigest ?? digest]), signer, rekor });
+          const referrer = bundleReferrerManifest(bundle, { digest, size: pushed.size, mediaType: 'application/vnd.docker.distribution.manifest.v2+json' }, new Date(now));
+          pushOci(target.nexus, 'hosted', image, undefined, referrer);
+          if (referrers === 'absent') {
+            // Without the API, cosign keeps the fallback index under sha256-<hex> itself.
+            const index = Buffer.from(
+              JSON.stringify({
+                schemaVersion: 2,
+                mediaType: 'application/vnd.oci.image.index.v1+json',
+                manifests: [
+                  {
+                    mediaType: referrer.manifest.mediaType,
+                    digest: referrer.manifest.digest,
+                    size: referrer.manifest.bytes.length,
+                    artifactType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+                  },
+                ],
+              })
+            );
+            target.nexus.putManifest('hosted', image, digest.replace(':', '-'), { bytes: index, mediaType: 'application/vnd.oci.image.index.v1+json' });
+          }
+        };
+        await bundled('bundle-ok', release);
+        await bundled('bundle-lookalike', lookalike);
+        await bundled('bundle-other-subject', release, `sha256:${'d'.repeat(64)}`);
+        const keyless = target.push('hosted', 'keyless-sig', 'v1');
+        pushSig(target.nexus, 'hosted', 'keyless-sig', `sha256:${keyless.sha256}`, [simpleSigningLayer({ digest: `sha256:${keyless.sha256}`, signer: release, rekor })]);
+        const noSet = target.push('hosted', 'keyless-no-set', 'v1');
+        pushSig(target.nexus, 'hosted', 'keyless-no-set', `sha256:${noSet.sha256}`, [simpleSigningLayer({ digest: `sha256:${noSet.sha256}`, signer: release })]);
+
+        const config = await writeConfig(
+          `keyless-${referrers}`,
+          'hosted',
+          '[cosign]',
+          target,
+          `        identities:
+          - {issuer: "${ISSUER}", subject: "${RELEASE_WORKFLOW}"}
+        trustedRoot: ${join(target.dir, 'trusted_root.json')}
+`
+        );
+        const result = await runCli(['scan', '--config', config, '--json']);
+        const report = JSON.parse(result.stdout) as Report;
+        const want: Record<string, [string, string]> = {
+          'bundle-ok': ['verified', 'signed'],
+          'bundle-lookalike': ['untrusted', 'unsigned'],
+          'bundle-other-subject': ['invalid', 'invalid'],
+          'keyless-sig': ['verified', 'signed'],
+          'keyless-no-set': ['untrusted', 'unsigned'],
+        };
+        for (const [image, [cosign, status]] of Object.entries(want)) {
+          const tag = tagOf(report, image, 'v1');
+          assert.equal(systemOf(tag, 'cosign').status, cosign, `${image}: cosign (${systemOf(tag, 'cosign').reason ?? ''})`);
+          assert.equal(tag.status, status, `${image}: status with require [cosign]`);
+        }
+        assert.deepEqual(systemOf(tagOf(report, 'bundle-ok', 'v1'), 'cosign').signers.length, 1);
+        const human = await runCli(['scan', '--config', config]);
+        assert.match(human.stdout, referrers === 'supported' ? /hosted by the OCI referrers API/ : /hosted by sha256-<hex> fallback tags/);
+      } finally {
+        await target.stop();
+      }
+    });
+  }
 });
