@@ -67,7 +67,8 @@ class Reader {
       case 1:
         return -1 - argument;
       case 2:
-        return this.#take(argument).slice();
+        // A plain copy: a Buffer input would otherwise hand out Buffer views.
+        return Uint8Array.from(this.#take(argument));
       case 3:
         try {
           return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(this.#take(argument));

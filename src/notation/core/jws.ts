@@ -29,7 +29,7 @@ const ALGORITHMS: readonly NotationAlgorithm[] = ['PS256', 'PS384', 'PS512', 'ES
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 /** RFC 3339 date-time, as Go's time.Time marshals it. */
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|[+-](\d{2}):(\d{2}))$/;
 const TOP_LEVEL_KEYS = ['payload', 'protected', 'header', 'signature'];
 const PROTECTED_KEYS = ['alg', 'cty', 'crit', HEADER_SIGNING_SCHEME, HEADER_SIGNING_TIME, HEADER_AUTHENTIC_SIGNING_TIME, HEADER_EXPIRY];
 
@@ -109,7 +109,20 @@ function decodeBase64Url(text: string): Uint8Array | null {
 
 function readTime(value: unknown): Date | null | 'malformed' {
   if (value === undefined) return null;
-  if (typeof value !== 'string' || !RFC3339.test(value)) return 'malformed';
-  const time = new Date(value);
-  return Number.isNaN(time.getTime()) ? 'malformed' : time;
+  const fields = typeof value === 'string' ? RFC3339.exec(value) : null;
+  if (fields === null) return 'malformed';
+  // Go's time.Parse refuses out-of-range fields; Date.parse would roll 31 February over into March.
+  const [year, month, day, hour, minute, second, offsetHours, offsetMinutes] = fields.slice(1).map((field) => Number(field ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) return 'malformed';
+  return new Date(value as string);
 }

@@ -24,7 +24,7 @@
  */
 import { constants, verify, type KeyObject } from 'node:crypto';
 
-import { parseCertificate, EKU_CODE_SIGNING, KEY_USAGE_DIGITAL_SIGNATURE, KEY_USAGE_KEY_CERT_SIGN, type NotationCertificate } from './certificate.js';
+import { parseCertificate, EKU_CODE_SIGNING, KEY_USAGE_DIGITAL_SIGNATURE, type NotationCertificate } from './certificate.js';
 import type { NotationFailureCode } from './codes.js';
 import { COSE_MEDIA_TYPE, readCoseEnvelope } from './cose.js';
 import type { NotationAlgorithm, ParsedEnvelope } from './envelope.js';
@@ -249,9 +249,9 @@ function checkChain(chain: readonly NotationCertificate[]): string | null {
     }
     if (index === 0) continue;
     // Certificates above the leaf are CAs; pathLength counts the CAs below them (leaf excluded).
-    if (certificate.basicConstraints?.ca !== true || certificate.keyUsage === null || (certificate.keyUsage & KEY_USAGE_KEY_CERT_SIGN) === 0) {
-      return `${certificate.subjectText} is not a CA with keyCertSign`;
-    }
+    // keyCertSign itself is checked by checkIssued above (OpenSSL's X509_check_issued refuses an
+    // issuer whose key usage lacks it); a CA without the key usage extension is refused here.
+    if (certificate.basicConstraints?.ca !== true || certificate.keyUsage === null) return `${certificate.subjectText} is not a CA with a key usage`;
     const pathLength = certificate.basicConstraints.pathLength;
     if (pathLength !== null && pathLength < index - 1) return `${certificate.subjectText} allows ${pathLength} intermediates below it, the chain has ${index - 1}`;
   }
