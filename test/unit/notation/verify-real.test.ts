@@ -16,8 +16,16 @@ const ROOT = fileURLToPath(new URL('../../../../test/fixtures/real/notation-go/'
 const read = (path: string): Buffer => readFileSync(ROOT + path);
 const AT = new Date('2024-07-01T00:00:00Z');
 const STORE_DIR = 'verifier/testdata/truststore/x509/';
-const MOCK: NotationSubject = { digest: 'sha256:60043cf45eaebc4c0867fea485a039b598f52fd09fd5b07b0b2d2f88fad9d74e', size: 528, mediaType: 'application/vnd.docker.distribution.manifest.v2+json' };
-const TIMESTAMPED: NotationSubject = { digest: 'sha256:c0669ef34cdc14332c0f1ab0c2c01acb91d96014b172f1a76f3a39e63d1f0bda', size: 528, mediaType: 'application/vnd.docker.distribution.manifest.v2+json' };
+const MOCK: NotationSubject = {
+  digest: 'sha256:60043cf45eaebc4c0867fea485a039b598f52fd09fd5b07b0b2d2f88fad9d74e',
+  size: 528,
+  mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+};
+const TIMESTAMPED: NotationSubject = {
+  digest: 'sha256:c0669ef34cdc14332c0f1ab0c2c01acb91d96014b172f1a76f3a39e63d1f0bda',
+  size: 528,
+  mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+};
 const ALPINE: NotationSubject = { digest: 'sha256:19dbd2e48e921426ee8ace4dc892edfb2ecdc1d1a72d5416c83670c30acecef0', size: 481, mediaType: 'application/vnd.oci.image.manifest.v1+json' };
 
 function storeOf(): TrustStore {
@@ -78,11 +86,25 @@ describe('notation-go fixtures', () => {
 
   it('the mock leaf matches an identity naming its C, ST and O, and not one naming another O', () => {
     const envelope = read('internal/mock/testdata/ca_valid_sig_env.json');
-    const good = verifyNotationSignature({ envelope, envelopeMediaType: 'application/jose+json', subject: MOCK, statement: statementOf(['x509.subject: C=US, ST=WA, O=Notary']), store, at: AT });
+    const good = verifyNotationSignature({
+      envelope,
+      envelopeMediaType: 'application/jose+json',
+      subject: MOCK,
+      statement: statementOf(['x509.subject: C=US, ST=WA, O=Notary']),
+      store,
+      at: AT,
+    });
     assert.equal(good.status, 'verified');
     assert.match(good.signer ?? '', /CN=Notation Test Root \(sha256:[0-9a-f]{64}\)$/);
     assert.equal(good.certificateNotAfter, '2122-08-06T20:38:45.000Z');
-    const bad = verifyNotationSignature({ envelope, envelopeMediaType: 'application/jose+json', subject: MOCK, statement: statementOf(['x509.subject: C=US, ST=WA, O=Wabbit']), store, at: AT });
+    const bad = verifyNotationSignature({
+      envelope,
+      envelopeMediaType: 'application/jose+json',
+      subject: MOCK,
+      statement: statementOf(['x509.subject: C=US, ST=WA, O=Wabbit']),
+      store,
+      at: AT,
+    });
     assert.equal(bad.code, 'UNTRUSTED_IDENTITY');
   });
 

@@ -8,11 +8,13 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 
 import { parseTrustPolicy, type TrustPolicyStatement } from '../../../src/notation/core/trust-policy.js';
 import { buildTrustStore, type TrustStore } from '../../../src/notation/core/trust-store.js';
 import { MAX_ENVELOPE_BYTES, verifyNotationSignature, type NotationSubject, type SignatureCheck } from '../../../src/notation/core/verify-signature.js';
+import { certificate } from '../../support/der-builder.js';
 import { encodeCbor, issue, makeRoot, policyJson, signCose, signJws, Tagged, type CborInput, type SignOptions, type TestLeaf } from '../../support/signers/notation-signer.js';
 
 const TARGET = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${'ab'.repeat(32)}`, size: 1234 };
@@ -39,6 +41,10 @@ before(async () => {
   leaves.noKeyUsage = await issue(dir, 'no-key-usage', root, { kind: 'p256', extensions: 'subjectKeyIdentifier=hash\n' });
   leaves.caLeaf = await issue(dir, 'ca-leaf', root, { kind: 'p256', extensions: 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,digitalSignature,keyCertSign\n' });
   leaves.unknownCritical = await issue(dir, 'unknown-critical', root, { kind: 'p256', extensions: 'keyUsage=critical,digitalSignature\n1.2.3.4=critical,ASN1:NULL\n' });
+  leaves.caNoKeyUsage = await issue(dir, 'ca-no-key-usage', root, { kind: 'p256', extensions: 'basicConstraints=critical,CA:TRUE\n' });
+  leaves.underCaNoKeyUsage = await issue(dir, 'under-ca-no-key-usage', leaves.caNoKeyUsage, { kind: 'p256' });
+  leaves.intermediate2 = await issue(dir, 'intermediate2', leaves.intermediate, { kind: 'p256', extensions: 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n' });
+  leaves.underIntermediate2 = await issue(dir, 'under-intermediate2', leaves.intermediate2, { kind: 'p256' });
   leaves.shortLived = await issue(dir, 'short-lived', root, { kind: 'p256', days: 1 });
   leaves.rsa1024 = await issue(dir, 'rsa-1024', root, { kind: 'rsa-2048' });
   now = new Date();
@@ -145,8 +151,9 @@ describe('verifyNotationSignature: signer-made envelopes', () => {
     // The leaf used as a CA: not a CA with keyCertSign.
     assertNotVerified(check(signJws({ ...options('underIntermediate'), chain: [leaves.p256!.der, root.der] })), 'INVALID_CERTIFICATE_CHAIN');
     // pathlen:0 on the intermediate with another intermediate below it.
-    assertNotVerified(check(signJws({ ...options('underIntermediate'), chain: [leaves.intermediate!.der, leaves.intermediate!.der, root.der] })), 'INVALID_CERTIFICATE_CHAIN');
+    assertNotVerified(check(signJws({ ...options('underIntermediate2'), chain: [leaves.intermediate2!.der, leaves.intermediate!.der, root.der] })), 'INVALID_CERTIFICATE_CHAIN');
     assertNotVerified(check(signJws({ ...options(), chain: [Buffer.from('not a certificate')] })), 'MALFORMED_CERTIFICATE', 'invalid');
+    assertNotVerified(check(signJws({ ...options('underCaNoKeyUsage'), chain: [leaves.caNoKeyUsage!.der, root.der] })), 'INVALID_CERTIFICATE_CHAIN');
   });
 
   it('judges time: expiry header, certificate validity at the instant and at the signing time', () => {
@@ -162,7 +169,7 @@ describe('verifyNotationSignature: signer-made envelopes', () => {
   });
 
   it('refuses malformed payloads', () => {
-    for (const payload of ['not json', '{"targetArtifact": 1}', '{"targetArtifact": {"digest": "x", "mediaType": "y", "size": -1}}', 'x'.repeat(64 * 1024 + 1)]) {
+    for (const payload of ['not json', '1', '{"targetArtifact": 1}', '{"targetArtifact": {"digest": "x", "mediaType": "y", "size": -1}}', 'x'.repeat(64 * 1024 + 1)]) {
       assertNotVerified(check(signJws(options('p256', { payload: Buffer.from(payload) }))), 'MALFORMED_PAYLOAD', 'invalid');
     }
   });
@@ -176,6 +183,9 @@ describe('verifyNotationSignature: signer-made envelopes', () => {
       ['io.cncf.notary.signingTime', new Tagged(1, Math.floor(now.getTime() / 1000))],
     ]);
     assertNotVerified(check(signCose({ ...options(), protectedHeader: headers }), 'application/cose'), 'UNSUPPORTED_ALGORITHM', 'invalid');
+    const ed25519 = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'der' });
+    const edLeaf = certificate({ spki: ed25519, notBefore: new Date(now.getTime() - DAY), notAfter: new Date(now.getTime() + DAY) });
+    assertNotVerified(check(signJws({ ...options(), leaf: { ...leaves.p256!, der: edLeaf } })), 'ALGORITHM_KEY_MISMATCH');
     assert.ok(encodeCbor(1).length === 1);
   });
 });
