@@ -64,6 +64,12 @@ const LAYERING = [
       ),
     ]
   ),
+  // notation/core/: confined like cosign/core, self-contained as well.
+  ...confined(
+    'src/notation/core',
+    (depth) => forbid(`${climbs(depth)}(?!\\.\\./lib/(result|digest)\\.js$)`, 'src/notation/core imports only its own modules, src/lib/result.ts and src/lib/digest.ts'),
+    [forbid('^(?!\\.|node:crypto$)', 'src/notation/core imports no package but node:crypto: no I/O, SQLite, metrics or HTTP')]
+  ),
   // The domain model: pure types and functions over lib/ and the core.
   layer(
     ['src/domain/**/*.ts'],

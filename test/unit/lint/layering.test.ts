@@ -113,6 +113,30 @@ describe('layering: src/cosign/core imports only itself, src/lib/result.ts, src/
   });
 });
 
+describe('layering: src/notation/core imports only itself, src/lib/result.ts, src/lib/digest.ts and node:crypto', () => {
+  const FILE = 'src/notation/core/probe.ts';
+
+  it('refuses I/O, SQLite, metrics and HTTP packages', async () => {
+    for (const module of ['undici', 'better-sqlite3', 'prom-client', 'node:fs', 'node:net', 'node:http', 'node:os']) {
+      await refuses(FILE, `import * as probe from '${module}';`);
+    }
+  });
+
+  it('refuses the rest of src/lib, the trust-file reader beside it, the other cores and every other folder', async () => {
+    await refuses(FILE, "import { FetchError } from '../../lib/errors.js';");
+    await refuses(FILE, "import { loadNotationTrust } from '../trust-files.js';");
+    await refuses(FILE, "import { verifySimpleSigning } from '../../cosign/core/simple-signing.js';");
+    await refuses('src/notation/core/nested/probe.ts', "import type { ScanStore } from '../../../store/scan-store.js';");
+  });
+
+  it('allows its own modules, src/lib/result.ts, src/lib/digest.ts and node:crypto', async () => {
+    await allows(
+      FILE,
+      "import { readCbor } from './cbor.js';\nimport { ok } from '../../lib/result.js';\nimport { sha256Hex } from '../../lib/digest.js';\nimport { verify } from 'node:crypto';"
+    );
+  });
+});
+
 describe('layering: src/domain imports only src/lib and src/notary/core', () => {
   const FILE = 'src/domain/probe.ts';
 
