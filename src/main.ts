@@ -30,6 +30,7 @@ import { NotaryChangefeed } from './notary/changefeed.js';
 import { NotaryFetcher } from './notary/notary-fetcher.js';
 import { RegistryClient } from './registry/registry-client.js';
 import { loadCosignVerifiers } from './cosign/cosign-policy.js';
+import { loadNotationVerifiers } from './notation/notation-policy.js';
 import type { SignatureAuditPlan } from './scan/scan-options.js';
 import type { SignatureVerifiers } from './scan/signature-checker.js';
 import type { RepositorySource } from './scan/ports.js';
@@ -121,8 +122,10 @@ function openStore(path: string, log: Logger): { db: Db; store: ScanStore } {
 }
 
 /** Builds the real clients and the store for `scan` and `serve`. */
-function openScanContext(config: Config, command: 'scan' | 'serve', log: Logger): ScanContext {
+async function openScanContext(config: Config, command: 'scan' | 'serve', log: Logger): Promise<ScanContext> {
   const { nexus: nexusConfig, notary: notaryConfig } = requireSections(config, command);
+  // Read before anything is opened: a policy file that cannot be used ends the command with nothing to close.
+  const signatures = await loadSignaturePlan(config);
   const nexusDispatcher = createDispatcher(nexusConfig.caFile, 'nexus.caFile');
   const notaryDispatcher = createDispatcher(notaryConfig.caFile, 'notary.caFile');
   const { db, store } = openStore(config.database, log);
@@ -161,7 +164,6 @@ function openScanContext(config: Config, command: 'scan' | 'serve', log: Logger)
   };
   const notaryAccess = { baseUrl: notaryConfig.url, http: notaryHttp, credentials: credentialsOf(notaryConfig), tokenRealmHosts: notaryConfig.tokenRealmHosts };
   const notary = new NotaryFetcher(notaryAccess);
-  const signatures = loadSignaturePlan(config);
   const verifier = createWorkerVerifier();
   return {
     deps: { nexus: nexusSource, notary, registryFor, store, clock: systemClock, log, verifier },
@@ -176,7 +178,7 @@ function openScanContext(config: Config, command: 'scan' | 'serve', log: Logger)
 }
 
 /** Contract v1.2: each policy's verifiers, from the files it names; a file that cannot be used is a UsageError. */
-function loadSignaturePlan(config: Config): SignatureAuditPlan | undefined {
+async function loadSignaturePlan(config: Config): Promise<SignatureAuditPlan | undefined> {
   if (config.signatures === undefined) {
     return undefined;
   }
@@ -185,7 +187,8 @@ function loadSignaturePlan(config: Config): SignatureAuditPlan | undefined {
   for (const policy of config.signatures.policies) {
     const where = `signatures.policies.${policy.name}`;
     const cosign = policy.cosign === undefined ? undefined : loadCosignVerifiers(policy.cosign, `${where}.cosign`, readBytes);
-    policies.set(policy.name, { policy: policy.name, fingerprint: cosign?.fingerprint ?? '-', cosign });
+    const notation = policy.notation === undefined ? undefined : await loadNotationVerifiers(policy.notation, `${where}.notation`);
+    policies.set(policy.name, { policy: policy.name, fingerprint: `${cosign?.fingerprint ?? '-'}/${notation?.fingerprint ?? '-'}`, cosign, notation });
   }
   return { policies };
 }

@@ -53,7 +53,7 @@ export interface CommandDeps {
   loadConfig(file: string): Config;
   /** The JSON logger on stderr at TRUST_AUDITOR_LOG_LEVEL. */
   createLogger(): Logger;
-  openScanContext(config: Config, command: 'scan' | 'serve', log: Logger): ScanContext;
+  openScanContext(config: Config, command: 'scan' | 'serve', log: Logger): Promise<ScanContext>;
   connectNotary(notary: NotaryConfig, timeoutMs: number): NotaryConnection;
   /** The web section's certificate and key; throws when either cannot be read. */
   readTlsFiles(certFile: string, keyFile: string): { cert: string; key: string };

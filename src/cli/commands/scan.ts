@@ -10,7 +10,7 @@ export async function scanCommand(
 ): Promise<number> {
   const config = deps.loadConfig(command.configFile);
   const log = deps.createLogger();
-  const context = deps.openScanContext(config, 'scan', log);
+  const context = await deps.openScanContext(config, 'scan', log);
   const abort = new AbortController();
   // The abort's reason is the signal's name: the scan's error says what stopped it.
   // Once per signal: a second one gets the default action and ends the process.

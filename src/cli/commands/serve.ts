@@ -23,7 +23,7 @@ export async function serveCommand(command: Extract<Command, { name: 'serve' }>,
   const { clock } = deps;
   const log = deps.createLogger();
   const runbookUrl = runbookUrlFrom(deps.env);
-  const context = deps.openScanContext(config, 'serve', log);
+  const context = await deps.openScanContext(config, 'serve', log);
   const { store } = context;
   const metrics = createMetrics({
     version: VERSION,
