@@ -7,13 +7,15 @@
  * re-pushed unsigned, cosign only.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { runCli } from '../support/cli.js';
 import { startScanWorld, type ScanWorld } from '../support/scan-world.js';
 import type { FakeNexus } from '../support/nexus/types.js';
+import { issue, makeRoot, signCose, signJws, type TestLeaf } from '../support/signers/notation-signer.js';
 import {
   bundleReferrerManifest,
   dsseBundle,
@@ -43,6 +45,57 @@ function pushOci(nexus: FakeNexus, repository: string, image: string, tag: strin
   nexus.putManifest(repository, image, tag, pushed.manifest);
 }
 
+/**
+ * Without the referrers API, the pusher keeps the fallback index under
+ * `sha256-<hex>` itself (distribution-spec "Referrers Tag Schema").
+ */
+function pushFallbackIndex(
+  nexus: FakeNexus,
+  repository: string,
+  image: string,
+  digest: string,
+  manifests: readonly { mediaType: string; digest: string; bytes: Buffer; artifactType: string }[]
+): void {
+  const index = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: manifests.map((manifest) => ({ mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.bytes.length, artifactType: manifest.artifactType })),
+    })
+  );
+  nexus.putManifest(repository, image, digest.replace(':', '-'), { bytes: index, mediaType: 'application/vnd.oci.image.index.v1+json' });
+}
+
+/** A Notation signature as notation pushes it: the envelope blob, the empty config, the referrer manifest by digest. */
+function pushReferrer(
+  nexus: FakeNexus,
+  repository: string,
+  image: string,
+  subject: { mediaType: string; digest: string; size: number },
+  artifactType: string,
+  layer: { bytes: Buffer; mediaType: string },
+  fallback: boolean
+): void {
+  const empty = Buffer.from('{}');
+  const digestOf = (bytes: Buffer): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  nexus.putBlob(repository, empty);
+  nexus.putBlob(repository, layer.bytes);
+  const bytes = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      artifactType,
+      config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: digestOf(empty), size: empty.length },
+      layers: [{ mediaType: layer.mediaType, digest: digestOf(layer.bytes), size: layer.bytes.length }],
+      subject,
+    })
+  );
+  const manifest = { bytes, mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: digestOf(bytes) };
+  nexus.putManifest(repository, image, undefined, manifest);
+  if (fallback) {
+    pushFallbackIndex(nexus, repository, image, subject.digest, [{ ...manifest, artifactType }]);
+  }
+}
 /** The `.sig` manifest of `digest` with these layers, under its tag. */
 function pushSig(nexus: FakeNexus, repository: string, image: string, digest: string, layers: readonly SimpleSigningLayer[]): void {
   pushOci(nexus, repository, image, `${digest.replace(':', '-')}.sig`, sigManifest(layers));
@@ -93,7 +146,7 @@ describe('signature systems beyond DCT (contract v1.2)', () => {
   };
   const systemOf = (tag: ReportTag, system: string) => tag.signatures?.find((entry) => entry.system === system) ?? assert.fail(`no ${system} entry for ${tag.image}:${tag.tag}`);
 
-  const writeConfig = async (name: string, repository: string, require: string, target = world, keyless = ''): Promise<string> => {
+  const writeConfig = async (name: string, repository: string, require: string, target = world, keyless = '', notation = ''): Promise<string> => {
     const keyFiles = [join(target.dir, 'cosign-p256.pub'), join(target.dir, 'cosign-ed25519.pub')];
     await writeFile(keyFiles[0] as string, trusted.publicPem);
     await writeFile(keyFiles[1] as string, trustedEd.publicPem);
@@ -114,7 +167,7 @@ signatures:
     release:
       cosign:
         keys: [${keyFiles.join(', ')}]
-${keyless}`
+${keyless}${notation}`
     );
   };
 
@@ -261,22 +314,7 @@ ${keyless}`
           const referrer = bundleReferrerManifest(bundle, { digest, size: pushed.size, mediaType: 'application/vnd.docker.distribution.manifest.v2+json' }, new Date(now));
           pushOci(target.nexus, 'hosted', image, undefined, referrer);
           if (referrers === 'absent') {
-            // Without the API, cosign keeps the fallback index under sha256-<hex> itself.
-            const index = Buffer.from(
-              JSON.stringify({
-                schemaVersion: 2,
-                mediaType: 'application/vnd.oci.image.index.v1+json',
-                manifests: [
-                  {
-                    mediaType: referrer.manifest.mediaType,
-                    digest: referrer.manifest.digest,
-                    size: referrer.manifest.bytes.length,
-                    artifactType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
-                  },
-                ],
-              })
-            );
-            target.nexus.putManifest('hosted', image, digest.replace(':', '-'), { bytes: index, mediaType: 'application/vnd.oci.image.index.v1+json' });
+            pushFallbackIndex(target.nexus, 'hosted', image, digest, [{ ...referrer.manifest, artifactType: 'application/vnd.dev.sigstore.bundle.v0.3+json' }]);
           }
         };
         await bundled('bundle-ok', release);
@@ -287,6 +325,38 @@ ${keyless}`
         const noSet = target.push('hosted', 'keyless-no-set', 'v1');
         pushSig(target.nexus, 'hosted', 'keyless-no-set', `sha256:${noSet.sha256}`, [simpleSigningLayer({ digest: `sha256:${noSet.sha256}`, signer: release })]);
 
+        // Notation: a trust store with one root, a policy trusting it for every scope.
+        const root = await makeRoot(target.dir, 'notation-root');
+        const otherRoot = await makeRoot(target.dir, 'other-root');
+        const leaf = await issue(target.dir, 'notation-leaf', root, { kind: 'p256' });
+        const rsaLeaf = await issue(target.dir, 'notation-rsa-leaf', root, { kind: 'rsa-2048' });
+        const foreignLeaf = await issue(target.dir, 'foreign-leaf', otherRoot, { kind: 'p256' });
+        const storeDir = join(target.dir, 'trust-store');
+        await mkdir(join(storeDir, 'x509', 'ca', 'release'), { recursive: true });
+        await writeFile(join(storeDir, 'x509', 'ca', 'release', 'root.crt'), root.pem);
+        const policyFile = join(target.dir, 'trustpolicy.json');
+        await writeFile(
+          policyFile,
+          JSON.stringify({
+            version: '1.0',
+            trustPolicies: [{ name: 'release', registryScopes: ['*'], signatureVerification: { level: 'strict' }, trustStores: ['ca:release'], trustedIdentities: ['*'] }],
+          })
+        );
+        type Subject = { mediaType: string; digest: string; size: number };
+        const notationSigned = (image: string, sign: (subject: Subject) => { envelope: Buffer; mediaType: string }): void => {
+          const pushed = target.push('hosted', image, 'v1');
+          const subject = { mediaType: 'application/vnd.docker.distribution.manifest.v2+json', digest: `sha256:${pushed.sha256}`, size: pushed.size };
+          const { envelope, mediaType } = sign(subject);
+          pushReferrer(target.nexus, 'hosted', image, subject, 'application/vnd.cncf.notary.signature', { bytes: envelope, mediaType }, referrers === 'absent');
+        };
+        const jws = (signer: TestLeaf, chain: readonly Buffer[]) => (subject: Subject) => ({
+          envelope: signJws({ leaf: signer, chain, target: subject, signingTime: new Date() }),
+          mediaType: 'application/jose+json',
+        });
+        notationSigned('notation-jws', jws(leaf, [root.der]));
+        notationSigned('notation-cose', (subject) => ({ envelope: signCose({ leaf: rsaLeaf, chain: [root.der], target: subject, signingTime: new Date() }), mediaType: 'application/cose' }));
+        notationSigned('notation-foreign', jws(foreignLeaf, [otherRoot.der]));
+        notationSigned('notation-other-subject', (subject) => jws(leaf, [root.der])({ ...subject, digest: `sha256:${'f'.repeat(64)}` }));
         const config = await writeConfig(
           `keyless-${referrers}`,
           'hosted',
@@ -295,6 +365,10 @@ ${keyless}`
           `        identities:
           - {issuer: "${ISSUER}", subject: "${RELEASE_WORKFLOW}"}
         trustedRoot: ${join(target.dir, 'trusted_root.json')}
+`,
+          `      notation:
+        trustPolicy: ${policyFile}
+        trustStore: ${storeDir}
 `
         );
         const result = await runCli(['scan', '--config', config, '--json']);
@@ -312,6 +386,19 @@ ${keyless}`
           assert.equal(tag.status, status, `${image}: status with require [cosign]`);
         }
         assert.deepEqual(systemOf(tagOf(report, 'bundle-ok', 'v1'), 'cosign').signers.length, 1);
+        const notationWant: Record<string, [string, string]> = {
+          'notation-jws': ['verified', 'notation_only'],
+          'notation-cose': ['verified', 'notation_only'],
+          'notation-foreign': ['untrusted', 'none'],
+          'notation-other-subject': ['invalid', 'none'],
+          'bundle-ok': ['absent', 'cosign_only'],
+        };
+        for (const [image, [notation, coverage]] of Object.entries(notationWant)) {
+          const tag = tagOf(report, image, 'v1');
+          assert.equal(systemOf(tag, 'notation').status, notation, `${image}: notation (${systemOf(tag, 'notation').reason ?? ''})`);
+          assert.equal(tag.coverage, coverage, `${image}: coverage`);
+        }
+        assert.match(systemOf(tagOf(report, 'notation-jws', 'v1'), 'notation').signers[0] ?? '', /notation-leaf/);
         const human = await runCli(['scan', '--config', config]);
         assert.match(human.stdout, referrers === 'supported' ? /hosted by the OCI referrers API/ : /hosted by sha256-<hex> fallback tags/);
       } finally {
