@@ -14,6 +14,7 @@ import { describeError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { EventResult, Source } from '../metrics/metrics.js';
 import type { RepositoryTarget } from '../scan/repositories.js';
+import { isCosignArtifactTag, isSignatureArtifactTag } from '../scan/cosign.js';
 import { NoScanYetError } from '../scan/tag-audit.js';
 
 export interface EventQueueOptions {
@@ -33,6 +34,13 @@ export interface EventQueueOptions {
   readonly forgetIfGone: (target: RepositoryTarget, image: string, tags: readonly string[], signal: AbortSignal) => Promise<readonly string[]>;
   /** The audited repository of that name with its GUN prefix; undefined when it is not audited. */
   readonly targetOf: (repository: string) => Promise<RepositoryTarget | undefined>;
+  /**
+   * Contract v1.2, with signatures configured: the stored tags of an image
+   * that serve `digest`, which a signature artifact pushed or deleted
+   * (`sha256-<hex>.sig`, the referrers fallback tag) concerns. Undefined:
+   * artifact tags are ignored (they are not images, and have no verdict).
+   */
+  readonly tagsServing?: ((repository: string, image: string, digest: string) => readonly string[]) | undefined;
   /** The stored tags of a GUN (a changefeed record names a GUN, not tags). */
   readonly tagsOfGun: (gun: string) => readonly { readonly repository: string; readonly image: string; readonly tag: string }[];
   readonly countEvent: (source: Source, result: EventResult) => void;
@@ -93,13 +101,41 @@ export class EventQueue {
   /** A tag created or re-pushed in Nexus: audited now, recorded unsigned only after the grace window. */
   pushed(repository: string, image: string, tag: string): EventResult {
     const now = this.#options.clock.now().getTime();
+    if (this.#isArtifact(tag)) {
+      return this.#artifactChanged(repository, image, tag, now);
+    }
     return this.#enqueue(repository, image, tag, { source: 'nexus', arrivedAt: now, graceUntil: now + this.#options.graceMs, deleted: false });
   }
 
   /** A tag deleted in Nexus: once the registry confirms it is gone, its verdict and series go. */
   deleted(repository: string, image: string, tag: string): EventResult {
     const now = this.#options.clock.now().getTime();
+    if (this.#isArtifact(tag)) {
+      return this.#artifactChanged(repository, image, tag, now);
+    }
     return this.#enqueue(repository, image, tag, { source: 'nexus', arrivedAt: now, graceUntil: now, deleted: true });
+  }
+
+  /** Artifact tags have no verdict (contract); with signatures configured, the referrers fallback tag is one too. */
+  #isArtifact(tag: string): boolean {
+    return this.#options.tagsServing === undefined ? isCosignArtifactTag(tag) : isSignatureArtifactTag(tag);
+  }
+
+  /**
+   * A signature artifact pushed or deleted: the tags serving the digest it
+   * names are audited again, with no grace (their signatures changed, not
+   * their content).
+   */
+  #artifactChanged(repository: string, image: string, tag: string, now: number): EventResult {
+    const digest = `sha256:${tag.slice('sha256-'.length, 'sha256-'.length + 64)}`;
+    const tags = this.#options.tagsServing?.(repository, image, digest) ?? [];
+    let result: EventResult = tags.length === 0 ? 'ignored' : 'accepted';
+    for (const served of tags) {
+      if (this.#enqueue(repository, image, served, { source: 'nexus', arrivedAt: now, graceUntil: now, deleted: false }) === 'dropped') {
+        result = 'dropped';
+      }
+    }
+    return result;
   }
 
   /** GUNs Notary's changefeed says changed: each of their stored tags is audited again, with no grace. */

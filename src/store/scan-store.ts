@@ -44,6 +44,11 @@ export class ScanStore {
     this.signatureEvidenceRows = new SignatureEvidenceRows(db);
   }
 
+  /** The tags of an image that serve `digest` (a signature artifact of it was pushed or deleted). */
+  tagsServing(repository: string, image: string, digest: string): string[] {
+    return this.verdicts.serving(repository, image, digest);
+  }
+
   /** What cosign and Notation verified for a digest, and what led to it (contract v1.2). */
   signatureEvidence(repository: string, image: string, digest: string): SignatureEvidence | undefined {
     return this.signatureEvidenceRows.one(repository, image, digest);

@@ -137,6 +137,7 @@ export class VerdictRows {
         WHERE t.repository = @repository AND ${UNLISTED} ORDER BY image, tag`),
       deleteUnlisted: db.prepare(`DELETE FROM tags AS t WHERE t.repository = @repository AND ${UNLISTED}`),
       ofGun: db.prepare(`SELECT repository, image, tag FROM tags WHERE gun = ? ORDER BY repository, image, tag`),
+      serving: db.prepare(`SELECT tag FROM tags WHERE repository = ? AND image = ? AND digest = ? ORDER BY tag`),
       indexedOne: db.prepare(`SELECT status, digest, role, coverage, fingerprint FROM tags WHERE repository = ? AND image = ? AND tag = ?`),
       upsert: db.prepare(`
         INSERT INTO tags (repository, image, tag, gun, digest, size, status, role, reason_code, reason, signed_digest,
@@ -258,6 +259,11 @@ export class VerdictRows {
   /** The tags whose trust data is that GUN's. */
   ofGun(gun: string): { repository: string; image: string; tag: string }[] {
     return this.#statements.ofGun.all(gun) as { repository: string; image: string; tag: string }[];
+  }
+
+  /** The tags of an image that serve `digest`. */
+  serving(repository: string, image: string, digest: string): string[] {
+    return (this.#statements.serving.all(repository, image, digest) as { tag: string }[]).map((row) => row.tag);
   }
 
   /** One tag's entry of the index, for change detection outside a scan. */

@@ -11,13 +11,14 @@ import { after, before, describe, it } from 'node:test';
 
 import { parseMetrics } from '../support/assertions.js';
 import { startDaemon, type Daemon } from '../support/daemon.js';
-import { freePort } from '../support/processes.js';
+import { freePort, waitUntil } from '../support/processes.js';
 import { startScanWorld, type ScanWorld } from '../support/scan-world.js';
 import { keylessSigner, p256Key, sigManifest, simpleSigningLayer, testSigstore, type SimpleSigningLayer } from '../support/signers/cosign-signer.js';
 
 const HOSTED = '127.0.0.1:18079';
 const ISSUER = 'https://token.actions.githubusercontent.com';
 const SUBJECT = 'https://github.com/org/app/.github/workflows/release.yml@refs/heads/main';
+const SECRET = 'webhook-secret';
 
 interface ApiTag {
   readonly image: string;
@@ -27,10 +28,26 @@ interface ApiTag {
   readonly signatures?: readonly { readonly system: string; readonly status: string; readonly signers: readonly string[] }[];
 }
 
+/** Polls until `probe` gives a value (a verdict recorded by an event audit). */
+async function waitFor<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  let found: T | undefined;
+  await waitUntil(
+    async () => {
+      found = await probe();
+      return found !== undefined;
+    },
+    'the event audit recorded the tag',
+    undefined,
+    20_000
+  );
+  return found as T;
+}
+
 describe('signature systems through serve: API and metrics (contract v1.2)', () => {
   let world: ScanWorld;
   let daemon: Daemon | undefined;
   let keylessNotAfter: Date;
+  let signingKey: ReturnType<typeof p256Key>;
 
   const pushSig = (image: string, digest: string, layers: readonly SimpleSigningLayer[]): void => {
     const { manifest, blobs } = sigManifest(layers);
@@ -79,6 +96,9 @@ listen: 127.0.0.1:${port}
 schedule: "0 0 1 1 *"
 web:
   minScanIntervalSeconds: 0
+events:
+  nexusWebhookSecret: ${SECRET}
+  graceSeconds: 0
 signatures:
   policies:
     release:
@@ -90,6 +110,8 @@ signatures:
 `
     );
     daemon = await startDaemon(config, port);
+    world.nexus.addWebhook({ url: `${daemon.url}/api/v1/events/nexus`, secret: SECRET, repository: 'hosted' });
+    signingKey = key;
   });
 
   after(async () => {
@@ -155,5 +177,26 @@ signatures:
     assert.equal(rescan?.nexusRequests, 2, JSON.stringify(scans.scans));
     // The first scan also read each .sig manifest and its one layer's blob.
     assert.equal(first?.nexusRequests, 2 + 2 * 2, JSON.stringify(scans.scans));
+  });
+
+  it('a push heard by webhook gets the same systems and coverage as a scan would give, without waiting for one', async () => {
+    const running = daemon ?? assert.fail('no daemon');
+    const scansBefore = (await running.scans()).length;
+    const pushedTag = async (coverage: string): Promise<ApiTag> =>
+      waitFor(async () => {
+        const found = ((await (await fetch(`${running.url}/api/v1/tags?repository=hosted`)).json()) as { tags: ApiTag[] }).tags.find((candidate) => candidate.image === 'pushed');
+        return found?.coverage === coverage ? found : undefined;
+      });
+    // docker pushes, then cosign signs: the tag's event, then the .sig tag's event, which names the digest.
+    const pushed = world.push('hosted', 'pushed', 'v1');
+    assert.equal((await pushedTag('none')).status, 'unsigned');
+    const digest = `sha256:${pushed.sha256}`;
+    pushSig('pushed', digest, [simpleSigningLayer({ digest, signer: signingKey })]);
+    const signed = await pushedTag('cosign_only');
+    assert.equal(signed.signatures?.find((entry) => entry.system === 'cosign')?.status, 'verified');
+    assert.equal((await running.scans()).length, scansBefore, 'no scan ran');
+    // The .sig tag itself got no verdict: it is an artifact, not an image.
+    const listed = ((await (await fetch(`${running.url}/api/v1/tags?repository=hosted`)).json()) as { tags: ApiTag[] }).tags;
+    assert.ok(!listed.some((tag) => tag.tag.endsWith('.sig')), JSON.stringify(listed.map((tag) => tag.tag)));
   });
 });

@@ -61,6 +61,7 @@ export function startEvents(input: {
     },
     targetOf: repositoryTargets(input.repositories, deps, clock),
     tagsOfGun: (gun) => store.tagsOfGun(gun),
+    tagsServing: input.signatures === undefined ? undefined : (repository, image, digest) => store.tagsServing(repository, image, digest),
     countEvent: (source, result) => metrics.countEvent(source, result),
     observeEventToVerdict: (source, seconds) => metrics.observeEventToVerdict(source, seconds),
     onRecorded: republish.request,

@@ -174,4 +174,25 @@ describe('EventQueue', () => {
     assert.ok(aborted, 'stop aborts the check in progress');
     assert.equal(hanging.queue.pushed('docker-hosted', 'app', 'v2'), 'dropped', 'a stopped queue takes nothing');
   });
+
+  it('a signature artifact pushed or deleted audits again, without grace, the tags serving the digest it names (contract v1.2)', async () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const w = world({ tagsServing: (_repository, image, named) => (image === 'app' && named === digest ? ['v1', 'latest'] : []) });
+    w.status.set('v1', 'unsigned');
+    w.status.set('latest', 'unsigned');
+    assert.equal(w.queue.pushed('docker-hosted', 'app', `sha256-${'a'.repeat(64)}.sig`), 'accepted');
+    await until(() => w.recorded.length === 2, 'recorded without waiting for the grace window');
+    assert.deepEqual(w.audits.flat().sort(), ['latest', 'v1']);
+    assert.equal(w.queue.deleted('docker-hosted', 'app', `sha256-${'a'.repeat(64)}`), 'accepted', 'the referrers fallback tag');
+    assert.equal(w.queue.pushed('docker-hosted', 'app', `sha256-${'b'.repeat(64)}.sig`), 'ignored', 'no stored tag serves that digest');
+    await w.queue.stop();
+  });
+
+  it('without signatures configured, a cosign artifact tag is never audited as an image', async () => {
+    const w = world();
+    assert.equal(w.queue.pushed('docker-hosted', 'app', `sha256-${'a'.repeat(64)}.sig`), 'ignored');
+    assert.equal(w.queue.pushed('docker-hosted', 'app', `sha256-${'a'.repeat(64)}.att`), 'ignored');
+    assert.equal(w.queue.pendingTags, 0);
+    await w.queue.stop();
+  });
 });
