@@ -6,17 +6,18 @@
  */
 import type { ScanKind, ScanRecord, TrustRoleRecord } from '../domain/scan.js';
 import type { IndexedTag, StoredTag, VerdictWrite } from '../domain/verdict.js';
+import type { Coverage } from '../domain/signatures.js';
 import type { TagStatus } from '../notary/core/codes.js';
 import type { TrustHistory } from '../notary/core/verify-collection.js';
 import type { Db } from './database.js';
 import { ScanRows, type FinishedScan } from './scans.js';
 import { SignatureEvidenceRows, type SignatureEvidence } from './signature-evidence.js';
 import { TrustStateRows, type GunState, type GunStateUpdate, type TrustUpdate } from './trust-state.js';
-import { VerdictRows, type TagHistoryRow, type TagName, type TagQuery, type UnlistedTag } from './verdicts.js';
+import { VerdictRows, type StatusOrderQuery, type TagHistoryRow, type TagName, type TagQuery, type UnlistedTag } from './verdicts.js';
 
 export type { FinishedScan } from './scans.js';
 export type { GunState, GunStateUpdate, TrustUpdate } from './trust-state.js';
-export type { TagHistoryRow, TagName, TagQuery, UnlistedTag } from './verdicts.js';
+export type { StatusOrderQuery, TagHistoryRow, TagName, TagQuery, UnlistedTag } from './verdicts.js';
 
 /** What one write of a scan carries: changed verdicts and what its GUNs leave behind. */
 export interface Batch {
@@ -218,11 +219,15 @@ export class ScanStore {
     return this.verdicts.history(repository, image, tag);
   }
 
-  countTagsByStatus(): Partial<Record<TagStatus, number>> {
-    return this.verdicts.countByStatus();
+  countTagsByStatus(coverage?: Coverage): Partial<Record<TagStatus, number>> {
+    return this.verdicts.countByStatus(coverage);
   }
 
-  tagsInStatusOrder(query: { readonly statuses: readonly TagStatus[]; readonly limit: number; readonly offset: number }): StoredTag[] {
+  countTagsByCoverage(): Partial<Record<Coverage, number>> {
+    return this.verdicts.countByCoverage();
+  }
+
+  tagsInStatusOrder(query: StatusOrderQuery): StoredTag[] {
     return this.verdicts.inStatusOrder(query);
   }
 

@@ -40,6 +40,14 @@ export interface TagQuery {
   readonly after?: { readonly repository: string; readonly image: string; readonly tag: string } | undefined;
 }
 
+/** The status page's order: these statuses, worst first; with `coverage` (contract v1.2), only tags of that coverage. */
+export interface StatusOrderQuery {
+  readonly statuses: readonly TagStatus[];
+  readonly coverage?: Coverage | undefined;
+  readonly limit: number;
+  readonly offset: number;
+}
+
 export interface TagHistoryRow {
   readonly event: string;
   readonly status: string | null;
@@ -162,6 +170,8 @@ export class VerdictRows {
       one: db.prepare(`SELECT * FROM tags WHERE repository = ? AND image = ? AND tag = ?`),
       history: db.prepare(`SELECT * FROM tag_history WHERE repository = ? AND image = ? AND tag = ? ORDER BY id`),
       countByStatus: db.prepare(`SELECT status, count(*) AS n FROM tags GROUP BY status`),
+      countByStatusOfCoverage: db.prepare(`SELECT status, count(*) AS n FROM tags WHERE coverage = ? GROUP BY status`),
+      countByCoverage: db.prepare(`SELECT coverage, count(*) AS n FROM tags WHERE coverage IS NOT NULL GROUP BY coverage`),
     };
   }
 
@@ -308,11 +318,21 @@ export class VerdictRows {
     return this.#statements.history.all(repository, image, tag) as TagHistoryRow[];
   }
 
-  /** How many tags have each status now (statuses with none are absent). */
-  countByStatus(): Partial<Record<TagStatus, number>> {
+  /** How many tags have each status now (statuses with none are absent); with `coverage`, among the tags of that coverage only. */
+  countByStatus(coverage?: Coverage): Partial<Record<TagStatus, number>> {
     const counts: Partial<Record<TagStatus, number>> = {};
-    for (const row of this.#statements.countByStatus.all() as { status: TagStatus; n: number }[]) {
+    const rows = coverage === undefined ? this.#statements.countByStatus.all() : this.#statements.countByStatusOfCoverage.all(coverage);
+    for (const row of rows as { status: TagStatus; n: number }[]) {
       counts[row.status] = row.n;
+    }
+    return counts;
+  }
+
+  /** Contract v1.2: how many tags have each coverage now (tags audited by DCT alone, and coverages with none, are absent). */
+  countByCoverage(): Partial<Record<Coverage, number>> {
+    const counts: Partial<Record<Coverage, number>> = {};
+    for (const row of this.#statements.countByCoverage.all() as { coverage: Coverage; n: number }[]) {
+      counts[row.coverage] = row.n;
     }
     return counts;
   }
@@ -322,13 +342,15 @@ export class VerdictRows {
    * first, for the status page), then the most recent change first, then by
    * name; paged by offset, so every tag is on exactly one page.
    */
-  inStatusOrder(query: { readonly statuses: readonly TagStatus[]; readonly limit: number; readonly offset: number }): StoredTag[] {
+  inStatusOrder(query: StatusOrderQuery): StoredTag[] {
     if (query.statuses.length === 0) {
       return [];
     }
     const marks = query.statuses.map(() => '?').join(', ');
     const rank = query.statuses.map((_, i) => `WHEN ? THEN ${i}`).join(' ');
-    const sql = `SELECT * FROM tags WHERE status IN (${marks}) ORDER BY CASE status ${rank} END, status_since DESC, repository, image, tag LIMIT ? OFFSET ?`;
-    return (this.#db.prepare(sql).all(...query.statuses, ...query.statuses, query.limit, query.offset) as TagRow[]).map(toStoredTag);
+    const ofCoverage = query.coverage === undefined ? '' : ' AND coverage = ?';
+    const sql = `SELECT * FROM tags WHERE status IN (${marks})${ofCoverage} ORDER BY CASE status ${rank} END, status_since DESC, repository, image, tag LIMIT ? OFFSET ?`;
+    const params = [...query.statuses, ...(query.coverage === undefined ? [] : [query.coverage]), ...query.statuses, query.limit, query.offset];
+    return (this.#db.prepare(sql).all(...params) as TagRow[]).map(toStoredTag);
   }
 }

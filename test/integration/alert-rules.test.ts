@@ -30,6 +30,8 @@ const ALERTS = [
   'TrustAuditorTrustDataExpiringSoon',
   'TrustAuditorRootCertificateExpiringSoon',
   'TrustAuditorTrustDataExpired',
+  'TrustAuditorSignatureSystemLost',
+  'TrustAuditorSignatureInvalid',
   'TrustAuditorScanFailing',
   'TrustAuditorScanStale',
   'TrustAuditorWebhooksRefused',

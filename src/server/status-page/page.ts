@@ -11,6 +11,7 @@
  * The page has no script, and the server sends a Content-Security-Policy that
  * allows none.
  */
+import { COVERAGE_STYLE, renderCoverageCounts } from './coverage-section.js';
 import { escapeAttr, escapeText } from './escape.js';
 import { renderExpiring } from './expiring-section.js';
 import { renderCounts, renderFindings } from './findings-section.js';
@@ -18,7 +19,7 @@ import { number, utc } from './format.js';
 import { renderRunbooks } from './runbooks.js';
 import { renderHealth, renderScan } from './scan-section.js';
 import { STYLE } from './stylesheet.js';
-import { SEVERITY_ORDER, type StatusPageView } from './view-model.js';
+import { DEFAULT_PAGE_SIZE, SEVERITY_ORDER, type StatusPageView } from './view-model.js';
 
 /** Seconds between reloads (`<meta http-equiv="refresh">`: no script needed). */
 export const REFRESH_SECONDS = 60;
@@ -40,13 +41,13 @@ export function renderStatusPage(view: StatusPageView): string {
 <meta http-equiv="refresh" content="${REFRESH_SECONDS}">
 <title>${escapeAttr(pageTitle(view))}</title>
 <style>${STYLE}</style>
-</head>
+${view.coverage === undefined ? '' : `<style>${COVERAGE_STYLE}</style>\n`}</head>
 <body>
 <header><h1>trust-auditor</h1><p class="meta">as of <time id="rendered" datetime="${view.now.toISOString()}">${utc(view.now)}</time> · reloads every ${REFRESH_SECONDS} s · version ${escapeText(view.version)}</p></header>
 ${renderScan(view)}
 ${renderHealth(view)}
 ${renderCounts(view)}
-${renderFindings(view)}
+${view.coverage === undefined ? '' : `${renderCoverageCounts(view.coverage, view.pageSize, DEFAULT_PAGE_SIZE)}\n`}${renderFindings(view)}
 ${renderExpiring(view)}
 ${renderRunbooks(view)}
 <footer><a href="/metrics">/metrics</a> · <a href="/api/v1/tags?status=unsigned">/api/v1/tags</a> · <a href="/api/v1/scans">/api/v1/scans</a> · trust-auditor ${escapeText(view.version)}</footer>

@@ -32,6 +32,18 @@ export const EXPIRING_RUNBOOK: Runbook = {
 };
 export const ROOT_CERTIFICATE_RUNBOOK: Runbook = { alert: 'TrustAuditorRootCertificateExpiringSoon', what: 'The root certificate of a GUN expires: only a root key rotation renews it.' };
 
+/** Contract v1.2: the alerts of the migration view, listed under "What to do" once a tag has a coverage. */
+export const SIGNATURE_RUNBOOKS = {
+  invalid: {
+    alert: 'TrustAuditorSignatureInvalid',
+    what: 'A cosign or Notation signature of the tag is bad, or signs another digest: whatever the repository requires, treat it as tampering until its reason shows otherwise.',
+  },
+  lost: {
+    alert: 'TrustAuditorSignatureSystemLost',
+    what: 'Fewer tags of a repository verify with cosign or Notation than an hour before: a signature was removed, the tag was pushed again without one, or the policy no longer trusts its signer.',
+  },
+} as const satisfies Readonly<Record<string, Runbook>>;
+
 export function runbookLink(runbook: Runbook, base: string | undefined): string {
   const anchor = runbook.alert.toLowerCase();
   if (base === undefined) {
@@ -51,7 +63,7 @@ ${SEVERITY_ORDER.map((status) => item(`do-${status}`, `<span class="badge status
 ${item('do-scan', 'scan failed or partial', SCAN_RUNBOOK)}
 ${item('do-stale', 'no recent scan', STALE_RUNBOOK)}
 ${item('do-expiring', 'expiring soon', EXPIRING_RUNBOOK)}
-</dl>
+${view.coverage === undefined ? '' : `${item('do-signature-invalid', 'cosign or Notation invalid', SIGNATURE_RUNBOOKS.invalid)}\n${item('do-signature-lost', 'signature system lost', SIGNATURE_RUNBOOKS.lost)}\n`}</dl>
 <p class="note">${view.runbookUrl === undefined ? 'The runbooks are <code>docs/runbooks.md</code> in the trust-auditor sources, one section per alert; set <code>TRUST_AUDITOR_RUNBOOK_URL</code> to where you publish them to get links here.' : `Runbooks: <a href="${escapeAttr(view.runbookUrl)}">${escapeText(view.runbookUrl)}</a>.`}</p>
 </details>
 </section>`;

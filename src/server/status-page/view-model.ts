@@ -5,6 +5,7 @@
  * (`page.ts` renders the view).
  */
 import { TAG_STATUSES, type TagStatus } from '../../notary/core/codes.js';
+import { COVERAGES, type Coverage } from '../../domain/signatures.js';
 import { err, ok, type Result } from '../../lib/result.js';
 import type { AuditService } from '../../scheduler/audit-service.js';
 import type { SourceError } from '../../scan/scanner.js';
@@ -25,6 +26,27 @@ export const DAY_MS = 86_400_000;
 
 /** `status=` on the page: every finding (default), every tag, or one status. */
 export type StatusFilter = 'findings' | 'all' | TagStatus;
+
+/**
+ * Contract v1.2's migration view: present once any tag has a coverage (the
+ * configuration has `signatures`) or the query asks for one; absent, the
+ * page is exactly the v1.1 page.
+ */
+export interface CoverageView {
+  /** Tags of each coverage value, every status included; 0 for a value no tag has. */
+  readonly counts: Readonly<Record<Coverage, number>>;
+  /** `coverage=` on the page: only tags of this coverage (undefined: any). */
+  readonly filter: Coverage | undefined;
+}
+
+/** What the query string asks for. */
+export interface PageQuery {
+  readonly filter: StatusFilter;
+  readonly page: number;
+  readonly pageSize: number;
+  /** Only present when the query has `coverage=`. */
+  readonly coverage?: Coverage;
+}
 
 export type SourceHealth = { readonly state: 'up' } | { readonly state: 'down'; readonly reasons: readonly string[] } | { readonly state: 'unknown'; readonly why: string };
 
@@ -49,11 +71,13 @@ export interface StatusPageView {
   /** 1-based. */
   readonly page: number;
   readonly pageSize: number;
-  /** Tags that match the filter, over all pages. */
+  /** Tags that match the filter (and the coverage filter), over all pages. */
   readonly total: number;
   readonly rows: readonly StoredTag[];
   /** Where docs/runbooks.md is published (links `<runbookUrl>#<alert>`); undefined: name the file and section as text. */
   readonly runbookUrl: string | undefined;
+  /** Contract v1.2: the coverage column, counts and filter; undefined when no tag has a coverage. */
+  readonly coverage?: CoverageView | undefined;
 }
 
 export interface StatusPageSources {
@@ -73,11 +97,16 @@ export function statusesOf(filter: StatusFilter): readonly TagStatus[] {
   return filter === 'all' ? [...SEVERITY_ORDER, 'signed'] : [filter];
 }
 
-/** Reads `status`, `page` and `limit` from the query string; an error names the bad parameter. */
-export function parsePageQuery(query: URLSearchParams): Result<{ filter: StatusFilter; page: number; pageSize: number }, string> {
+/** Reads `status`, `coverage`, `page` and `limit` from the query string; an error names the bad parameter. */
+export function parsePageQuery(query: URLSearchParams): Result<PageQuery, string> {
   const status = query.get('status') ?? 'findings';
   if (status !== 'findings' && status !== 'all' && !(TAG_STATUSES as readonly string[]).includes(status)) {
     return err(`status must be findings, all, or one of ${SEVERITY_ORDER.join(', ')}, signed`);
+  }
+  const coverage = query.get('coverage');
+  // A closed set, like the status: the value goes back into links and the SQL parameters.
+  if (coverage !== null && !(COVERAGES as readonly string[]).includes(coverage)) {
+    return err(`coverage must be one of ${COVERAGES.join(', ')}`);
   }
   const page = wholeNumber(query.get('page'), 1, MAX_PAGE_NUMBER);
   if (page === undefined) {
@@ -87,7 +116,7 @@ export function parsePageQuery(query: URLSearchParams): Result<{ filter: StatusF
   if (pageSize === undefined) {
     return err(`limit must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
   }
-  return ok({ filter: status as StatusFilter, page, pageSize });
+  return ok({ filter: status as StatusFilter, page, pageSize, ...(coverage === null ? {} : { coverage: coverage as Coverage }) });
 }
 
 function wholeNumber(value: string | null, fallback: number, max: number): number | undefined {
@@ -107,7 +136,7 @@ export function gatherStatusPage(sources: StatusPageSources, query: URLSearchPar
   if (!parsed.ok) {
     return parsed;
   }
-  const { filter, page, pageSize } = parsed.value;
+  const { filter, page, pageSize, coverage } = parsed.value;
   const { store, service } = sources;
   // A forecast (`scan --at`) changes nothing the page shows; it is never the latest scan.
   const audits = store.recentScans(20).filter((scan) => scan.kind !== 'forecast');
@@ -118,7 +147,10 @@ export function gatherStatusPage(sources: StatusPageSources, query: URLSearchPar
   const counted = store.countTagsByStatus();
   const counts = Object.fromEntries(TAG_STATUSES.map((status) => [status, counted[status] ?? 0])) as Record<TagStatus, number>;
   const statuses = statusesOf(filter);
-  const total = statuses.reduce((sum, status) => sum + counts[status], 0);
+  const coverageView = gatherCoverage(store, coverage);
+  // The counts by status stay over every tag; only the table (and its total) follows the coverage filter.
+  const matching = coverage === undefined ? counts : store.countTagsByStatus(coverage);
+  const total = statuses.reduce((sum, status) => sum + (matching[status] ?? 0), 0);
   const warnUntil = new Date(now.getTime() + sources.expiryWarningDays * DAY_MS).toISOString();
   return ok({
     now,
@@ -138,9 +170,19 @@ export function gatherStatusPage(sources: StatusPageSources, query: URLSearchPar
     page,
     pageSize,
     total,
-    rows: store.tagsInStatusOrder({ statuses, limit: pageSize, offset: (page - 1) * pageSize }),
+    rows: store.tagsInStatusOrder({ statuses, coverage, limit: pageSize, offset: (page - 1) * pageSize }),
     runbookUrl: sources.runbookUrl,
+    ...(coverageView === undefined ? {} : { coverage: coverageView }),
   });
+}
+
+/** The migration view's counts, when any tag has a coverage or the query filters by one. */
+function gatherCoverage(store: ScanStore, filter: Coverage | undefined): CoverageView | undefined {
+  const counted = store.countTagsByCoverage();
+  if (filter === undefined && Object.keys(counted).length === 0) {
+    return undefined;
+  }
+  return { counts: Object.fromEntries(COVERAGES.map((coverage) => [coverage, counted[coverage] ?? 0])) as Record<Coverage, number>, filter };
 }
 
 /** As the latest scan saw them: from its request failures when this process ran it, else from its outcome. */

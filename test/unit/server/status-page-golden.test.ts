@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 
+import type { Coverage, SystemSignature } from '../../../src/domain/signatures.js';
 import type { TagStatus } from '../../../src/notary/core/codes.js';
 import { renderStatusPage, renderStatusPageError } from '../../../src/server/status-page/page.js';
 import type { StatusPageView } from '../../../src/server/status-page/view-model.js';
@@ -180,6 +181,37 @@ const VIEWS: Record<string, StatusPageView> = {
   'last of many pages': { ...BASE, filter: 'digest_mismatch', page: 30, pageSize: 1, total: 30, rows: [tag('y', 'digest_mismatch')] },
 };
 
+const COVERAGE_COUNTS: Record<Coverage, number> = { none: 1200, dct_only: 5000, cosign_only: 12, notation_only: 0, dct_cosign: 380, dct_notation: 0, cosign_notation: 3, all: 11 };
+const sig = (system: SystemSignature['system'], status: SystemSignature['status'], reason: string | null = null): SystemSignature => ({ system, status, reason, signers: [] });
+
+/** Contract v1.2: the migration view (new views; the ones above keep their hashes). */
+const V12_VIEWS: Record<string, StatusPageView> = {
+  'v1.2: findings with their coverage, hostile reasons, runbook links': {
+    ...BASE,
+    coverage: { counts: COVERAGE_COUNTS, filter: undefined },
+    rows: [
+      tag('app', 'invalid', {
+        signatures: [sig('dct', 'verified'), sig('cosign', 'invalid', `signs another digest ${HOSTILE}`), sig('notation', 'untrusted', 'CN=build & co')],
+        coverage: 'dct_only',
+      }),
+      tag('web', 'unsigned', { signatures: [sig('dct', 'absent'), sig('cosign', 'error', 'HTTP 503'), sig('notation', 'expired')], coverage: 'none', role: null }),
+      tag('old', 'unsigned'),
+      tag('new', 'signed', { signatures: [sig('notation', 'verified'), sig('cosign', 'verified'), sig('dct', 'not_configured')], coverage: 'cosign_notation' }),
+    ],
+    runbookUrl: 'https://runbooks.example.com/',
+  },
+  'v1.2: one coverage, one status, second of three pages': {
+    ...BASE,
+    coverage: { counts: COVERAGE_COUNTS, filter: 'dct_cosign' },
+    filter: 'signed',
+    page: 2,
+    pageSize: 150,
+    total: 380,
+    rows: [tag('both', 'signed', { signatures: [sig('dct', 'verified'), sig('cosign', 'verified'), sig('notation', 'absent')], coverage: 'dct_cosign' })],
+  },
+  'v1.2: a coverage no tag has': { ...BASE, coverage: { counts: { ...COVERAGE_COUNTS, all: 0 }, filter: 'all' }, filter: 'all', total: 0, rows: [] },
+};
+
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
 /** The sha256 of each rendering, taken from the unsplit renderer. */
@@ -197,10 +229,22 @@ const GOLDEN: Record<string, string> = {
   'error page': 'c43d5623dd97d58ea5cd41debe9d030cbd51dd0801df1ae0554776a4ac2197d8',
 };
 
+/** The sha256 of each v1.2 rendering, taken when the migration view was added. */
+const V12_GOLDEN: Record<string, string> = {
+  'v1.2: findings with their coverage, hostile reasons, runbook links': '7951220b33a2f695de5c38ddc66103223e1e1e43d9090c523caf011fbe21b586',
+  'v1.2: one coverage, one status, second of three pages': '79cbb774cecbc413d0b59016f63de7118f87fdd1b094b09daa8a3d85b53d2333',
+  'v1.2: a coverage no tag has': '0e07b3bab1626b92fbc442d3ccc632d90afb1ec002daf9f47ddb551e4454da59',
+};
+
 describe('status page markup', () => {
   it('renders each fixed view exactly as before', () => {
     const actual = Object.fromEntries(Object.entries(VIEWS).map(([name, view]) => [name, sha256(renderStatusPage(view))]));
     actual['error page'] = sha256(renderStatusPageError(`status must be findings ${HOSTILE}`));
     assert.deepEqual(actual, GOLDEN);
+  });
+
+  it('renders each fixed view of the migration view (contract v1.2) exactly as recorded', () => {
+    const actual = Object.fromEntries(Object.entries(V12_VIEWS).map(([name, view]) => [name, sha256(renderStatusPage(view))]));
+    assert.deepEqual(actual, V12_GOLDEN);
   });
 });

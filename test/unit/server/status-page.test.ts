@@ -4,14 +4,18 @@
  * instant (no real clock: these tests also run with the clock years ahead).
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, it } from 'node:test';
 
+import { COVERAGES, coverageOf, type SignatureSystem, type SystemSignature, type SystemStatus } from '../../../src/domain/signatures.js';
 import type { TagStatus } from '../../../src/notary/core/codes.js';
 import type { ScanResult } from '../../../src/scan/scanner.js';
+import { coverageLabel, MIGRATION_STAGES, STAGE_OF } from '../../../src/server/status-page/coverage-section.js';
 import { escapeAttr, escapeText } from '../../../src/server/status-page/escape.js';
 import { durationText, relativeTime } from '../../../src/server/status-page/format.js';
 import { renderStatusPage } from '../../../src/server/status-page/page.js';
+import { EXPIRING_RUNBOOK, ROOT_CERTIFICATE_RUNBOOK, SCAN_RUNBOOK, SIGNATURE_RUNBOOKS, STALE_RUNBOOK, STATUS_RUNBOOKS } from '../../../src/server/status-page/runbooks.js';
 import { gatherStatusPage, parsePageQuery, SEVERITY_ORDER, type StatusPageSources, type StatusPageView } from '../../../src/server/status-page/view-model.js';
 import { openDatabase } from '../../../src/store/database.js';
 import { applyMigrations } from '../../../src/store/migrate.js';
@@ -322,5 +326,183 @@ describe('status page', () => {
     const text = renderStatusPage(view(world));
     assert.match(text, /<span class="runbook">runbook <code>docs\/runbooks.md#trustauditordigestmismatch<\/code><\/span>/);
     assert.doesNotMatch(text, /href="http/, 'no link to a place nobody configured');
+  });
+});
+
+const entry = (system: SignatureSystem, status: SystemStatus, reason: string | null = null): SystemSignature => ({ system, status, reason, signers: [] });
+
+/** Contract v1.2: a verdict's entries and the coverage they make. */
+function covered(...entries: SystemSignature[]): Partial<TagVerdictRecord> {
+  return { signatures: entries, coverage: coverageOf(entries) };
+}
+
+/** The coverage cells of the findings table, in page order: the value and each system's mark. */
+function coverageCellsOf(html: string): { coverage: string; marks: string[] }[] {
+  return [...html.matchAll(/<td data-label="Coverage" class="coverage" data-coverage="([a-z_]+)">(.*?)<\/td>/g)].map((m) => ({
+    coverage: m[1] ?? '',
+    marks: [...(m[2] ?? '').matchAll(/data-system="([a-z]+)" data-system-status="([a-z_]+)"/g)].map((mark) => `${mark[1]}:${mark[2]}`),
+  }));
+}
+
+function coverageCount(html: string, coverage: string): number | undefined {
+  const found = new RegExp(`data-coverage="${coverage}"[^>]*><span class="label">[^<]*</span> <strong>([\\d,]+)</strong>`).exec(html);
+  return found === null ? undefined : Number((found[1] ?? '').replace(/,/g, ''));
+}
+
+describe('status page: the migration view (contract v1.2)', () => {
+  let world: World;
+
+  beforeEach(() => {
+    world = makeWorld();
+  });
+
+  /** One tag per migration stage, and a finding whose cosign signature is bad. */
+  function scanMigration(): void {
+    world.scan(ago(DAY), [
+      verdict('legacy', '1', 'signed', covered(entry('dct', 'verified'), entry('cosign', 'absent'), entry('notation', 'not_configured'))),
+      verdict('legacy', '2', 'unsigned', covered(entry('dct', 'absent'), entry('cosign', 'absent'), entry('notation', 'not_configured'))),
+      verdict('both', '1', 'signed', covered(entry('dct', 'verified'), entry('cosign', 'verified'), entry('notation', 'not_configured'))),
+      verdict('moved', '1', 'signed', covered(entry('dct', 'absent'), entry('cosign', 'verified'), entry('notation', 'verified'))),
+      verdict('moved', '2', 'invalid', {
+        ...covered(entry('dct', 'verified'), entry('cosign', 'invalid', 'signs sha256:"<b>other</b>\u202e'), entry('notation', 'untrusted', "signed by CN=evil & co's key")),
+        reasonCode: 'SIGNATURE_INVALID',
+        reason: 'SIGNATURE_INVALID: cosign invalid',
+      }),
+    ]);
+  }
+
+  it('is absent while no tag has a coverage: no column, no counts, no second stylesheet', () => {
+    world.scan(ago(DAY), [verdict('a', '1', 'unsigned'), verdict('b', '1', 'signed')]);
+    const current = view(world);
+    assert.equal(current.coverage, undefined);
+    const html = renderStatusPage(view(world, 'status=all'));
+    assert.doesNotMatch(html, /Coverage|coverage-counts|data-coverage/);
+    assert.equal((html.match(/<style>/g) ?? []).length, 1);
+  });
+
+  it('counts every coverage value (0 included), grouped as not started, in progress and moved', () => {
+    scanMigration();
+    const current = view(world);
+    assert.deepEqual(current.coverage, {
+      counts: { none: 1, dct_only: 2, cosign_only: 0, notation_only: 0, dct_cosign: 1, dct_notation: 0, cosign_notation: 1, all: 0 },
+      filter: undefined,
+    });
+    const html = renderStatusPage(current);
+    for (const [coverage, n] of [
+      ['none', 1],
+      ['dct_only', 2],
+      ['cosign_only', 0],
+      ['dct_cosign', 1],
+      ['cosign_notation', 1],
+      ['all', 0],
+      ['any', 5],
+    ] as const) {
+      assert.equal(coverageCount(html, coverage), n, coverage);
+    }
+    assert.match(html, /data-stage="not_started"><span class="stage-name">not started <strong>3<\/strong>/);
+    assert.match(html, /data-stage="in_progress"><span class="stage-name">in progress <strong>1<\/strong>/);
+    assert.match(html, /data-stage="moved"><span class="stage-name">moved <strong>1<\/strong>/);
+    assert.match(
+      html,
+      /class="count coverage-dct_only" href="\?status=all&amp;coverage=dct_only" data-coverage="dct_only"><span class="label">DCT only<\/span>/,
+      'a coverage lists its tags, every status'
+    );
+    assert.match(html, /class="count total current" href="\?status=all" data-coverage="any" aria-current="page"/);
+    assert.equal((html.match(/<style>/g) ?? []).length, 2);
+  });
+
+  it('shows each row’s coverage and one mark per system, with the reason as escaped title text', () => {
+    scanMigration();
+    const html = renderStatusPage(view(world, 'status=all'));
+    assert.match(html, /<th>Tag<\/th><th>Coverage<\/th><th>GUN<\/th>/);
+    assert.deepEqual(
+      coverageCellsOf(html).map((cell) => cell.coverage),
+      ['dct_only', 'none', 'dct_cosign', 'dct_only', 'cosign_notation'],
+      'invalid first, then unsigned, then signed (by name)'
+    );
+    assert.deepEqual(coverageCellsOf(html)[0]?.marks, ['dct:verified', 'cosign:invalid', 'notation:untrusted']);
+    assert.match(html, /title="cosign: invalid \(signs sha256:&#34;&#60;b&#62;other&#60;\/b&#62;\\u202e\)">cosign&#160;✗<\/span>/);
+    assert.match(html, /title="Notation: untrusted \(signed by CN=evil &#38; co&#39;s key\)">Notation&#160;\?<\/span>/);
+    assert.match(html, /title="Notation: not configured">Notation&#160;·<\/span>/);
+    assert.doesNotMatch(html, /<b>other|\u202e/, 'nothing of the reason is markup or a raw direction character');
+    assert.match(html, /<span class="coverage-value stage-moved">cosign \+ Notation<\/span>/);
+  });
+
+  it('filters by coverage: the table and its pages, while the counts by status stay over every tag', () => {
+    scanMigration();
+    world.scan(ago(DAY / 2), [
+      verdict('legacy', '3', 'unsigned', covered(entry('dct', 'absent'), entry('cosign', 'absent'), entry('notation', 'absent'))),
+      verdict('legacy', '4', 'unsigned', covered(entry('dct', 'absent'), entry('cosign', 'error', 'HTTP 503'), entry('notation', 'absent'))),
+      verdict('plain', '1', 'unsigned'),
+    ]);
+    const current = view(world, 'coverage=none&limit=2');
+    assert.equal(current.coverage?.filter, 'none');
+    assert.equal(current.total, 3, 'the unsigned findings of coverage none');
+    assert.equal(current.counts.unsigned, 4, 'the status counts are over every tag');
+    const html = renderStatusPage(current);
+    assert.deepEqual(
+      coverageCellsOf(html).map((cell) => cell.coverage),
+      ['none', 'none']
+    );
+    assert.match(html, /Findings <span class="n">3<\/span> <span class="coverage-filter" id="coverage-filter">coverage <code>none<\/code> · <a href="\?limit=2">any coverage<\/a><\/span>/);
+    assert.match(html, /<a rel="next" href="\?coverage=none&amp;page=2&amp;limit=2">/, 'the pages keep the coverage');
+    assert.match(html, /href="\?status=unsigned&amp;coverage=none&amp;limit=2" data-status="unsigned"/, 'a status narrows within the coverage');
+    assert.match(html, /class="count coverage-none current" href="\?status=all&amp;coverage=none&amp;limit=2" data-coverage="none" aria-current="page"/);
+
+    const second = renderStatusPage(view(world, 'coverage=none&limit=2&page=2'));
+    assert.equal(coverageCellsOf(second).length, 1);
+    const signedOnly = view(world, 'status=signed&coverage=dct_cosign');
+    assert.deepEqual(
+      signedOnly.rows.map((row) => `${row.image}:${row.tag}`),
+      ['both:1']
+    );
+    assert.match(renderStatusPage(view(world, 'status=expired&coverage=all')), /<p id="no-findings">No tag with coverage <code>all<\/code> among the expired tags.<\/p>/);
+  });
+
+  it('accepts a coverage filter before any tag has one, and says there is none', () => {
+    world.scan(ago(DAY), [verdict('a', '1', 'unsigned')]);
+    const current = view(world, 'coverage=cosign_only');
+    assert.deepEqual(current.coverage?.counts, { none: 0, dct_only: 0, cosign_only: 0, notation_only: 0, dct_cosign: 0, dct_notation: 0, cosign_notation: 0, all: 0 });
+    assert.equal(current.total, 0);
+    const html = renderStatusPage(current);
+    assert.match(html, /<p id="no-findings">No tag with coverage <code>cosign_only<\/code> among the findings.<\/p>/);
+    assert.match(renderStatusPage(view(world, 'coverage=dct_only&status=all')), /among the audited tags/);
+  });
+
+  it('refuses a coverage outside the closed set, naming the parameter', () => {
+    for (const query of ['coverage=bogus', 'coverage=DCT_ONLY', 'coverage=', 'coverage=%3Cscript%3E', 'coverage=dct_only%20']) {
+      const parsed = parsePageQuery(new URLSearchParams(query));
+      assert.equal(parsed.ok, false, query);
+      assert.match(parsed.ok ? '' : parsed.error, /^coverage must be one of none, dct_only, cosign_only, notation_only, dct_cosign, dct_notation, cosign_notation, all$/);
+    }
+    for (const coverage of COVERAGES) {
+      assert.deepEqual(parsePageQuery(new URLSearchParams(`coverage=${coverage}`)), { ok: true, value: { filter: 'findings', page: 1, pageSize: 100, coverage } });
+    }
+    assert.equal(gatherStatusPage(world.sources, new URLSearchParams('coverage=x'), NOW).ok, false);
+  });
+
+  it('names the migration stage of every coverage value, as the dashboard counts them', () => {
+    assert.deepEqual(
+      MIGRATION_STAGES.map((stage) => COVERAGES.filter((coverage) => STAGE_OF[coverage] === stage)),
+      [
+        ['none', 'dct_only'],
+        ['dct_cosign', 'dct_notation', 'all'],
+        ['cosign_only', 'notation_only', 'cosign_notation'],
+      ]
+    );
+    assert.deepEqual(COVERAGES.map(coverageLabel), ['none', 'DCT only', 'cosign only', 'Notation only', 'DCT + cosign', 'DCT + Notation', 'cosign + Notation', 'all three']);
+  });
+});
+
+describe('status page runbooks', () => {
+  it('every runbook the page links has its section in docs/runbooks.md', async () => {
+    const runbooks = await readFile(fileURLToPath(new URL('../../../../docs/runbooks.md', import.meta.url)), 'utf8');
+    const headings = new Set(runbooks.split('\n').flatMap((line) => (/^#{2,3} /.test(line) ? [line.replace(/^#+ /, '').trim()] : [])));
+    const linked = [...Object.values(STATUS_RUNBOOKS), SCAN_RUNBOOK, STALE_RUNBOOK, EXPIRING_RUNBOOK, ROOT_CERTIFICATE_RUNBOOK, ...Object.values(SIGNATURE_RUNBOOKS)]
+      .map((runbook) => runbook.alert)
+      .filter((alert) => alert !== '');
+    for (const alert of linked) {
+      assert.ok(headings.has(alert), `docs/runbooks.md has no "## ${alert}" section`);
+    }
   });
 });
