@@ -4,7 +4,7 @@
  * needs, and checks that a fetched blob is the one a layer names
  * (docs/signature-systems.md §2).
  *
- * Not yet wired: the scan does not read cosign signatures yet. Pure like
+ * Pure like
  * src/notary/core (docs/house-style.md rule 1): bytes in, a value out, no I/O
  * and no clock. Trust data, so parsed strictly (rule 5): a manifest cosign
  * could not have written is refused as a whole, never half-read.

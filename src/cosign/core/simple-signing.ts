@@ -4,7 +4,7 @@
  * whose `dev.cosignproject.cosign/signature` annotation is the base64
  * signature over that blob (docs/signature-systems.md §2).
  *
- * Not yet wired: the scan does not read cosign signatures yet. Pure like
+ * Pure like
  * src/notary/core (docs/house-style.md rule 1): bytes in, a value out, no I/O
  * and no clock.
  *
