@@ -6,6 +6,7 @@
  * UsageError before anything is fetched.
  */
 import { UsageError } from '../../lib/errors.js';
+import { silentLogger } from '../../lib/logger.js';
 import type { Command } from '../args.js';
 import { repositoryOfReference } from '../image-reference.js';
 import { runSignatureInspect } from '../inspect-signatures.js';
@@ -13,7 +14,7 @@ import type { CommandDeps } from './deps.js';
 
 export async function inspectSignaturesCommand(
   command: Extract<Command, { name: 'inspect-signatures' }>,
-  deps: Pick<CommandDeps, 'clock' | 'stdout' | 'loadConfig' | 'createLogger' | 'loadSignatureVerifiers' | 'connectRegistry'>
+  deps: Pick<CommandDeps, 'clock' | 'stdout' | 'loadConfig' | 'loadSignatureVerifiers' | 'connectRegistry'>
 ): Promise<number> {
   const { system, reference } = command;
   const config = deps.loadConfig(command.configFile);
@@ -53,7 +54,8 @@ export async function inspectSignaturesCommand(
       registry: connection.registry,
       at: command.at ?? now,
       now: () => deps.clock.now(),
-      log: deps.createLogger(),
+      // All the checker would log is the referrers mode, which the output shows: stderr stays for errors, as inspect's.
+      log: silentLogger,
       json: command.json,
       stdout: deps.stdout,
     });

@@ -7,7 +7,6 @@ import { parseImageReference } from '../../../src/cli/image-reference.js';
 import type { Config } from '../../../src/config/config.js';
 import { parseConfig } from '../../../src/config/parse-config.js';
 import { FetchError } from '../../../src/lib/errors.js';
-import { silentLogger } from '../../../src/lib/logger.js';
 import type { ArtifactSource } from '../../../src/scan/ports.js';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
@@ -44,7 +43,6 @@ function commandDeps(registry: Partial<ArtifactSource>, loaded: Config = CONFIG)
     clock: { now: () => NOW },
     stdout: (text) => void (seen.output += text),
     loadConfig: () => loaded,
-    createLogger: () => silentLogger,
     loadSignatureVerifiers: (policy, system) => {
       seen.loaded = `${policy.name}.${system}`;
       return Promise.resolve({ policy: policy.name, fingerprint: 'f', cosign: { verifySigLayer: unexpected, verifyBundle: unexpected }, notation: { verify: unexpected } });
@@ -54,7 +52,7 @@ function commandDeps(registry: Partial<ArtifactSource>, loaded: Config = CONFIG)
       seen.timeoutMs = timeoutMs;
       return { registry: registry as ArtifactSource, close: async () => void (seen.closed = true) };
     },
-  } satisfies Pick<CommandDeps, 'clock' | 'stdout' | 'loadConfig' | 'createLogger' | 'loadSignatureVerifiers' | 'connectRegistry'>;
+  } satisfies Pick<CommandDeps, 'clock' | 'stdout' | 'loadConfig' | 'loadSignatureVerifiers' | 'connectRegistry'>;
   return { deps, seen };
 }
 
