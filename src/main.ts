@@ -13,10 +13,10 @@ import { setFlagsFromString } from 'node:v8';
 import { Agent, type Dispatcher } from 'undici';
 
 import { parseCommandLine } from './cli/args.js';
-import type { CommandDeps, NotaryConnection, ScanContext } from './cli/commands/deps.js';
+import type { CommandDeps, NotaryConnection, RegistryConnection, ScanContext } from './cli/commands/deps.js';
 import { runCommand } from './cli/commands/run-command.js';
 import { failureOf, UnavailableError } from './cli/exit-status.js';
-import type { Config, NotaryConfig } from './config/config.js';
+import type { Config, NexusConfig, NotaryConfig, SignaturePolicyConfig } from './config/config.js';
 import { logLevelFrom } from './config/environment.js';
 import { parseConfig } from './config/parse-config.js';
 import { requireSections } from './config/require-sections.js';
@@ -182,15 +182,32 @@ async function loadSignaturePlan(config: Config): Promise<SignatureAuditPlan | u
   if (config.signatures === undefined) {
     return undefined;
   }
-  const readBytes = (path: string): Buffer => readFileSync(path);
   const policies = new Map<string, SignatureVerifiers>();
   for (const policy of config.signatures.policies) {
-    const where = `signatures.policies.${policy.name}`;
-    const cosign = policy.cosign === undefined ? undefined : loadCosignVerifiers(policy.cosign, `${where}.cosign`, readBytes);
-    const notation = policy.notation === undefined ? undefined : await loadNotationVerifiers(policy.notation, `${where}.notation`);
-    policies.set(policy.name, { policy: policy.name, fingerprint: `${cosign?.fingerprint ?? '-'}/${notation?.fingerprint ?? '-'}`, cosign, notation });
+    policies.set(policy.name, await loadPolicyVerifiers(policy, ['cosign', 'notation']));
   }
   return { policies };
+}
+
+/** The verifiers of `systems` that the policy has, read from its files. */
+async function loadPolicyVerifiers(policy: SignaturePolicyConfig, systems: readonly ('cosign' | 'notation')[]): Promise<SignatureVerifiers> {
+  const readBytes = (path: string): Buffer => readFileSync(path);
+  const where = `signatures.policies.${policy.name}`;
+  const cosign = policy.cosign === undefined || !systems.includes('cosign') ? undefined : loadCosignVerifiers(policy.cosign, `${where}.cosign`, readBytes);
+  const notation = policy.notation === undefined || !systems.includes('notation') ? undefined : await loadNotationVerifiers(policy.notation, `${where}.notation`);
+  return { policy: policy.name, fingerprint: `${cosign?.fingerprint ?? '-'}/${notation?.fingerprint ?? '-'}`, cosign, notation };
+}
+
+/** A registry client of one repository for `inspect --cosign|--notation`, on connections of its own. */
+function connectRegistry(nexusConfig: NexusConfig, repository: string, timeoutMs: number): RegistryConnection {
+  const dispatcher = createDispatcher(nexusConfig.caFile, 'nexus.caFile');
+  const http = createHttpClient({ dispatcher, userAgent: USER_AGENT, timeoutMs });
+  const credentials = credentialsOf(nexusConfig);
+  const nexus = new NexusClient({ baseUrl: nexusConfig.url, http, credentials, clock: systemClock });
+  return {
+    registry: new RegistryClient({ baseUrl: nexus.registryBase(repository), http, credentials }),
+    close: () => dispatcher.close(),
+  };
 }
 
 function connectNotary(notary: NotaryConfig, timeoutMs: number): NotaryConnection {
@@ -213,6 +230,8 @@ const deps: CommandDeps = {
   createLogger,
   openScanContext,
   connectNotary,
+  loadSignatureVerifiers: (policy, system) => loadPolicyVerifiers(policy, [system]),
+  connectRegistry,
   readTlsFiles: (certFile, keyFile) => ({ cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') }),
   startHttpServer,
   startCronScheduler,

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 
 import { UsageError } from '../lib/errors.js';
 import { parseRfc3339 } from '../notary/core/rfc3339.js';
+import { parseImageReference, type ImageReference } from './image-reference.js';
 
 export type Command =
   | { readonly name: 'help'; readonly topic: string | undefined }
@@ -12,6 +13,15 @@ export type Command =
       readonly gun: string;
       readonly notaryUrl: string | undefined;
       readonly configFile: string | undefined;
+      readonly json: boolean;
+      readonly at: Date | undefined;
+    }
+  | {
+      /** `inspect IMAGE_REF --cosign|--notation`: one image's signatures of one system, as the scan checks them. */
+      readonly name: 'inspect-signatures';
+      readonly system: 'cosign' | 'notation';
+      readonly reference: ImageReference;
+      readonly configFile: string;
       readonly json: boolean;
       readonly at: Date | undefined;
     }
@@ -31,6 +41,19 @@ Commands:
       Fetch and fully verify one trust collection, like "notary list" but
       verified. Exit 0: valid; 1: unsigned, invalid or expired; 2: usage error;
       3: trust data could not be fetched.
+  inspect IMAGE_REF --cosign|--notation --config FILE [--json] [--at ISO8601]
+      Every cosign (or Notation) signature of one image, checked as the scan
+      checks it. IMAGE_REF is <gunPrefix>/<image>:<tag> or
+      <gunPrefix>/<image>@sha256:<hex>; the repository is the configured one
+      with that gunPrefix, the policy its signaturePolicy. Exit 0: verified;
+      1: absent, invalid, untrusted or expired; 2: usage error; 3: the
+      registry could not be read.
+      --json prints {"reference", "repository", "image", "tag", "digest",
+      "system", "policy", "at", "referrersMode": "api"|"tag_fallback"|null,
+      "status", "reason", "signers", "certificateExpires", "signatures":
+      [{"location": "sig_manifest"|"sig_layer"|"bundle_referrer"|
+      "notation_referrer", "layer", "digest", "status", "code", "detail",
+      "signer", "certificateNotAfter"}]}.
   serve --config FILE
       The daemon: scans on the configured schedule and serves /metrics,
       /healthz, /readyz and the /api/v1 endpoints.
@@ -38,6 +61,8 @@ Commands:
 Options:
   --config FILE   YAML configuration (see README)
   --notary URL    Notary server (default: $DOCKER_CONTENT_TRUST_SERVER)
+  --cosign        inspect: the image's cosign signatures (.sig and bundles)
+  --notation      inspect: the image's Notation signatures
   --json          machine-readable output on stdout
   --at ISO8601    evaluate expiry at this instant instead of now
   -h, --help      show this help
@@ -55,6 +80,8 @@ const OPTIONS = {
   notary: { type: 'string' },
   json: { type: 'boolean', default: false },
   at: { type: 'string' },
+  cosign: { type: 'boolean', default: false },
+  notation: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', default: false },
 } as const;
@@ -150,6 +177,9 @@ export function parseCommandLine(argv: readonly string[]): Command {
   };
   switch (name) {
     case 'inspect': {
+      if (values.cosign || values.notation) {
+        return inspectSignatures(values, rest, at);
+      }
       if (rest.length !== 1) {
         const got = rest.length === 0 ? 'none' : rest.map((value) => JSON.stringify(value)).join(', ');
         throw new UsageError(`inspect takes exactly one GUN (got ${got}), e.g. trust-auditor inspect nexus.example.com:18079/app; ${SEE_HELP}`);
@@ -160,16 +190,46 @@ export function parseCommandLine(argv: readonly string[]): Command {
       return { name, gun: rest[0] as string, notaryUrl: values.notary, configFile: values.config, json: values.json, at };
     }
     case 'scan': {
-      rejectOptions(name, ['notary']);
+      rejectOptions(name, ['notary', 'cosign', 'notation']);
       return { name, configFile: requireConfig(name, values.config, rest), json: values.json, at };
     }
     case 'serve': {
-      rejectOptions(name, ['notary', 'json', 'at']);
+      rejectOptions(name, ['notary', 'json', 'at', 'cosign', 'notation']);
       return { name, configFile: requireConfig(name, values.config, rest) };
     }
     default:
       throw new UsageError(`unknown command ${JSON.stringify(name)} (commands: scan, inspect, serve); ${SEE_HELP}`);
   }
+}
+
+/** `inspect IMAGE_REF --cosign|--notation --config FILE`: the signatures are read from Nexus, the policy from the configuration. */
+function inspectSignatures(
+  values: { readonly cosign: boolean; readonly notation: boolean; readonly notary?: string | undefined; readonly config?: string | undefined; readonly json: boolean },
+  rest: readonly string[],
+  at: Date | undefined
+): Command {
+  if (values.cosign && values.notation) {
+    throw new UsageError(`inspect takes --cosign or --notation, not both; ${SEE_HELP}`);
+  }
+  const system = values.cosign ? 'cosign' : 'notation';
+  if (values.notary !== undefined) {
+    throw new UsageError(`inspect --${system} does not take --notary (the signatures are read from Nexus); ${SEE_HELP}`);
+  }
+  if (rest.length !== 1) {
+    const got = rest.length === 0 ? 'none' : rest.map((value) => JSON.stringify(value)).join(', ');
+    throw new UsageError(
+      `inspect --${system} takes exactly one image reference (got ${got}), e.g. trust-auditor inspect nexus.example.com:18079/app:1.0 --${system} --config FILE; ${SEE_HELP}`
+    );
+  }
+  const text = rest[0] as string;
+  const reference = parseImageReference(text);
+  if (reference === undefined) {
+    throw new UsageError(`${JSON.stringify(text)} is not an image reference: expected <gunPrefix>/<image>:<tag> or <gunPrefix>/<image>@sha256:<64 hex>; ${SEE_HELP}`);
+  }
+  if (values.config === undefined) {
+    throw new UsageError(`inspect --${system} needs --config FILE (the repository, its signature policy and Nexus come from it); ${SEE_HELP}`);
+  }
+  return { name: 'inspect-signatures', system, reference, configFile: values.config, json: values.json, at };
 }
 
 function requireConfig(command: string, config: string | undefined, rest: readonly string[]): string {

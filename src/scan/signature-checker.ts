@@ -92,6 +92,22 @@ export class ArtifactIndex {
 
 export type ReferrersMode = 'api' | 'tag_fallback';
 
+/** Where one checked signature was found: what `inspect --cosign|--notation` lists. */
+export type SignatureLocation =
+  /** The `.sig` manifest itself could not be read (digest: the manifest's). */
+  | { readonly kind: 'sig_manifest'; readonly digest: string }
+  /** Layer `index` (1-based) of the `.sig` manifest (digest: the layer's). */
+  | { readonly kind: 'sig_layer'; readonly index: number; readonly digest: string }
+  /** A referrer manifest (digest: the referrer's), counted as a cosign bundle or a Notation signature. */
+  | { readonly kind: 'bundle_referrer' | 'notation_referrer'; readonly digest: string };
+
+/** One signature's check with where it was found, before the checks of a system are aggregated. */
+export interface SignatureFinding {
+  readonly system: 'cosign' | 'notation';
+  readonly location: SignatureLocation;
+  readonly check: CheckedSignature;
+}
+
 interface DigestSubject {
   readonly repository: string;
   readonly image: string;
@@ -114,6 +130,12 @@ export interface SignatureCheckerOptions {
   readonly forecast: boolean;
   readonly now: () => Date;
   readonly signal: AbortSignal | undefined;
+  /**
+   * Told of every signature checked, as it is checked (evidence reused from
+   * the state is not re-checked, so not told): `inspect` lists them, the scan
+   * passes none.
+   */
+  readonly onChecked?: ((finding: SignatureFinding) => void) | undefined;
 }
 
 const NOT_CONFIGURED = (system: SignatureSystem): SystemSignature => ({ system, status: 'not_configured', reason: null, signers: [] });
@@ -188,21 +210,22 @@ export class SignatureChecker {
     try {
       const sigDigest = listedDigest ?? (await registry.getManifestDescriptor(subject.image, tag, signal))?.digest;
       const manifest = sigDigest === undefined ? undefined : await registry.getManifestByDigest(subject.image, sigDigest, signal);
-      if (manifest === undefined) {
+      if (sigDigest === undefined || manifest === undefined) {
         return; // listed, then deleted: no signature now
       }
       const parsed = parseSigManifest(manifest.bytes);
       if (!parsed.ok) {
-        checks.push(invalid(`${tag}: ${parsed.error.code}: ${parsed.error.detail}`));
+        this.#found(checks, 'cosign', { kind: 'sig_manifest', digest: sigDigest }, invalid(`${tag}: ${parsed.error.code}: ${parsed.error.detail}`));
         return;
       }
-      for (const layer of parsed.value.layers) {
+      for (const [position, layer] of parsed.value.layers.entries()) {
+        const location = { kind: 'sig_layer', index: position + 1, digest: layer.digest } as const;
         const blob = await registry.getBlob(subject.image, layer.digest, layer.size, signal);
         if (blob === undefined || blob.byteLength !== layer.size) {
-          checks.push(invalid(`${tag}: the layer ${layer.digest} is ${blob === undefined ? 'missing' : 'not of its recorded size'}`));
+          this.#found(checks, 'cosign', location, invalid(`${tag}: the layer ${layer.digest} is ${blob === undefined ? 'missing' : 'not of its recorded size'}`));
           continue;
         }
-        checks.push(cosign.verifySigLayer(layer, blob, subject.digest));
+        this.#found(checks, 'cosign', location, cosign.verifySigLayer(layer, blob, subject.digest));
       }
     } catch (error) {
       errors.push(this.#fetchFailure(error, `${tag} of ${subject.image}`));
@@ -233,7 +256,8 @@ export class SignatureChecker {
         }
         const parsed = parseReferrerManifest(manifest.bytes, subject.digest);
         if (!parsed.ok) {
-          (announced === 'notation' ? out.notationChecks : out.cosignChecks).push(invalid(parsed.error));
+          const system = announced === 'notation' ? 'notation' : 'cosign';
+          this.#found(system === 'notation' ? out.notationChecks : out.cosignChecks, system, referrerLocation(system, descriptor.digest), invalid(parsed.error));
           continue;
         }
         const referrer = parsed.value;
@@ -241,17 +265,22 @@ export class SignatureChecker {
           continue;
         }
         const blob = await registry.getBlob(subject.image, referrer.layer.digest, MAX_SIGNATURE_BLOB_BYTES, signal);
-        const checks = referrer.kind === 'notation' ? out.notationChecks : out.cosignChecks;
+        const system = referrer.kind === 'notation' ? 'notation' : 'cosign';
+        const checks = system === 'notation' ? out.notationChecks : out.cosignChecks;
+        const location = referrerLocation(system, descriptor.digest);
         if (blob === undefined || blob.byteLength !== referrer.layer.size) {
-          checks.push(invalid(`the signature layer ${referrer.layer.digest} is ${blob === undefined ? 'missing' : 'not of its recorded size'}`));
+          this.#found(checks, system, location, invalid(`the signature layer ${referrer.layer.digest} is ${blob === undefined ? 'missing' : 'not of its recorded size'}`));
           continue;
         }
         if (referrer.layerCount !== 1) {
-          checks.push(invalid(`the signature manifest has ${referrer.layerCount} layers (one is written)`));
+          this.#found(checks, system, location, invalid(`the signature manifest has ${referrer.layerCount} layers (one is written)`));
         } else if (referrer.kind === 'bundle' && verifiers.cosign !== undefined) {
-          checks.push(verifiers.cosign.verifyBundle(blob, subject.digest));
+          this.#found(checks, system, location, verifiers.cosign.verifyBundle(blob, subject.digest));
         } else if (referrer.kind === 'notation' && verifiers.notation !== undefined) {
-          checks.push(
+          this.#found(
+            checks,
+            system,
+            location,
             verifiers.notation.verify({
               envelope: blob,
               envelopeMediaType: referrer.layer.mediaType,
@@ -271,6 +300,11 @@ export class SignatureChecker {
         }
       }
     }
+  }
+
+  #found(checks: CheckedSignature[], system: SignatureFinding['system'], location: SignatureLocation, check: CheckedSignature): void {
+    checks.push(check);
+    this.#options.onChecked?.({ system, location, check });
   }
 
   /** The referrers of the digest: by the API, or by the fallback tag the listing showed. */
@@ -338,6 +372,10 @@ export class SignatureChecker {
     this.#options.tally.sourceFailure('nexus', error);
     return `${what}: ${describeError(error)}`;
   }
+}
+
+function referrerLocation(system: SignatureFinding['system'], digest: string): SignatureLocation {
+  return { kind: system === 'notation' ? 'notation_referrer' : 'bundle_referrer', digest };
 }
 
 function invalid(detail: string): CheckedSignature {

@@ -134,9 +134,10 @@ export async function auditTags(
 /**
  * Between scans there is no listing to show the signature tags: their
  * descriptors are asked of the registry (a HEAD each), the `.sig` tag and the
- * referrers fallback tag of the digest.
+ * referrers fallback tag of the digest. `inspect --cosign|--notation` finds
+ * them the same way.
  */
-async function artifactsOf(registry: ArtifactSource, image: string, digest: string, signal: AbortSignal | undefined): Promise<ArtifactIndex> {
+export async function artifactsOf(registry: ArtifactSource, image: string, digest: string, signal: AbortSignal | undefined): Promise<ArtifactIndex> {
   const artifacts = new ArtifactIndex();
   const hex = digest.slice('sha256:'.length);
   for (const tag of [`sha256-${hex}.sig`, `sha256-${hex}`]) {

@@ -3,12 +3,14 @@
  * things it builds (clients, the store, the server, signal handling), so that
  * the commands hold the policy and main.ts only the wiring.
  */
-import type { Config, NotaryConfig } from '../../config/config.js';
+import type { Config, NexusConfig, NotaryConfig, SignaturePolicyConfig } from '../../config/config.js';
 import type { Environment } from '../../config/environment.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import type { NotaryFetcher } from '../../notary/notary-fetcher.js';
+import type { ArtifactSource } from '../../scan/ports.js';
 import type { SignatureAuditPlan } from '../../scan/scan-options.js';
+import type { SignatureVerifiers } from '../../scan/signature-checker.js';
 import type { ScanDependencies } from '../../scan/scanner.js';
 import type { ChangefeedPort } from '../../scheduler/changefeed-follower.js';
 import type { ScanStore } from '../../store/scan-store.js';
@@ -29,6 +31,12 @@ export interface ScanContext {
 /** A Notary client for `inspect`, with its own connections. */
 export interface NotaryConnection {
   readonly fetcher: NotaryFetcher;
+  close(): Promise<void>;
+}
+
+/** A registry API client of one Nexus repository for `inspect --cosign|--notation`, with its own connections. */
+export interface RegistryConnection {
+  readonly registry: ArtifactSource;
   close(): Promise<void>;
 }
 
@@ -55,6 +63,9 @@ export interface CommandDeps {
   createLogger(): Logger;
   openScanContext(config: Config, command: 'scan' | 'serve', log: Logger): Promise<ScanContext>;
   connectNotary(notary: NotaryConfig, timeoutMs: number): NotaryConnection;
+  /** One system's verifiers of a policy, from the files it names; throws UsageError naming the key. */
+  loadSignatureVerifiers(policy: SignaturePolicyConfig, system: 'cosign' | 'notation'): Promise<SignatureVerifiers>;
+  connectRegistry(nexus: NexusConfig, repository: string, timeoutMs: number): RegistryConnection;
   /** The web section's certificate and key; throws when either cannot be read. */
   readTlsFiles(certFile: string, keyFile: string): { cert: string; key: string };
   readonly startHttpServer: typeof startHttpServer;

@@ -3,6 +3,7 @@ import type { Command } from '../args.js';
 import type { CommandDeps } from './deps.js';
 import { runHelp } from './help.js';
 import { inspectCommand } from './inspect.js';
+import { inspectSignaturesCommand } from './inspect-signatures.js';
 import { scanCommand } from './scan.js';
 import { serveCommand } from './serve.js';
 import { runVersion } from './version.js';
@@ -15,6 +16,8 @@ export async function runCommand(command: Command, deps: CommandDeps): Promise<n
       return runVersion(deps);
     case 'inspect':
       return inspectCommand(command, deps);
+    case 'inspect-signatures':
+      return inspectSignaturesCommand(command, deps);
     case 'scan':
       return scanCommand(command, deps);
     case 'serve':

@@ -76,3 +76,72 @@ describe('parseCommandLine', () => {
     }
   });
 });
+
+describe('inspect --cosign|--notation', () => {
+  const DIGEST = `sha256:${'a'.repeat(64)}`;
+  const message = (argv: string[]): string => {
+    try {
+      parseCommandLine(argv);
+    } catch (error) {
+      assert.ok(error instanceof UsageError, argv.join(' '));
+      return error.message;
+    }
+    assert.fail(`${argv.join(' ')} was accepted`);
+  };
+
+  it('parses a tag or a digest reference, the system, --config, --json and --at', () => {
+    assert.deepEqual(parseCommandLine(['inspect', 'nexus.example.com:18079/app:1.0', '--cosign', '--config', 'c.yaml']), {
+      name: 'inspect-signatures',
+      system: 'cosign',
+      reference: { text: 'nexus.example.com:18079/app:1.0', name: 'nexus.example.com:18079/app', tag: '1.0', digest: undefined },
+      configFile: 'c.yaml',
+      json: false,
+      at: undefined,
+    });
+    assert.deepEqual(parseCommandLine(['inspect', `host/team/app@${DIGEST}`, '--notation', '--config', 'c.yaml', '--json', '--at', '2027-01-01']), {
+      name: 'inspect-signatures',
+      system: 'notation',
+      reference: { text: `host/team/app@${DIGEST}`, name: 'host/team/app', tag: undefined, digest: DIGEST },
+      configFile: 'c.yaml',
+      json: true,
+      at: new Date('2027-01-01T00:00:00Z'),
+    });
+  });
+
+  it('refuses --cosign with --notation, either without --config or with --notary', () => {
+    assert.equal(message(['inspect', 'h/app:1', '--cosign', '--notation', '--config', 'c']), 'inspect takes --cosign or --notation, not both; see trust-auditor --help');
+    assert.equal(message(['inspect', 'h/app:1', '--cosign']), 'inspect --cosign needs --config FILE (the repository, its signature policy and Nexus come from it); see trust-auditor --help');
+    assert.equal(
+      message(['inspect', 'h/app:1', '--notation', '--notary', 'https://n', '--config', 'c']),
+      'inspect --notation does not take --notary (the signatures are read from Nexus); see trust-auditor --help'
+    );
+    assert.match(message(['inspect', '--cosign', '--config', 'c']), /^inspect --cosign takes exactly one image reference \(got none\)/);
+    assert.match(message(['inspect', 'h/a:1', 'h/b:1', '--cosign', '--config', 'c']), /^inspect --cosign takes exactly one image reference \(got "h\/a:1", "h\/b:1"\)/);
+    assert.equal(message(['scan', '--config', 'c', '--cosign']), 'scan does not take --cosign; see trust-auditor --help');
+    assert.equal(message(['serve', '--config', 'c', '--notation']), 'serve does not take --notation; see trust-auditor --help');
+    assert.equal(message(['inspect', 'h/app:1', '--cosign=yes', '--config', 'c']), '--cosign takes no value for inspect (got --cosign=yes); see trust-auditor --help');
+  });
+
+  it('refuses a reference that is not <gunPrefix>/<image>:<tag> or <gunPrefix>/<image>@sha256:<hex>', () => {
+    for (const reference of [
+      'app:1.0', // no prefix: a GUN has a host and a path
+      'nexus.example.com:18079/app', // no tag (the port is no tag)
+      'nexus.example.com/app', // no tag
+      'nexus.example.com/app:', // empty tag
+      'nexus.example.com/app:-x', // a tag starts with a word character
+      `nexus.example.com/app:1.0@${DIGEST}`, // a tag and a digest
+      'nexus.example.com/app@sha256:abc', // a short digest
+      `nexus.example.com/app@sha512:${'a'.repeat(128)}`, // not sha256
+      `nexus.example.com/app@${DIGEST.toUpperCase()}`, // digests are lower-case hex
+      'nexus.example.com/../app:1', // a path that climbs
+      'nexus.example.com/App:1', // upper case in the path
+      'nexus.example.com/app:1\u001b[2J', // a control character
+    ]) {
+      assert.equal(
+        message(['inspect', reference, '--cosign', '--config', 'c']),
+        `${JSON.stringify(reference)} is not an image reference: expected <gunPrefix>/<image>:<tag> or <gunPrefix>/<image>@sha256:<64 hex>; see trust-auditor --help`,
+        reference
+      );
+    }
+  });
+});

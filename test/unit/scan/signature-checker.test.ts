@@ -12,7 +12,15 @@ import type { SystemSignature } from '../../../src/domain/signatures.js';
 import { FetchError } from '../../../src/lib/errors.js';
 import { silentLogger } from '../../../src/lib/logger.js';
 import type { ArtifactSource } from '../../../src/scan/ports.js';
-import { aggregate, ArtifactIndex, SignatureChecker, type CheckedSignature, type SignatureVerifiers, type StoredSignatureEvidence } from '../../../src/scan/signature-checker.js';
+import {
+  aggregate,
+  ArtifactIndex,
+  SignatureChecker,
+  type CheckedSignature,
+  type SignatureFinding,
+  type SignatureVerifiers,
+  type StoredSignatureEvidence,
+} from '../../../src/scan/signature-checker.js';
 import { ScanTally } from '../../../src/scan/tally.js';
 
 const digestOf = (bytes: Uint8Array): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
@@ -140,7 +148,7 @@ function fallbackIndex(registry: MemoryRegistry, referrers: readonly { digest: s
   );
 }
 
-function setup(options: { forecast?: boolean } = {}) {
+function setup(options: { forecast?: boolean; onChecked?: (finding: SignatureFinding) => void } = {}) {
   const registry = new MemoryRegistry();
   const state = new MemoryState();
   const calls: string[] = [];
@@ -156,6 +164,7 @@ function setup(options: { forecast?: boolean } = {}) {
       forecast: options.forecast ?? false,
       now: () => new Date('2026-01-01T00:00:00Z'),
       signal: undefined,
+      onChecked: options.onChecked,
     });
   const artifacts = new ArtifactIndex();
   const entries = (instance = checker(), index = artifacts): Promise<readonly SystemSignature[]> =>
@@ -276,6 +285,42 @@ describe('SignatureChecker', () => {
     const instance = checker();
     await Promise.all([entries(instance), entries(instance), entries(instance)]);
     assert.equal(calls.length, 1);
+  });
+
+  it('tells onChecked of every signature it checks, with where it was found: .sig layer, bundle referrer, Notation referrer', async () => {
+    const findings: SignatureFinding[] = [];
+    const { registry, artifacts, entries } = setup({ onChecked: (finding) => findings.push(finding) });
+    const sig = sigManifest(registry, ['stranger', 'ok:key-1']);
+    artifacts.record(IMAGE, `sha256-${'a'.repeat(64)}.sig`, sig);
+    const bundle = referrer(registry, 'application/vnd.dev.sigstore.bundle.v0.3+json', 'bad');
+    const notation = referrer(registry, 'application/vnd.cncf.notary.signature', 'ok:CN=signer');
+    const foreign = referrer(registry, 'application/vnd.cncf.notary.signature', 'ok:CN=signer', `sha256:${'b'.repeat(64)}`);
+    artifacts.record(IMAGE, `sha256-${'a'.repeat(64)}`, fallbackIndex(registry, [bundle, notation, foreign]));
+    const result = await entries();
+    assert.equal(statusOf(result, 'cosign'), 'verified');
+    const layers = JSON.parse(registry.manifests.get(sig)?.toString() ?? '{}') as { layers: { digest: string }[] };
+    assert.deepEqual(
+      findings.map(({ system, location, check }) => [system, location, check.status]),
+      [
+        ['cosign', { kind: 'sig_layer', index: 1, digest: layers.layers[0]?.digest }, 'untrusted'],
+        ['cosign', { kind: 'sig_layer', index: 2, digest: layers.layers[1]?.digest }, 'verified'],
+        ['cosign', { kind: 'bundle_referrer', digest: bundle.digest }, 'invalid'],
+        ['notation', { kind: 'notation_referrer', digest: notation.digest }, 'verified'],
+        ['notation', { kind: 'notation_referrer', digest: foreign.digest }, 'invalid'],
+      ]
+    );
+  });
+
+  it('names the .sig manifest when it cannot be read', async () => {
+    const findings: SignatureFinding[] = [];
+    const { registry, artifacts, entries } = setup({ onChecked: (finding) => findings.push(finding) });
+    const sig = registry.putManifest({ schemaVersion: 2, layers: 'none' }, `sha256-${'a'.repeat(64)}.sig`);
+    artifacts.record(IMAGE, `sha256-${'a'.repeat(64)}.sig`, sig);
+    await entries();
+    assert.deepEqual(
+      findings.map(({ location, check }) => [location, check.status, check.code]),
+      [[{ kind: 'sig_manifest', digest: sig }, 'invalid', 'MALFORMED_ARTIFACT']]
+    );
   });
 
   it('a repository without a policy has cosign and Notation not_configured, and asks nothing', async () => {
