@@ -149,7 +149,7 @@ describe('events: audit on push', () => {
   it('removes a deleted tag from the API and its series from /metrics', async () => {
     assert.equal(await statusOf('app', 'fresh'), 'unsigned');
     world.nexus.deleteTag('docker-hosted', 'app', 'fresh');
-    await waitUntil(async () => (await statusOf('app', 'fresh')) === undefined, 'fresh removed', undefined, 3000);
-    await waitUntil(async () => (await tagSeries('fresh')) === undefined, 'its series gone from /metrics', undefined, 1000);
+    await waitUntil(async () => (await statusOf('app', 'fresh')) === undefined, 'fresh removed', undefined, 15_000);
+    await waitUntil(async () => (await tagSeries('fresh')) === undefined, 'its series gone from /metrics', undefined, 5000);
   });
 });
