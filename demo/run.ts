@@ -25,6 +25,8 @@ import { makeManifest } from '../test/support/nexus/model.js';
 import { startNexusServer } from '../test/support/nexus/server.js';
 import { freePort, run } from '../test/support/processes.js';
 import { startStaticNotary } from '../test/support/static-notary.js';
+import { signLegacy } from '../test/support/signature-pushes.js';
+import { p256Key } from '../test/support/signers/cosign-signer.js';
 import { makeTempDir } from '../test/support/temp.js';
 import { ed25519Key, generateCollection, generateKeys, type TargetSpec } from '../test/support/trust-factory.js';
 
@@ -72,9 +74,14 @@ try {
     app: { gun: `${HOSTED}/app`, tags: { '1.0': push('docker-hosted', 'app', '1.0'), '2.0': push('docker-hosted', 'app', '2.0') } },
     tool: { gun: `${TEAM}/tool`, tags: { '3.1': push('docker-team', 'tool', '3.1') } },
   };
-  push('docker-hosted', 'app', '1.1'); // pushed without DOCKER_CONTENT_TRUST
+  const appNext = push('docker-hosted', 'app', '1.1'); // pushed without DOCKER_CONTENT_TRUST, signed with cosign
   push('docker-hosted', 'legacy', '0.9'); // an image nobody ever signed
-  push('docker-hosted', 'app', `sha256-${'0'.repeat(64)}.sig`); // a cosign signature tag
+  // The migration beyond DCT: cosign signs app:1.0 beside DCT, and app:1.1 with cosign alone.
+  const cosignKey = p256Key();
+  signLegacy(nexus, 'docker-hosted', 'app', `sha256:${images.app.tags['1.0'].sha256Hex}`, [cosignKey]);
+  signLegacy(nexus, 'docker-hosted', 'app', `sha256:${appNext.sha256Hex}`, [cosignKey]);
+  const cosignKeyFile = join(temp.path, 'cosign.pub');
+  await writeFile(cosignKeyFile, cosignKey.publicPem);
 
   let notaryUrl: string;
   if (await hasNotaryServer()) {
@@ -126,6 +133,8 @@ nexus:
   repositories:
     - name: docker-hosted
       gunPrefix: ${HOSTED}
+      signaturePolicy: release  # cosign beside DCT; DCT still decides the status
+      require: [dct]
     - name: docker-team
       gunPrefix: ${TEAM}
 notary:
@@ -134,6 +143,11 @@ database: ${join(temp.path, 'demo.db')}
 schedule: "*/5 * * * *"
 listen: 127.0.0.1:${port}
 expiryWarningDays: 7
+signatures:
+  policies:
+    release:
+      cosign:
+        keys: [${cosignKeyFile}]
 `
   );
   const serve = spawn(process.execPath, [MAIN, 'serve', '--config', config], { stdio: ['ignore', 'inherit', values.once ? 'pipe' : 'inherit'] });
@@ -167,17 +181,19 @@ expiryWarningDays: 7
   say(`  scans         ${base}/api/v1/scans`);
   say(`  one-off scan  npx trust-auditor scan --config ${config}`);
   if (values.once) {
-    const tags = (await (await fetch(`${base}/api/v1/tags`)).json()) as { tags: { repository: string; image: string; tag: string; status: string; reason: string | null }[] };
+    const tags = (await (await fetch(`${base}/api/v1/tags`)).json()) as {
+      tags: { repository: string; image: string; tag: string; status: string; coverage?: string; reason: string | null }[];
+    };
     say('');
     for (const tag of tags.tags) {
-      say(`  ${tag.status.padEnd(16)} ${tag.repository}/${tag.image}:${tag.tag}${tag.reason === null ? '' : `  (${tag.reason})`}`);
+      say(`  ${tag.status.padEnd(16)} ${(tag.coverage ?? '').padEnd(12)} ${tag.repository}/${tag.image}:${tag.tag}${tag.reason === null ? '' : `  (${tag.reason})`}`);
     }
     const metrics = await (await fetch(`${base}/metrics`)).text();
     say('');
     say(
       metrics
         .split('\n')
-        .filter((line) => line.startsWith('trust_auditor_tags{'))
+        .filter((line) => line.startsWith('trust_auditor_tags{') || line.startsWith('trust_auditor_tags_by_coverage{'))
         .join('\n')
     );
   } else {

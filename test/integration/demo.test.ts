@@ -11,13 +11,14 @@ import { freePort, runStatus } from '../support/processes.js';
 const DEMO = fileURLToPath(new URL('../../demo/run.js', import.meta.url));
 
 const EXPECTED = [
-  /signed\s+docker-hosted\/app:1\.0/,
-  /unsigned\s+docker-hosted\/app:1\.1\s+\(NOT_SIGNED/,
-  /digest_mismatch\s+docker-hosted\/app:2\.0/,
-  /signed\s+docker-hosted\/hello-world:test/,
-  /unsigned\s+docker-hosted\/legacy:0\.9\s+\(NO_TRUST_DATA/,
-  /signed\s+docker-team\/tool:3\.1/,
+  /signed\s+dct_cosign\s+docker-hosted\/app:1\.0/,
+  /unsigned\s+cosign_only\s+docker-hosted\/app:1\.1\s+\(NOT_SIGNED/,
+  /digest_mismatch\s+none\s+docker-hosted\/app:2\.0/,
+  /signed\s+dct_only\s+docker-hosted\/hello-world:test/,
+  /unsigned\s+none\s+docker-hosted\/legacy:0\.9\s+\(NO_TRUST_DATA/,
+  /signed\s+dct_only\s+docker-team\/tool:3\.1/,
   /trust_auditor_tags\{repository="docker-hosted",status="signed"\} 3/,
+  /trust_auditor_tags_by_coverage\{repository="docker-hosted",coverage="cosign_only"\} 1/,
 ];
 
 describe('npm run demo', () => {
