@@ -15,11 +15,8 @@
  *     listing, against trust-auditor scanning the same sample.
  * Progress goes to stderr; the last line on stdout is one JSON object.
  */
-import { spawn } from 'node:child_process';
-import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { NotaryCli } from '../test/support/notary-cli.js';
@@ -36,16 +33,12 @@ import {
   SCAN_CONCURRENCY,
   SCHEDULED_SCANS_PER_DAY,
 } from './floor.js';
+import { buildRegistry, databaseBytes, imageName, PREFIX, scanInChild, writeConfig } from './registry-world.js';
 import { stopFixtures } from './teardown.js';
 import { makeManifest } from '../test/support/nexus/model.js';
 import { startNexusServer } from '../test/support/nexus/server.js';
-import type { FakeNexus } from '../test/support/nexus/types.js';
 import { startStaticNotary } from '../test/support/static-notary.js';
 import { makeTempDir } from '../test/support/temp.js';
-import { ecdsaKey, fastEd25519Key, generateCollection, rootCertificateKey, type TargetSpec } from '../test/support/trust-factory.js';
-
-const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
-const RSS_PROBE = fileURLToPath(new URL('./rss-probe.js', import.meta.url));
 
 // `--events N`: audit on push instead (bench/events.ts, which reads its own options).
 if (process.argv.includes('--events')) {
@@ -64,87 +57,9 @@ const { values } = parseArgs({
 const IMAGES = Number(values.images);
 const TAGS = Number(values['tags-per-image']);
 const SAMPLE = Math.min(Number(values.sample), IMAGES);
-const PREFIX = 'bench.example:5000';
 
 const log = (message: string): void => void process.stderr.write(`[bench] ${message}\n`);
 const mb = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
-
-interface ScanFigures {
-  readonly seconds: number;
-  readonly tags: number;
-  readonly outcome: string;
-  readonly peakRssMb: number;
-  readonly notaryRequests: number;
-  readonly nexusRequests: number;
-  readonly unchangedImages: number;
-}
-
-/** Runs `trust-auditor scan` in its own process and reads its figures from its own log and RSS probe. */
-async function scanInChild(config: string, dir: string, label: string): Promise<ScanFigures> {
-  const rssFile = join(dir, `rss-${label}`);
-  // BENCH_PROFILE_DIR=dir writes a CPU profile of each scan process there.
-  const profile = process.env['BENCH_PROFILE_DIR'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE_DIR']}`];
-  // BENCH_CHILD_FLAGS passes Node flags to the scan processes only (e.g. --max-old-space-size=128).
-  const flags = (process.env['BENCH_CHILD_FLAGS'] ?? '').split(' ').filter((flag) => flag !== '');
-  const child = spawn(process.execPath, [...profile, ...flags, '--import', RSS_PROBE, MAIN, 'scan', '--config', config], {
-    env: { ...process.env, BENCH_RSS_FILE: rssFile },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let finished: Record<string, unknown> | undefined;
-  let buffered = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    let newline: number;
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, newline);
-      buffered = buffered.slice(newline + 1);
-      try {
-        const entry = JSON.parse(line) as Record<string, unknown>;
-        if (entry['msg'] === 'Scan progress') {
-          log(`${label}: ${String(entry['tagsJudged'])} tags judged, ${String(entry['tagsPerSecond'])} tags/s`);
-        } else if (entry['msg'] === 'Scan finished') {
-          finished = entry;
-        }
-      } catch {
-        process.stderr.write(line + '\n');
-      }
-    }
-  });
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (finished === undefined) {
-    throw new Error(`${label}: the scan did not finish (exit ${code})`);
-  }
-  const { readFile } = await import('node:fs/promises');
-  const peakKib = Number(await readFile(rssFile, 'utf8'));
-  const statuses = ['signed', 'unsigned', 'digest_mismatch', 'expired', 'invalid', 'error'];
-  return {
-    seconds: Number(finished['seconds']),
-    tags: statuses.reduce((sum, status) => sum + Number(finished?.[status] ?? 0), 0),
-    outcome: String(finished['outcome']),
-    peakRssMb: Math.round(peakKib / 1024),
-    notaryRequests: Number(finished['notaryRequests']),
-    nexusRequests: Number(finished['nexusRequests']),
-    unchangedImages: Number(finished['unchangedImages']),
-  };
-}
-
-function writeConfig(dir: string, name: string, nexus: FakeNexus, notaryUrl: string, repository: string, prefix: string, database: string): Promise<string> {
-  const file = join(dir, name);
-  return writeFile(file, `nexus:\n  url: ${nexus.url}\n  repositories:\n    - name: ${repository}\n      gunPrefix: ${prefix}\nnotary:\n  url: ${notaryUrl}\ndatabase: ${database}\n`).then(
-    () => file
-  );
-}
-
-async function databaseBytes(path: string): Promise<number> {
-  let total = 0;
-  for (const suffix of ['', '-wal', '-shm']) {
-    total += await stat(path + suffix).then(
-      (s) => s.size,
-      () => 0
-    );
-  }
-  return total;
-}
 
 const temp = await makeTempDir('bench');
 const stops: (() => Promise<void>)[] = [];
@@ -155,31 +70,7 @@ try {
   nexus.addRepository({ name: 'docker-bench', type: 'hosted' });
   const staticNotary = await startStaticNotary();
   stops.push(() => staticNotary.stop());
-  // One root certificate for the whole prefix (a CN ending in `*` matches by prefix, notary MatchCNToGun):
-  // openssl would take minutes for 10,000 certificates. Every image still has its own other keys.
-  const root = await rootCertificateKey(temp.path, 'bench-root', `${PREFIX}/*`);
-  const now = new Date();
-  const built = performance.now();
-  for (let image = 0; image < IMAGES; image++) {
-    const name = `team${image % 50}/image${image}`;
-    const targets: Record<string, TargetSpec> = {};
-    for (let tag = 0; tag < TAGS; tag++) {
-      const { digest, size } = nexus.putTag('docker-bench', name, `v${tag}`, makeManifest(`${name}:${tag}`));
-      targets[`v${tag}`] = { sha256Hex: digest.slice('sha256:'.length), length: size };
-    }
-    const releases = fastEd25519Key();
-    const collection = await generateCollection({
-      gun: `${PREFIX}/${name}`,
-      keys: { root: [root], targets: ecdsaKey(), snapshot: ecdsaKey(), timestamp: fastEd25519Key() },
-      now,
-      targets: {},
-      delegations: [{ name: 'targets/releases', keys: [releases], targets }],
-    });
-    staticNotary.setCollection(`${PREFIX}/${name}`, collection.files);
-    if ((image + 1) % 1000 === 0 || image + 1 === IMAGES) {
-      log(`built ${image + 1}/${IMAGES} images (${Math.round((performance.now() - built) / 1000)} s)`);
-    }
-  }
+  await buildRegistry({ nexus: [nexus], repository: 'docker-bench', images: IMAGES, tagsPerImage: TAGS, staticNotary, dir: temp.path, log });
 
   // The floor any crawler pays against this fixture: listing every page once, nothing else.
   const listingStart = performance.now();
@@ -190,7 +81,7 @@ try {
   const timestampsStart = performance.now();
   await fetchTimestamps(
     staticNotary.url,
-    Array.from({ length: IMAGES }, (_, image) => `${PREFIX}/team${image % 50}/image${image}`),
+    Array.from({ length: IMAGES }, (_, image) => `${PREFIX}/${imageName(image)}`),
     SCAN_CONCURRENCY
   );
   const fixtureTimestampSeconds = Math.round((performance.now() - timestampsStart) / 10) / 100;
@@ -198,15 +89,15 @@ try {
   log(`the static Notary alone serves ${IMAGES} timestamps (${SCAN_CONCURRENCY} at a time) in ${fixtureTimestampSeconds} s: rescan floor ${rescanFloorSeconds} s`);
 
   const database = join(temp.path, 'bench.db');
-  const config = await writeConfig(temp.path, 'bench.yaml', nexus, staticNotary.url, 'docker-bench', PREFIX, database);
+  const config = await writeConfig(temp.path, 'bench.yaml', { nexusUrl: nexus.url, notaryUrl: staticNotary.url, repository: 'docker-bench', database });
   const nexusBefore = nexus.requests.length;
   log('first scan (fresh database)...');
-  const first = await scanInChild(config, temp.path, 'first scan');
+  const first = await scanInChild(config, temp.path, 'first scan', log);
   const nexusFirst = nexus.requests.length - nexusBefore;
   log(`first scan: ${first.tags} tags in ${first.seconds} s (${first.outcome}), peak RSS ${first.peakRssMb} MB`);
   log('rescan (nothing changed)...');
   const nexusBeforeRescan = nexus.requests.length;
-  const rescan = await scanInChild(config, temp.path, 'rescan');
+  const rescan = await scanInChild(config, temp.path, 'rescan', log);
   const nexusRescan = nexus.requests.length - nexusBeforeRescan;
   log(`rescan: ${rescan.tags} tags in ${rescan.seconds} s, ${rescan.notaryRequests} Notary requests, ${rescan.unchangedImages} unchanged images`);
   const rescanToFloor = Math.round((rescan.seconds / rescanFloorSeconds) * 100) / 100;
@@ -255,8 +146,8 @@ try {
     }
     const listMs = performance.now() - listStart;
     const scriptedSeconds = (performance.now() - scripted) / 1000;
-    const sampleConfig = await writeConfig(temp.path, 'sample.yaml', nexus, server.url, 'docker-sample', PREFIX, join(temp.path, 'sample.db'));
-    const sampleScan = await scanInChild(sampleConfig, temp.path, 'sample scan');
+    const sampleConfig = await writeConfig(temp.path, 'sample.yaml', { nexusUrl: nexus.url, notaryUrl: server.url, repository: 'docker-sample', database: join(temp.path, 'sample.db') });
+    const sampleScan = await scanInChild(sampleConfig, temp.path, 'sample scan', log);
     const baselineTagsPerSecond = (SAMPLE * TAGS) / scriptedSeconds;
     const sampleTagsPerSecond = sampleScan.tags / sampleScan.seconds;
     baseline = {

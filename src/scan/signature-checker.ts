@@ -117,8 +117,15 @@ interface DigestSubject {
   readonly scope: string;
 }
 
-/** What leads to a digest's referrers this scan. */
-type ReferrersSource = { readonly key: string; readonly descriptors: readonly Descriptor[] } | { readonly key: 'none' } | { readonly error: string };
+/** The referrers of a digest as read, or why they could not be. */
+type ReferrersRead = { readonly key: string; readonly descriptors: readonly Descriptor[] } | { readonly key: 'none' } | { readonly error: string };
+
+/**
+ * What leads to a digest's referrers this scan. A fallback index whose digest
+ * the listing gave is keyed by that digest and read only when the stored
+ * evidence cannot be reused, so an unchanged rescan does not fetch it.
+ */
+type ReferrersSource = ReferrersRead | { readonly key: string; readonly read: () => Promise<ReferrersRead> };
 
 export interface SignatureCheckerOptions {
   readonly registryFor: (repository: string) => ArtifactSource;
@@ -178,6 +185,7 @@ export class SignatureChecker {
       return stored.entries;
     }
 
+    const read = 'read' in referrers ? await referrers.read() : referrers;
     const cosignChecks: CheckedSignature[] = [];
     const notationChecks: CheckedSignature[] = [];
     const cosignErrors: string[] = [];
@@ -185,17 +193,17 @@ export class SignatureChecker {
     if (verifiers.cosign !== undefined && sig.listed) {
       await this.#legacyChecks(subject, verifiers.cosign, sig.digest, cosignChecks, cosignErrors);
     }
-    if ('error' in referrers) {
-      cosignErrors.push(referrers.error);
-      notationErrors.push(referrers.error);
-    } else if ('descriptors' in referrers) {
-      await this.#referrerChecks(subject, verifiers, referrers.descriptors, { cosignChecks, notationChecks, cosignErrors, notationErrors });
+    if ('error' in read) {
+      cosignErrors.push(read.error);
+      notationErrors.push(read.error);
+    } else if ('descriptors' in read) {
+      await this.#referrerChecks(subject, verifiers, read.descriptors, { cosignChecks, notationChecks, cosignErrors, notationErrors });
     }
     const entries = [
       verifiers.cosign === undefined ? NOT_CONFIGURED('cosign') : aggregate('cosign', cosignChecks, cosignErrors),
       verifiers.notation === undefined ? NOT_CONFIGURED('notation') : aggregate('notation', notationChecks, notationErrors),
     ];
-    if (!this.#options.forecast && entries.every((entry) => entry.status !== 'error') && referrersKey !== undefined) {
+    if (!this.#options.forecast && entries.every((entry) => entry.status !== 'error') && referrersKey !== undefined && !('error' in read)) {
       const validUntil = earliest(notationChecks.filter((check) => check.status === 'verified').map((check) => check.certificateNotAfter));
       state.saveSignatureEvidence(subject.repository, subject.image, subject.digest, { source, entries, validUntil }, this.#options.now().toISOString());
     }
@@ -325,15 +333,28 @@ export class SignatureChecker {
       if (!listed.listed) {
         return { key: 'none' };
       }
-      const indexDigest = listed.digest ?? (await registry.getManifestDescriptor(subject.image, fallbackTag, signal))?.digest;
-      const index = indexDigest === undefined ? undefined : await registry.getManifestByDigest(subject.image, indexDigest, signal);
+      if (listed.digest !== undefined) {
+        const indexDigest = listed.digest;
+        return { key: `tag:${indexDigest}`, read: () => this.#fallbackIndex(subject, indexDigest) };
+      }
+      const indexDigest = (await registry.getManifestDescriptor(subject.image, fallbackTag, signal))?.digest;
+      return indexDigest === undefined ? { key: 'none' } : await this.#fallbackIndex(subject, indexDigest);
+    } catch (error) {
+      return { error: this.#fetchFailure(error, `referrers of ${subject.image}@${subject.digest}`) };
+    }
+  }
+
+  /** The descriptors of the fallback index `indexDigest`; none when it was deleted since it was listed. */
+  async #fallbackIndex(subject: DigestSubject, indexDigest: string): Promise<ReferrersRead> {
+    try {
+      const index = await this.#options.registryFor(subject.repository).getManifestByDigest(subject.image, indexDigest, this.#options.signal);
       return index === undefined ? { key: 'none' } : this.#descriptorsOf(index.bytes, `tag:${indexDigest}`);
     } catch (error) {
       return { error: this.#fetchFailure(error, `referrers of ${subject.image}@${subject.digest}`) };
     }
   }
 
-  #descriptorsOf(bytes: Uint8Array, key: string): ReferrersSource {
+  #descriptorsOf(bytes: Uint8Array, key: string): ReferrersRead {
     const parsed = parseReferrersIndex(bytes);
     // A referrers index that cannot be read hides what it lists: unknown, not absent.
     return parsed.ok ? { key, descriptors: parsed.value } : { error: parsed.error };

@@ -35,6 +35,8 @@ class MemoryRegistry implements ArtifactSource {
   readonly blobs = new Map<string, Buffer>();
   referrersApi = false;
   failing = false;
+  /** Manifests whose fetch fails (the registry answers everything else). */
+  readonly failingDigests = new Set<string>();
   requests = 0;
 
   putManifest(value: unknown, tag?: string): string {
@@ -68,6 +70,9 @@ class MemoryRegistry implements ArtifactSource {
 
   async getManifestByDigest(_image: string, digest: string) {
     this.#count();
+    if (this.failingDigests.has(digest)) {
+      throw new FetchError('HTTP_5XX', 'registry answered 503');
+    }
     const bytes = this.manifests.get(digest);
     return bytes === undefined ? undefined : { bytes, mediaType: undefined };
   }
@@ -270,6 +275,36 @@ describe('SignatureChecker', () => {
     changed.record(IMAGE, `sha256-${'a'.repeat(64)}.sig`, sigManifest(registry, ['bad']));
     const third = await entries(checker(), changed);
     assert.equal(statusOf(third, 'cosign'), 'invalid');
+  });
+
+  it('an unchanged fallback index is reused by the digest the listing gave, without fetching it or verifying again', async () => {
+    const { registry, artifacts, entries, calls, checker } = setup();
+    const notation = referrer(registry, 'application/vnd.cncf.notary.signature', 'ok:CN=signer');
+    artifacts.record(IMAGE, `sha256-${'a'.repeat(64)}`, fallbackIndex(registry, [notation]));
+    assert.equal(statusOf(await entries(), 'notation'), 'verified');
+    const requests = registry.requests;
+    const callsBefore = calls.length;
+    const again = await entries(checker());
+    assert.equal(statusOf(again, 'notation'), 'verified');
+    assert.equal(registry.requests - requests, 1, 'only the referrers probe of the new scan, not the index');
+    assert.equal(calls.length, callsBefore, 'not verified again');
+  });
+
+  it('a fallback index that cannot be fetched is not stored for reuse, even when a verified .sig decides every configured system', async () => {
+    const { registry, artifacts, state, calls, checker } = setup();
+    const other = `sha256:${'c'.repeat(64)}`;
+    const audit = { verifiers: { ...fakeVerifiers(calls), notation: undefined }, require: ['dct'] as const };
+    const instance = checker();
+    // The probe answers with another digest first, then the registry fails: only the index fetch does.
+    await instance.entriesFor({ repository: 'hosted', image: IMAGE, digest: other, size: 100, scope: `registry.example/${IMAGE}` }, audit, artifacts);
+    state.rows.clear();
+    artifacts.record(IMAGE, `sha256-${'a'.repeat(64)}.sig`, sigManifest(registry, ['ok:key-1']));
+    artifacts.record(IMAGE, `sha256-${'a'.repeat(64)}`, fallbackIndex(registry, [referrer(registry, 'application/vnd.cncf.notary.signature', 'ok:CN=signer')]));
+    registry.failingDigests.add(registry.tags.get(`sha256-${'a'.repeat(64)}`) ?? '');
+    const result = await instance.entriesFor({ repository: 'hosted', image: IMAGE, digest: SUBJECT, size: 100, scope: `registry.example/${IMAGE}` }, audit, artifacts);
+    assert.equal(statusOf(result, 'cosign'), 'verified');
+    assert.equal(statusOf(result, 'notation'), 'not_configured');
+    assert.equal(state.rows.size, 0, 'what the index held is unknown: verified again next scan');
   });
 
   it('a forecast stores nothing', async () => {
