@@ -92,6 +92,13 @@ export class ArtifactIndex {
 
 export type ReferrersMode = 'api' | 'tag_fallback';
 
+/**
+ * Part of every stored evidence's key: raise it when what a verifier decides
+ * changes (a new check, a fixed bug), so evidence stored by an earlier build
+ * is verified again once instead of being trusted as it was.
+ */
+export const EVIDENCE_REVISION = 'r1';
+
 /** Where one checked signature was found: what `inspect --cosign|--notation` lists. */
 export type SignatureLocation =
   /** The `.sig` manifest itself could not be read (digest: the manifest's). */
@@ -179,9 +186,11 @@ export class SignatureChecker {
     const referrers = await this.#referrers(subject, artifacts);
     const sigKey = sig.listed ? (sig.digest ?? 'listed') : 'none';
     const referrersKey = 'error' in referrers ? undefined : referrers.key;
-    const source = `${verifiers.fingerprint}|sig=${sigKey}|referrers=${referrersKey ?? 'error'}`;
-    const stored = state.signatureEvidence(subject.repository, subject.image, subject.digest);
-    if (stored !== undefined && referrersKey !== undefined && stored.source === source && (stored.validUntil === null || evaluatedAt.getTime() < Date.parse(stored.validUntil))) {
+    const source = `${EVIDENCE_REVISION}|${verifiers.fingerprint}|sig=${sigKey}|referrers=${referrersKey ?? 'error'}`;
+    // Reused only when every part of the key names content: a `.sig` tag the listing gave no digest for could have changed.
+    const reusable = referrersKey !== undefined && sigKey !== 'listed';
+    const stored = reusable ? state.signatureEvidence(subject.repository, subject.image, subject.digest) : undefined;
+    if (stored !== undefined && stored.source === source && (stored.validUntil === null || evaluatedAt.getTime() < Date.parse(stored.validUntil))) {
       return stored.entries;
     }
 
@@ -204,7 +213,11 @@ export class SignatureChecker {
       verifiers.notation === undefined ? NOT_CONFIGURED('notation') : aggregate('notation', notationChecks, notationErrors),
     ];
     if (!this.#options.forecast && entries.every((entry) => entry.status !== 'error') && referrersKey !== undefined && !('error' in read)) {
-      const validUntil = earliest(notationChecks.filter((check) => check.status === 'verified').map((check) => check.certificateNotAfter));
+      // Notation judges certificates at the evaluation instant: a verified one holds until its notAfter, an
+      // expired one (or one not yet valid) is judged again at the next instant; cosign judges at the log's time.
+      const validUntil = notationChecks.some((check) => check.status === 'expired')
+        ? evaluatedAt.toISOString()
+        : earliest(notationChecks.filter((check) => check.status === 'verified').map((check) => check.certificateNotAfter));
       state.saveSignatureEvidence(subject.repository, subject.image, subject.digest, { source, entries, validUntil }, this.#options.now().toISOString());
     }
     return entries;

@@ -15,6 +15,7 @@ import type { ArtifactSource } from '../../../src/scan/ports.js';
 import {
   aggregate,
   ArtifactIndex,
+  EVIDENCE_REVISION,
   SignatureChecker,
   type CheckedSignature,
   type SignatureFinding,
@@ -101,7 +102,12 @@ function fakeVerifiers(calls: string[]): SignatureVerifiers {
     const text = Buffer.from(blob).toString();
     calls.push(`${system}:${text}`);
     if (text.startsWith('ok:')) {
-      return { status: 'verified', code: null, detail: 'ok', signer: text.slice(3), certificateNotAfter: null };
+      // `ok:<signer>` or `ok:<signer>@<certificate notAfter>`
+      const [signer, notAfter] = text.slice(3).split('@');
+      return { status: 'verified', code: null, detail: 'ok', signer: signer ?? null, certificateNotAfter: notAfter ?? null };
+    }
+    if (text === 'expired') {
+      return { status: 'expired', code: 'CERTIFICATE_EXPIRED', detail: 'expired', signer: 'CN=old', certificateNotAfter: '2025-01-01T00:00:00Z' };
     }
     return text === 'bad'
       ? { status: 'invalid', code: 'BAD_SIGNATURE', detail: 'bad', signer: null, certificateNotAfter: null }
@@ -159,13 +165,13 @@ function setup(options: { forecast?: boolean; onChecked?: (finding: SignatureFin
   const calls: string[] = [];
   const verifiers = fakeVerifiers(calls);
   const tally = new ScanTally();
-  const checker = () =>
+  const checker = (evaluatedAt = new Date('2026-01-01T00:00:00Z')) =>
     new SignatureChecker({
       registryFor: () => registry,
       state,
       tally,
       log: silentLogger,
-      evaluatedAt: new Date('2026-01-01T00:00:00Z'),
+      evaluatedAt,
       forecast: options.forecast ?? false,
       now: () => new Date('2026-01-01T00:00:00Z'),
       signal: undefined,
@@ -305,6 +311,45 @@ describe('SignatureChecker', () => {
     assert.equal(statusOf(result, 'cosign'), 'verified');
     assert.equal(statusOf(result, 'notation'), 'not_configured');
     assert.equal(state.rows.size, 0, 'what the index held is unknown: verified again next scan');
+  });
+
+  it('a verified Notation certificate is reused until its notAfter, then verified again; an expired one at every scan', async () => {
+    const { registry, artifacts, entries, calls, checker } = setup();
+    const ok = referrer(registry, 'application/vnd.cncf.notary.signature', 'ok:CN=signer@2026-06-01T00:00:00Z');
+    artifacts.record(IMAGE, `sha256-${'a'.repeat(64)}`, fallbackIndex(registry, [ok]));
+    await entries();
+    await entries(checker(new Date('2026-05-31T00:00:00Z')));
+    assert.equal(calls.length, 1, 'reused before the notAfter');
+    await entries(checker(new Date('2026-06-02T00:00:00Z')));
+    assert.equal(calls.length, 2, 'verified again after it');
+
+    const expired = setup();
+    const old = referrer(expired.registry, 'application/vnd.cncf.notary.signature', 'expired');
+    expired.artifacts.record(IMAGE, `sha256-${'a'.repeat(64)}`, fallbackIndex(expired.registry, [old]));
+    assert.equal(statusOf(await expired.entries(), 'notation'), 'expired');
+    await expired.entries(expired.checker(new Date('2026-01-02T00:00:00Z')));
+    assert.equal(expired.calls.length, 2, 'an expired (or not yet valid) certificate is judged again at the next instant');
+  });
+
+  it('a .sig tag the listing gave no digest for is never reused: it could have changed', async () => {
+    const { registry, artifacts, entries, calls, checker } = setup();
+    sigManifest(registry, ['ok:key-1']);
+    artifacts.record(IMAGE, `sha256-${'a'.repeat(64)}.sig`, undefined);
+    assert.equal(statusOf(await entries(), 'cosign'), 'verified', 'the digest is asked of the registry');
+    await entries(checker());
+    assert.equal(calls.length, 2);
+  });
+
+  it('evidence stored under another revision of the verifiers is verified again', async () => {
+    const { registry, artifacts, entries, calls, state } = setup();
+    artifacts.record(IMAGE, `sha256-${'a'.repeat(64)}.sig`, sigManifest(registry, ['ok:key-1']));
+    await entries();
+    for (const [key, evidence] of state.rows) {
+      assert.ok(evidence.source.startsWith(`${EVIDENCE_REVISION}|`));
+      state.rows.set(key, { ...evidence, source: evidence.source.replace(/^[^|]+/, 'r0') });
+    }
+    await entries();
+    assert.equal(calls.length, 2);
   });
 
   it('a forecast stores nothing', async () => {
