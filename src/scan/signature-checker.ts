@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 
 import { coverageOf, type SignatureSystem, type SystemSignature, type SystemStatus } from '../domain/signatures.js';
 import { describeError, FetchError } from '../lib/errors.js';
+import { limitConcurrency } from '../lib/concurrency.js';
 import type { Logger } from '../lib/logger.js';
 import { parseSigManifest, sigTagFor, type SigLayer } from '../cosign/core/sig-manifest.js';
 import { MAX_SIGNATURE_BLOB_BYTES, parseReferrerManifest, parseReferrersIndex, referrerKindOf, type Descriptor } from './oci-artifacts.js';
@@ -99,6 +100,8 @@ export type ReferrersMode = 'api' | 'tag_fallback';
  */
 export const EVIDENCE_REVISION = 'r1';
 
+const DEFAULT_CONCURRENCY = 8;
+
 /** Where one checked signature was found: what `inspect --cosign|--notation` lists. */
 export type SignatureLocation =
   /** The `.sig` manifest itself could not be read (digest: the manifest's). */
@@ -144,6 +147,8 @@ export interface SignatureCheckerOptions {
   readonly forecast: boolean;
   readonly now: () => Date;
   readonly signal: AbortSignal | undefined;
+  /** Digests checked at once (default 8). */
+  readonly concurrency?: number | undefined;
   /**
    * Told of every signature checked, as it is checked (evidence reused from
    * the state is not re-checked, so not told): `inspect` lists them, the scan
@@ -158,11 +163,14 @@ export class SignatureChecker {
   readonly #options: SignatureCheckerOptions;
   readonly #modes = new Map<string, Promise<ReferrersMode | undefined>>();
   readonly #memo = new Map<string, Promise<readonly SystemSignature[]>>();
+  /** Digests checked at once: the scan judges up to 1,600 tags at a time, Nexus should not see that many requests. */
+  readonly #limit: <T>(work: () => Promise<T>) => Promise<T>;
   /** Which mode each repository used, for the report and the log. */
   readonly modes = new Map<string, ReferrersMode>();
 
   constructor(options: SignatureCheckerOptions) {
     this.#options = options;
+    this.#limit = limitConcurrency(options.concurrency ?? DEFAULT_CONCURRENCY);
   }
 
   /** cosign's and Notation's entries for a digest of `repository`; never throws for source failures. */
@@ -174,7 +182,7 @@ export class SignatureChecker {
     const key = `${subject.repository}\u0000${subject.image}\u0000${subject.digest}`;
     let entries = this.#memo.get(key);
     if (entries === undefined) {
-      entries = this.#check(subject, verifiers, artifacts);
+      entries = this.#limit(() => this.#check(subject, verifiers, artifacts));
       this.#memo.set(key, entries);
     }
     return entries;
@@ -241,6 +249,11 @@ export class SignatureChecker {
       }
       for (const [position, layer] of parsed.value.layers.entries()) {
         const location = { kind: 'sig_layer', index: position + 1, digest: layer.digest } as const;
+        if (layer.size > MAX_SIGNATURE_BLOB_BYTES) {
+          // The size is the manifest's word: never asked of the registry beyond the bound.
+          this.#found(checks, 'cosign', location, invalid(`${tag}: the layer ${layer.digest} is ${layer.size} bytes (at most ${MAX_SIGNATURE_BLOB_BYTES})`));
+          continue;
+        }
         const blob = await registry.getBlob(subject.image, layer.digest, layer.size, signal);
         if (blob === undefined || blob.byteLength !== layer.size) {
           this.#found(checks, 'cosign', location, invalid(`${tag}: the layer ${layer.digest} is ${blob === undefined ? 'missing' : 'not of its recorded size'}`));

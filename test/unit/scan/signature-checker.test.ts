@@ -78,8 +78,18 @@ class MemoryRegistry implements ArtifactSource {
     return bytes === undefined ? undefined : { bytes, mediaType: undefined };
   }
 
-  async getBlob(_image: string, digest: string) {
+  /** The most requests in flight at once. */
+  peakInFlight = 0;
+  #inFlight = 0;
+  blobLimits: number[] = [];
+
+  async getBlob(_image: string, digest: string, maxBytes: number) {
     this.#count();
+    this.blobLimits.push(maxBytes);
+    this.#inFlight++;
+    this.peakInFlight = Math.max(this.peakInFlight, this.#inFlight);
+    await new Promise((resolve) => setImmediate(resolve));
+    this.#inFlight--;
     return this.blobs.get(digest);
   }
 
@@ -350,6 +360,41 @@ describe('SignatureChecker', () => {
     }
     await entries();
     assert.equal(calls.length, 2);
+  });
+
+  it('never asks the registry for a layer larger than the bound, whatever size the manifest claims', async () => {
+    const { registry, artifacts, entries, calls } = setup();
+    const blob = registry.putBlob(Buffer.from('ok:key-1'));
+    const huge = { mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', digest: blob.digest, size: 10 * 1024 ** 3, annotations: { 'dev.cosignproject.cosign/signature': 'c2ln' } };
+    artifacts.record(
+      IMAGE,
+      `sha256-${'a'.repeat(64)}.sig`,
+      registry.putManifest({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: {}, layers: [huge] }, `sha256-${'a'.repeat(64)}.sig`)
+    );
+    const result = await entries();
+    assert.equal(statusOf(result, 'cosign'), 'invalid');
+    assert.match(result.find((entry) => entry.system === 'cosign')?.reason ?? '', /10737418240 bytes \(at most 1048576\)/);
+    assert.deepEqual(registry.blobLimits, []);
+    assert.deepEqual(calls, []);
+  });
+
+  it('checks at most eight digests at once, however many tags wait', async () => {
+    const { registry, checker } = setup();
+    const instance = checker();
+    const subjects = Array.from({ length: 40 }, (_, index) => `sha256:${index.toString(16).padStart(64, '0')}`);
+    const artifacts = new ArtifactIndex();
+    for (const digest of subjects) {
+      const blob = registry.putBlob(Buffer.from(`ok:${digest}`));
+      const layer = { mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', ...blob, annotations: { 'dev.cosignproject.cosign/signature': 'c2ln' } };
+      const tag = `${digest.replace(':', '-')}.sig`;
+      artifacts.record(IMAGE, tag, registry.putManifest({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: {}, layers: [layer], note: digest }, tag));
+    }
+    const verifiers = fakeVerifiers([]);
+    const results = await Promise.all(
+      subjects.map((digest) => instance.entriesFor({ repository: 'hosted', image: IMAGE, digest, size: 1, scope: 's' }, { verifiers, require: ['dct'] }, artifacts))
+    );
+    assert.ok(results.every((entries) => statusOf(entries, 'cosign') === 'verified'));
+    assert.ok(registry.peakInFlight <= 8 && registry.peakInFlight > 1, `peak ${registry.peakInFlight}`);
   });
 
   it('a forecast stores nothing', async () => {
