@@ -73,6 +73,9 @@ export function parseCertificate(der: Uint8Array): NotationCertificate | null {
   let x509: X509Certificate;
   try {
     x509 = new X509Certificate(der);
+    // OpenSSL decodes the key lazily: a certificate whose key does not decode
+    // parses, then throws from every use of `publicKey`. Refuse it here.
+    void x509.publicKey;
   } catch {
     return null;
   }
