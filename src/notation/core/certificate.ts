@@ -62,6 +62,11 @@ export interface NotationCertificate {
   readonly basicConstraints: { readonly ca: boolean; readonly pathLength: number | null } | null;
   /** Extended key usage OIDs, or null without the extension. */
   readonly extendedKeyUsage: readonly string[] | null;
+  /** The extended key usage extension is marked critical (RFC 3161 §2.3 requires it of a TSA certificate). */
+  readonly extendedKeyUsageCritical: boolean;
+  /** The issuer Name's content octets and the serial number INTEGER's, as a CMS IssuerAndSerialNumber names a certificate. */
+  readonly issuerName: Uint8Array;
+  readonly serialNumber: Uint8Array;
   /** Critical extensions this verifier does not understand. */
   readonly unknownCriticalExtensions: readonly string[];
   /** Subject equals issuer and the certificate's own key verifies its signature. */
@@ -73,6 +78,9 @@ export function parseCertificate(der: Uint8Array): NotationCertificate | null {
   let x509: X509Certificate;
   try {
     x509 = new X509Certificate(der);
+    // OpenSSL decodes the key lazily: a certificate whose key does not decode
+    // parses, then throws from every use of `publicKey`. Refuse it here.
+    void x509.publicKey;
   } catch {
     return null;
   }
@@ -90,12 +98,14 @@ function describe(der: Uint8Array, x509: X509Certificate): NotationCertificate {
   // node:crypto parsed the certificate, so the outer structure is there.
   const fields = childrenOf(tbs as DerElement);
   const offset = fields[0]?.tag === 0xa0 ? 1 : 0;
+  const serialNumber = (fields[offset] as DerElement).content;
   const issuer = fields[offset + 2] as DerElement;
   const subject = fields[offset + 4] as DerElement;
   const extensionsField = fields.slice(offset + 6).find((field) => field.tag === 0xa3);
   let keyUsage: number | null = null;
   let basicConstraints: NotationCertificate['basicConstraints'] = null;
   let extendedKeyUsage: string[] | null = null;
+  let extendedKeyUsageCritical = false;
   const unknownCriticalExtensions: string[] = [];
   if (extensionsField !== undefined) {
     for (const extension of childrenOf(readDerElement(extensionsField.content, DER_SEQUENCE))) {
@@ -105,8 +115,10 @@ function describe(der: Uint8Array, x509: X509Certificate): NotationCertificate {
       const value = expectTag(parts[parts.length - 1], DER_OCTET_STRING).content;
       if (oid === OID_KEY_USAGE) keyUsage = readKeyUsage(value);
       else if (oid === OID_BASIC_CONSTRAINTS) basicConstraints = readBasicConstraints(value);
-      else if (oid === OID_EXTENDED_KEY_USAGE) extendedKeyUsage = childrenOf(readDerElement(value, DER_SEQUENCE)).map((child) => decodeOid(expectTag(child, DER_OID).content));
-      else if (critical && !UNDERSTOOD_EXTENSIONS.has(oid)) unknownCriticalExtensions.push(oid);
+      else if (oid === OID_EXTENDED_KEY_USAGE) {
+        extendedKeyUsage = childrenOf(readDerElement(value, DER_SEQUENCE)).map((child) => decodeOid(expectTag(child, DER_OID).content));
+        extendedKeyUsageCritical = critical;
+      } else if (critical && !UNDERSTOOD_EXTENSIONS.has(oid)) unknownCriticalExtensions.push(oid);
     }
   }
   const selfSigned = Buffer.from(issuer.content).equals(subject.content) && x509.verify(x509.publicKey);
@@ -121,6 +133,9 @@ function describe(der: Uint8Array, x509: X509Certificate): NotationCertificate {
     keyUsage,
     basicConstraints,
     extendedKeyUsage,
+    extendedKeyUsageCritical,
+    issuerName: issuer.content,
+    serialNumber,
     unknownCriticalExtensions,
     selfSigned,
   };

@@ -16,6 +16,7 @@ import {
   HEADER_EXPIRY,
   HEADER_SIGNING_SCHEME,
   HEADER_SIGNING_TIME,
+  HEADER_TIMESTAMP_SIGNATURE,
   MAX_CHAIN_LENGTH,
   PAYLOAD_CONTENT_TYPE,
   type EnvelopeFailure,
@@ -89,7 +90,10 @@ function readHeaders(headers: CborMap, unprotected: CborMap, protectedBytes: Uin
   if (certificates.length === 0 || certificates.length > MAX_CHAIN_LENGTH || !certificates.every((entry) => entry instanceof Uint8Array)) {
     return malformed(`x5chain is not 1 to ${MAX_CHAIN_LENGTH} certificates`);
   }
-  return ok({ algorithm, ...checked, payload, signingInput: encodeSigStructure(protectedBytes, payload), signature, certificates });
+  const token = unprotected.get(HEADER_TIMESTAMP_SIGNATURE);
+  if (token !== undefined && !(token instanceof Uint8Array && token.length > 0)) return malformed('the timestamp signature is not a non-empty bstr');
+  const timestampToken = token === undefined ? null : token;
+  return ok({ algorithm, ...checked, payload, signingInput: encodeSigStructure(protectedBytes, payload), signature, certificates, timestampToken });
 }
 
 /** A header value for a message: numbers and text as they are, anything else by kind. */

@@ -23,6 +23,12 @@ export interface ParsedEnvelope {
   readonly signature: Uint8Array;
   /** Leaf first, as x5c and x5chain order them. */
   readonly certificates: readonly Uint8Array[];
+  /**
+   * The unsigned `io.cncf.notary.timestampSignature`: an RFC 3161
+   * TimeStampToken (DER) over the signature bytes, or null without one. Read
+   * and judged by ./timestamp.ts.
+   */
+  readonly timestampToken: Uint8Array | null;
 }
 
 export type EnvelopeFailure = Failure<Extract<NotationFailureCode, 'MALFORMED_ENVELOPE' | 'UNKNOWN_CRITICAL_HEADER' | 'UNSUPPORTED_ALGORITHM'>>;
@@ -32,6 +38,8 @@ export const HEADER_SIGNING_SCHEME = 'io.cncf.notary.signingScheme';
 export const HEADER_SIGNING_TIME = 'io.cncf.notary.signingTime';
 export const HEADER_AUTHENTIC_SIGNING_TIME = 'io.cncf.notary.authenticSigningTime';
 export const HEADER_EXPIRY = 'io.cncf.notary.expiry';
+/** An unsigned header in both formats (JWS `header`, COSE unprotected map). */
+export const HEADER_TIMESTAMP_SIGNATURE = 'io.cncf.notary.timestampSignature';
 /**
  * The Notation headers a `crit` list may name. Plugin headers
  * (`io.cncf.notary.verificationPlugin`, `…MinVersion`) and extended

@@ -16,6 +16,7 @@ import {
   HEADER_EXPIRY,
   HEADER_SIGNING_SCHEME,
   HEADER_SIGNING_TIME,
+  HEADER_TIMESTAMP_SIGNATURE,
   MAX_CHAIN_LENGTH,
   PAYLOAD_CONTENT_TYPE,
   type EnvelopeFailure,
@@ -45,7 +46,7 @@ export function readJwsEnvelope(bytes: Uint8Array): Result<ParsedEnvelope, Envel
   const protectedBytes = decodeBase64Url(protectedText);
   const signatureBytes = decodeBase64Url(signature);
   if (payloadBytes === null || protectedBytes === null || signatureBytes === null) return malformed('payload, protected or signature is not unpadded base64url');
-  if (hasCaseVariant(header, ['x5c'])) return malformed('the unprotected header spells x5c in another case');
+  if (hasCaseVariant(header, ['x5c', HEADER_TIMESTAMP_SIGNATURE])) return malformed('the unprotected header spells x5c or the timestamp signature in another case');
   const chain = header.x5c;
   if (!Array.isArray(chain) || chain.length === 0 || chain.length > MAX_CHAIN_LENGTH) return malformed(`x5c is not a list of 1 to ${MAX_CHAIN_LENGTH} certificates`);
   const certificates: Uint8Array[] = [];
@@ -54,6 +55,10 @@ export function readJwsEnvelope(bytes: Uint8Array): Result<ParsedEnvelope, Envel
     if (typeof entry !== 'string' || entry.length === 0 || !BASE64.test(entry)) return malformed('an x5c entry is not base64');
     certificates.push(Uint8Array.from(Buffer.from(entry, 'base64')));
   }
+  // notation-core-go keeps the token as a Go []byte, which encoding/json writes as padded standard base64.
+  const token = header[HEADER_TIMESTAMP_SIGNATURE];
+  if (token !== undefined && (typeof token !== 'string' || token.length === 0 || !BASE64.test(token))) return malformed('the timestamp signature is not base64');
+  const timestampToken = token === undefined ? null : Uint8Array.from(Buffer.from(token, 'base64'));
   const headers = parseJson(protectedBytes);
   if (!isRecord(headers)) return malformed('the protected header is not a JSON object');
   if (hasCaseVariant(headers, PROTECTED_KEYS)) return malformed('the protected header spells a known key in another case');
@@ -76,6 +81,7 @@ export function readJwsEnvelope(bytes: Uint8Array): Result<ParsedEnvelope, Envel
     signingInput: Uint8Array.from(Buffer.from(`${protectedText}.${payload}`, 'ascii')),
     signature: signatureBytes,
     certificates,
+    timestampToken,
   });
 }
 

@@ -18,9 +18,23 @@
  * authenticity and expiry here, and `override` is read but does not weaken a
  * check. `skip` verifies nothing, so it never yields `verified`.
  *
- * Not done: revocation (CRL/OCSP), plugins, and RFC 3161 timestamps. Without
- * timestamps a leaf that has expired at `at` stays `expired`, even when a
- * countersignature would prove it was valid when it signed.
+ * RFC 3161 timestamps (notation-go verifyTimestamp, notary.x509 only): when
+ * the statement names a `tsa` store and `verifyTimestamp` is `always`, or is
+ * `afterCertExpiry` and a certificate of the chain has expired at `at`, the
+ * envelope's timestamp token is verified (./timestamp.ts) and the chain must
+ * be valid over the whole range it proves (genTime ± accuracy) instead of at
+ * `at`; a token that fails is `invalid` (TIMESTAMP_INVALID: malformed, not
+ * over this signature, badly signed) or `untrusted` (TIMESTAMP_UNTRUSTED: its
+ * TSA does not chain to a `tsa` root or breaks the TSA certificate rules), and
+ * a range outside the chain's validity is `expired`
+ * (TIMESTAMP_OUTSIDE_VALIDITY). As in notation, a statement that demands a
+ * timestamp fails a signature without one: TIMESTAMP_MISSING (`untrusted`),
+ * or the expiry found at `at` when the chain has expired. Without a `tsa`
+ * store a token is not trusted and not read: the chain is judged at `at`.
+ * The `notary.x509.signingAuthority` scheme carries its own authentic signing
+ * time, so a token there is not read either.
+ *
+ * Not done: revocation (CRL/OCSP, of the signing or the TSA chain), plugins.
  */
 import { constants, verify, type KeyObject } from 'node:crypto';
 
@@ -29,6 +43,7 @@ import type { NotationFailureCode } from './codes.js';
 import { COSE_MEDIA_TYPE, readCoseEnvelope } from './cose.js';
 import type { NotationAlgorithm, ParsedEnvelope } from './envelope.js';
 import { isRecord, JWS_MEDIA_TYPE, readJwsEnvelope } from './jws.js';
+import { verifyTimestampToken } from './timestamp.js';
 import { isSubset, type TrustPolicyStatement } from './trust-policy.js';
 import { certificatesOf, type TrustStore } from './trust-store.js';
 
@@ -77,15 +92,19 @@ const STATUS_OF: Readonly<Record<NotationFailureCode, Exclude<SignatureCheckStat
   BAD_SIGNATURE: 'invalid',
   MALFORMED_PAYLOAD: 'invalid',
   SUBJECT_MISMATCH: 'invalid',
+  TIMESTAMP_INVALID: 'invalid',
   MALFORMED_CERTIFICATE: 'invalid',
   INVALID_CERTIFICATE_CHAIN: 'untrusted',
   UNTRUSTED_ROOT: 'untrusted',
   UNTRUSTED_IDENTITY: 'untrusted',
   VERIFICATION_SKIPPED: 'untrusted',
+  TIMESTAMP_UNTRUSTED: 'untrusted',
+  TIMESTAMP_MISSING: 'untrusted',
   CERTIFICATE_EXPIRED: 'expired',
   CERTIFICATE_NOT_YET_VALID: 'expired',
   SIGNING_TIME_OUTSIDE_VALIDITY: 'expired',
   SIGNATURE_EXPIRED: 'expired',
+  TIMESTAMP_OUTSIDE_VALIDITY: 'expired',
 };
 
 /**
@@ -165,18 +184,44 @@ export function verifyNotationSignature(input: VerifyNotationInput): SignatureCh
     }
   }
 
-  // Time: the expiry header, then every certificate at `at` and at the signing time.
+  // Time: the expiry header, every certificate at the signing time, then at `at` or over the timestamp's range.
   if (envelope.expiry !== null && at.getTime() > envelope.expiry.getTime()) return fail('SIGNATURE_EXPIRED', `the signature expired at ${envelope.expiry.toISOString()}`);
   for (const certificate of chain) {
-    if (at.getTime() > certificate.notAfter.getTime()) return fail('CERTIFICATE_EXPIRED', `${certificate.subjectText} expired at ${certificate.notAfter.toISOString()}`);
-    if (at.getTime() < certificate.notBefore.getTime()) return fail('CERTIFICATE_NOT_YET_VALID', `${certificate.subjectText} is valid from ${certificate.notBefore.toISOString()}`);
     // notation-core-go validates the chain at the signing time as well: a
     // certificate that was not valid when it signed never vouched for it.
     if (envelope.signingTime < certificate.notBefore || envelope.signingTime > certificate.notAfter) {
       return fail('SIGNING_TIME_OUTSIDE_VALIDITY', `signed at ${envelope.signingTime.toISOString()}, outside the validity of ${certificate.subjectText}`);
     }
   }
-  return { status: 'verified', code: null, detail: `signed by ${leaf.subjectText} (${envelope.signingScheme})`, signer: signerOf(leaf), certificateNotAfter: leaf.notAfter.toISOString() };
+  const tsaNamed = statement.trustStores.some((reference) => reference.type === 'tsa');
+  const expiredAtVerification = chain.some((certificate) => at.getTime() > certificate.notAfter.getTime());
+  const timestampDemanded = envelope.signingScheme === 'notary.x509' && tsaNamed && (statement.verifyTimestamp === 'always' || expiredAtVerification);
+  let timestamped = '';
+  if (!timestampDemanded || envelope.timestampToken === null) {
+    for (const certificate of chain) {
+      if (at.getTime() > certificate.notAfter.getTime()) return fail('CERTIFICATE_EXPIRED', `${certificate.subjectText} expired at ${certificate.notAfter.toISOString()}`);
+      if (at.getTime() < certificate.notBefore.getTime()) return fail('CERTIFICATE_NOT_YET_VALID', `${certificate.subjectText} is valid from ${certificate.notBefore.toISOString()}`);
+    }
+    if (timestampDemanded) return fail('TIMESTAMP_MISSING', `statement ${JSON.stringify(statement.name)} names a tsa store and verifyTimestamp "always", the envelope has no timestamp`);
+  } else {
+    const verified = verifyTimestampToken(envelope.timestampToken, envelope.signature, certificatesOf(input.store, statement.trustStores, ['tsa']));
+    if (!verified.ok) return fail(verified.error.code, verified.error.detail);
+    const { earliest, latest, genTime, authority } = verified.value;
+    // notation-go checks the range: its earliest instant after every notBefore, its latest before every notAfter.
+    for (const certificate of chain) {
+      if (earliest < certificate.notBefore || latest > certificate.notAfter) {
+        return fail('TIMESTAMP_OUTSIDE_VALIDITY', `timestamped between ${earliest.toISOString()} and ${latest.toISOString()}, not inside the validity of ${certificate.subjectText}`);
+      }
+    }
+    timestamped = `, timestamped at ${genTime.toISOString()} by ${authority.subjectText}`;
+  }
+  return {
+    status: 'verified',
+    code: null,
+    detail: `signed by ${leaf.subjectText} (${envelope.signingScheme})${timestamped}`,
+    signer: signerOf(leaf),
+    certificateNotAfter: leaf.notAfter.toISOString(),
+  };
 }
 
 function signerOf(leaf: NotationCertificate): string {

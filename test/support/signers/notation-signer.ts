@@ -130,6 +130,12 @@ export interface SignOptions {
   readonly extraCritical?: readonly string[];
   /** Replace the payload bytes (after signing nothing else changes). */
   readonly payload?: Buffer;
+  /**
+   * The unsigned `io.cncf.notary.timestampSignature` made from the signature
+   * bytes: a Buffer is written as notation writes a token (base64 in JWS, a
+   * bstr in COSE), anything else as it is, for malformed headers.
+   */
+  readonly timestamp?: (signature: Buffer) => unknown;
 }
 
 function payloadOf(options: SignOptions): Buffer {
@@ -161,10 +167,20 @@ export function signJws(options: SignOptions): Buffer {
     JSON.stringify({
       payload: payloadText,
       protected: protectedText,
-      header: { x5c: [options.leaf.der, ...options.chain].map((der) => der.toString('base64')), 'io.cncf.notary.signingAgent': 'trust-auditor test signer' },
+      header: {
+        x5c: [options.leaf.der, ...options.chain].map((der) => der.toString('base64')),
+        'io.cncf.notary.signingAgent': 'trust-auditor test signer',
+        ...timestampHeader(options, signature, (token) => token.toString('base64')),
+      },
       signature: signature.toString('base64url'),
     })
   );
+}
+
+function timestampHeader(options: SignOptions, signature: Buffer, encode: (token: Buffer) => unknown): Record<string, unknown> {
+  if (options.timestamp === undefined) return {};
+  const token = options.timestamp(signature);
+  return { 'io.cncf.notary.timestampSignature': Buffer.isBuffer(token) ? encode(token) : token };
 }
 
 // --- CBOR, encoding only (RFC 8949), independent of src/notation/core/cbor.ts ---
@@ -228,6 +244,7 @@ export function signCose(options: SignOptions & { readonly protectedHeader?: Map
   const unprotected = new Map<number | string, CborInput>([
     [33, certificates.length === 1 ? (certificates[0] as Buffer) : certificates],
     ['io.cncf.notary.signingAgent', 'trust-auditor test signer'],
+    ...(Object.entries(timestampHeader(options, signature, (token) => token)) as [string, CborInput][]),
   ]);
   return encodeCbor(new Tagged(18, [protectedBytes, unprotected, payload, signature]));
 }

@@ -16,6 +16,11 @@ const string = (tag: number, bytes: number[] | string) => tlv(tag, Buffer.isBuff
 const make = (subject: Buffer, extensions?: Buffer[]) => certificate({ spki: p256().spki, notBefore: NOW, notAfter: LATER, subject, extensions });
 
 describe('parseCertificate', () => {
+  it('refuses a certificate whose public key does not decode (OpenSSL decodes it lazily, then throws on use)', () => {
+    const spki = seq(seq(oid('2a8648ce3d0201'), oid('2a8648ce3d030107')), tlv(0x03, Buffer.from([0x00, 0x04, 0x01, 0x02])));
+    assert.equal(parseCertificate(certificate({ spki, notBefore: new Date('2024-01-01T00:00:00Z'), notAfter: new Date('2025-01-01T00:00:00Z') })), null);
+  });
+
   it('reads subjects of every directory string type and refuses ambiguous ones', () => {
     const read = (subject: Buffer) => parseCertificate(make(subject))?.subjectAttributes ?? null;
     const full = read(

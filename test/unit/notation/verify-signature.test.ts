@@ -16,6 +16,7 @@ import { buildTrustStore, type TrustStore } from '../../../src/notation/core/tru
 import { MAX_ENVELOPE_BYTES, verifyNotationSignature, type NotationSubject, type SignatureCheck } from '../../../src/notation/core/verify-signature.js';
 import { certificate } from '../../support/der-builder.js';
 import { encodeCbor, issue, makeRoot, policyJson, signCose, signJws, Tagged, type CborInput, type SignOptions, type TestLeaf } from '../../support/signers/notation-signer.js';
+import { accuracy, timestampToken, type TsaSigner } from '../../support/signers/tsa-signer.js';
 
 const TARGET = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${'ab'.repeat(32)}`, size: 1234 };
 const SUBJECT: NotationSubject = { ...TARGET };
@@ -27,6 +28,7 @@ let otherRoot: Awaited<ReturnType<typeof makeRoot>>;
 const leaves: Record<string, TestLeaf & { keyFile: string; certFile: string }> = {};
 let store: TrustStore;
 let now: Date;
+let tsa: TsaSigner;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'notation-signer-'));
@@ -47,10 +49,13 @@ before(async () => {
   leaves.underIntermediate2 = await issue(dir, 'under-intermediate2', leaves.intermediate2, { kind: 'p256' });
   leaves.shortLived = await issue(dir, 'short-lived', root, { kind: 'p256', days: 1 });
   leaves.rsa1024 = await issue(dir, 'rsa-1024', root, { kind: 'rsa-2048' });
+  const tsaRoot = await makeRoot(dir, 'tsa-root', 'TSA Org');
+  tsa = await issue(dir, 'tsa', tsaRoot, { kind: 'p256', extensions: 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\n' });
   now = new Date();
   const built = buildTrustStore([
     { type: 'ca', name: 'test', certificates: [Buffer.from(root.pem)] },
     { type: 'signingAuthority', name: 'sa', certificates: [root.der] },
+    { type: 'tsa', name: 'tsa', certificates: [tsaRoot.der] },
   ]);
   assert.ok(built.ok);
   store = built.value;
@@ -187,6 +192,47 @@ describe('verifyNotationSignature: signer-made envelopes', () => {
     const edLeaf = certificate({ spki: ed25519, notBefore: new Date(now.getTime() - DAY), notAfter: new Date(now.getTime() + DAY) });
     assertNotVerified(check(signJws({ ...options(), leaf: { ...leaves.p256!, der: edLeaf } })), 'ALGORITHM_KEY_MISMATCH');
     assert.ok(encodeCbor(1).length === 1);
+  });
+});
+
+describe('verifyNotationSignature: RFC 3161 timestamps from a test-side TSA', () => {
+  const stamped = (extra: Partial<SignOptions> = {}, genTime?: Date, accuracySeconds = 0) =>
+    options('shortLived', { timestamp: (signature) => timestampToken(signature, { signer: tsa, genTime: genTime ?? now, accuracy: accuracy(accuracySeconds) }), ...extra });
+  const withTsa = (verifyTimestamp = 'always') => statement({ trustStores: ['ca:test', 'signingAuthority:sa', 'tsa:tsa'], signatureVerification: { level: 'strict', verifyTimestamp } });
+  const later = () => new Date(now.getTime() + 2 * DAY);
+
+  it('a timestamp keeps a signature verified after its leaf expired, only with a tsa store', () => {
+    const jws = check(signJws(stamped()), 'application/jose+json', { statement: withTsa(), at: later() });
+    assert.equal(jws.status, 'verified', jws.detail);
+    assert.match(jws.detail, /timestamped at .* by .*CN=tsa$/);
+    assert.equal(check(signCose(stamped()), 'application/cose', { statement: withTsa('afterCertExpiry'), at: later() }).status, 'verified');
+    assertNotVerified(check(signJws(stamped()), 'application/jose+json', { at: later() }), 'CERTIFICATE_EXPIRED', 'expired');
+  });
+
+  it('judges the range, not genTime alone, against the signing chain', () => {
+    // ± 1 hour reaches before the leaf's notBefore (made moments before `now`).
+    assertNotVerified(check(signJws(stamped({}, now, 3600)), 'application/jose+json', { statement: withTsa() }), 'TIMESTAMP_OUTSIDE_VALIDITY', 'expired');
+    // Stamped two days after signing: after the one-day leaf expired.
+    assertNotVerified(check(signJws(stamped({}, later())), 'application/jose+json', { statement: withTsa(), at: later() }), 'TIMESTAMP_OUTSIDE_VALIDITY');
+  });
+
+  it('demands a timestamp as notation does, and reads none for signingAuthority', () => {
+    assertNotVerified(check(signJws(options()), 'application/jose+json', { statement: withTsa() }), 'TIMESTAMP_MISSING', 'untrusted');
+    assertNotVerified(check(signJws(options('shortLived')), 'application/jose+json', { statement: withTsa(), at: later() }), 'CERTIFICATE_EXPIRED');
+    assertNotVerified(check(signJws(options('shortLived')), 'application/jose+json', { statement: withTsa('afterCertExpiry'), at: later() }), 'CERTIFICATE_EXPIRED');
+    assert.equal(check(signJws(options()), 'application/jose+json', { statement: withTsa('afterCertExpiry') }).status, 'verified');
+    const broken = { timestamp: () => Buffer.from('not a token') };
+    assertNotVerified(check(signJws(options('p256', broken)), 'application/jose+json', { statement: withTsa() }), 'TIMESTAMP_INVALID', 'invalid');
+    assert.equal(check(signJws(options('p256', broken)), 'application/jose+json', { statement: withTsa('afterCertExpiry') }).status, 'verified');
+    assert.equal(check(signJws(options('p256', { ...broken, scheme: 'notary.x509.signingAuthority' })), 'application/jose+json', { statement: withTsa() }).status, 'verified');
+  });
+
+  it('refuses a timestamp header that is not a token encoding', () => {
+    for (const value of ['', 42, 'not base64!']) assertNotVerified(check(signJws(options('p256', { timestamp: () => value }))), 'MALFORMED_ENVELOPE', 'invalid');
+    for (const value of ['text', Buffer.alloc(0)]) assertNotVerified(check(signCose(options('p256', { timestamp: () => value })), 'application/cose'), 'MALFORMED_ENVELOPE');
+    const envelope = JSON.parse(signJws(options()).toString()) as { header: Record<string, unknown> };
+    envelope.header['io.cncf.notary.timestampsignature'] = 'AAAA';
+    assertNotVerified(check(Buffer.from(JSON.stringify(envelope))), 'MALFORMED_ENVELOPE');
   });
 });
 
