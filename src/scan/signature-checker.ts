@@ -247,6 +247,8 @@ export class SignatureChecker {
         this.#found(checks, 'cosign', { kind: 'sig_manifest', digest: sigDigest }, invalid(`${tag}: ${parsed.error.code}: ${parsed.error.detail}`));
         return;
       }
+      // Signers of one digest share the payload blob, and a manifest may name one blob in all its layers: each is fetched once.
+      const blobs = new Map<string, Promise<Uint8Array | undefined>>();
       for (const [position, layer] of parsed.value.layers.entries()) {
         const location = { kind: 'sig_layer', index: position + 1, digest: layer.digest } as const;
         if (layer.size > MAX_SIGNATURE_BLOB_BYTES) {
@@ -254,7 +256,12 @@ export class SignatureChecker {
           this.#found(checks, 'cosign', location, invalid(`${tag}: the layer ${layer.digest} is ${layer.size} bytes (at most ${MAX_SIGNATURE_BLOB_BYTES})`));
           continue;
         }
-        const blob = await registry.getBlob(subject.image, layer.digest, layer.size, signal);
+        let fetching = blobs.get(layer.digest);
+        if (fetching === undefined) {
+          fetching = registry.getBlob(subject.image, layer.digest, layer.size, signal);
+          blobs.set(layer.digest, fetching);
+        }
+        const blob = await fetching;
         if (blob === undefined || blob.byteLength !== layer.size) {
           this.#found(checks, 'cosign', location, invalid(`${tag}: the layer ${layer.digest} is ${blob === undefined ? 'missing' : 'not of its recorded size'}`));
           continue;
@@ -274,6 +281,8 @@ export class SignatureChecker {
   ): Promise<void> {
     const registry = this.#options.registryFor(subject.repository);
     const signal = this.#options.signal;
+    // An index may list one referrer many times (up to MAX_REFERRERS): each is fetched and checked once.
+    const fetched = new Set<string>();
     for (const descriptor of descriptors) {
       const announced = referrerKindOf(descriptor.artifactType);
       // A descriptor that names a kind we do not audit is not fetched at all.
@@ -283,6 +292,10 @@ export class SignatureChecker {
       if ((announced === 'bundle' && verifiers.cosign === undefined) || (announced === 'notation' && verifiers.notation === undefined)) {
         continue;
       }
+      if (fetched.has(descriptor.digest)) {
+        continue;
+      }
+      fetched.add(descriptor.digest);
       try {
         const manifest = await registry.getManifestByDigest(subject.image, descriptor.digest, signal);
         if (manifest === undefined) {

@@ -285,6 +285,31 @@ describe('attacks on cosign discovery and verification', () => {
     assert.notEqual(entryOf(await entries(), 'cosign').status, 'verified');
   });
 
+  it('an index listing one referrer 256 times fetches it once; one listing 10,000 fetches nothing', async () => {
+    const { registry, artifacts, entries } = world(cosignVerifiers([trusted]));
+    const bundle = dsseBundle({ statement: signStatement([VICTIM]), signer: stranger });
+    const referrer = pushReferrer(registry, VICTIM, BUNDLE_TYPE, { bytes: bundle, mediaType: BUNDLE_TYPE });
+    artifacts.record(IMAGE, fallbackTag(VICTIM), registry.putManifest(indexOf(Array.from({ length: 256 }, () => referrer))));
+    assert.equal(entryOf(await entries(), 'cosign').status, 'untrusted');
+    assert.ok(registry.manifestGets <= 2, `${registry.manifestGets} manifest GETs (the index and the referrer)`);
+    assert.ok(registry.blobGets <= 1, `${registry.blobGets} blob GETs`);
+
+    const flood = world(cosignVerifiers([trusted]));
+    flood.artifacts.record(IMAGE, fallbackTag(VICTIM), flood.registry.putManifest(indexOf(Array.from({ length: 10_000 }, () => referrer))));
+    assert.equal(entryOf(await flood.entries(), 'cosign').status, 'error');
+    assert.equal(flood.registry.manifestGets, 1, 'the index only');
+  });
+
+  it('a .sig whose 64 layers all name one blob fetches that blob once', async () => {
+    const { registry, artifacts, entries } = world(cosignVerifiers([trusted]));
+    const layer = simpleSigningLayer({ digest: VICTIM, signer: stranger });
+    const pushed = sigManifest(Array.from({ length: 64 }, () => layer));
+    for (const blob of pushed.blobs) registry.putBlob(blob.bytes);
+    artifacts.record(IMAGE, sigTag(VICTIM), registry.putManifest(pushed.manifest.bytes));
+    assert.equal(entryOf(await entries(), 'cosign').status, 'untrusted');
+    assert.equal(registry.blobGets, 1);
+  });
+
   it('stored evidence is not reused once the policy no longer holds the key, or the .sig tag names another manifest', async () => {
     const other = p256Key();
     const { registry, artifacts, entries, state } = world(cosignVerifiers([trusted, other]));
