@@ -194,7 +194,8 @@ export class SignatureChecker {
     const referrers = await this.#referrers(subject, artifacts);
     const sigKey = sig.listed ? (sig.digest ?? 'listed') : 'none';
     const referrersKey = 'error' in referrers ? undefined : referrers.key;
-    const source = `${EVIDENCE_REVISION}|${verifiers.fingerprint}|sig=${sigKey}|referrers=${referrersKey ?? 'error'}`;
+    // The scope is part of the key: Notation's trust policy statement is chosen by it, so a changed gunPrefix is judged again.
+    const source = `${EVIDENCE_REVISION}|${verifiers.fingerprint}|scope=${subject.scope}|sig=${sigKey}|referrers=${referrersKey ?? 'error'}`;
     // Reused only when every part of the key names content: a `.sig` tag the listing gave no digest for could have changed.
     const reusable = referrersKey !== undefined && sigKey !== 'listed';
     const stored = reusable ? state.signatureEvidence(subject.repository, subject.image, subject.digest) : undefined;

@@ -484,6 +484,16 @@ describe('attacks on Notation', () => {
     assert.equal(await judge('x509.subject: C=US, ST=WA, O=Acme\\, Inc., OU=release'), 'untrusted');
   });
 
+  it('stored Notation evidence is not reused once the repository’s scope (its gunPrefix) leaves the statement', async () => {
+    await writePolicy(['nexus.example/app'], ['*']);
+    const verifiers = await notationVerifiers();
+    const { registry, artifacts, entries } = world(verifiers, at);
+    artifacts.record(IMAGE, fallbackTag(VICTIM), registry.putManifest(indexOf([pushReferrer(registry, VICTIM, NOTATION_TYPE, { bytes: envelope(leaf, [root.der]), mediaType: JWS })])));
+    assert.equal(entryOf(await entries({ scope: 'nexus.example/app' }), 'notation').status, 'verified');
+    // Same repository, image and digest, same policy files; the gunPrefix changed, no statement covers the scope now.
+    assert.equal(entryOf(await entries({ scope: 'other.example/app' }), 'notation').status, 'untrusted');
+  });
+
   it(
     'a payload whose targetArtifact has a case variant Go would read instead (`TargetArtifact`, `Digest`) is refused, not read two ways',
     { todo: 'verify-signature.ts reads the payload with JSON.parse only; notation-go (encoding/json, case-insensitive, last key wins) would read the signed digest here' },
