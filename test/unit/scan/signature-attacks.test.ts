@@ -269,6 +269,21 @@ describe('attacks on cosign discovery and verification', () => {
     }
   });
 
+  it('a statement whose subject has a case variant Go would read instead (`Subject`, `Digest`) is refused, not read two ways', () => {
+    const verifiers = cosignVerifiers([trusted]);
+    const hex = (digest: string) => digest.slice('sha256:'.length);
+    // Go's encoding/json matches keys case-insensitively and keeps the last: cosign would read SIGNED here.
+    const variants = [
+      `{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"app","digest":{"sha256":"${hex(VICTIM)}"}}],"Subject":[{"name":"app","digest":{"sha256":"${hex(SIGNED)}"}}],"predicateType":"x","predicate":{}}`,
+      `{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"app","digest":{"sha256":"${hex(VICTIM)}"},"Digest":{"sha256":"${hex(SIGNED)}"}}],"predicateType":"x","predicate":{}}`,
+    ];
+    for (const text of variants) {
+      const check = verifiers.cosign?.verifyBundle(dsseBundle({ statement: Buffer.from(text), signer: trusted }), VICTIM);
+      assert.equal(check?.status, 'invalid', text);
+      assert.equal(check?.code, 'MALFORMED_STATEMENT');
+    }
+  });
+
   it('a bundle by a key the policy does not hold, with the trusted key’s hint, is not verified', () => {
     const verifiers = cosignVerifiers([trusted]);
     const bundle = JSON.parse(dsseBundle({ statement: signStatement([VICTIM]), signer: stranger }).toString()) as { verificationMaterial: { publicKey: { hint: string } } };
