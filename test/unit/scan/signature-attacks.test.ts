@@ -20,6 +20,7 @@ import { after, before, describe, it } from 'node:test';
 import { Agent } from 'undici';
 
 import { loadCosignVerifiers } from '../../../src/cosign/cosign-policy.js';
+import { compileIdentity, matchIdentity } from '../../../src/cosign/core/identity.js';
 import { verifyBundle } from '../../../src/cosign/core/verify-cosign.js';
 import type { SystemSignature } from '../../../src/domain/signatures.js';
 import { FetchError } from '../../../src/lib/errors.js';
@@ -399,6 +400,19 @@ describe('attacks on keyless cosign identities', () => {
       assert.equal(exact.cosign?.verifyBundle(keylessBundle(sigstore, ISSUER, subject), VICTIM).status, 'untrusted', subject);
       assert.equal(regexp.cosign?.verifyBundle(keylessBundle(sigstore, ISSUER, subject), VICTIM).status, 'untrusted', subject);
     }
+  });
+
+  it('a subjectRegExp that closes the anchoring group itself is refused at configuration, not left unanchored', () => {
+    // `^(?:x)|(?:.*)$` would match any subject: the expression must compile on its own first.
+    for (const subjectRegExp of ['x)|(?:.*', 'x)|(.*']) {
+      const compiled = compileIdentity({ issuer: ISSUER, subjectRegExp });
+      assert.equal(compiled.ok, false, subjectRegExp);
+    }
+    const alternation = compileIdentity({ issuer: ISSUER, subjectRegExp: 'a|b' });
+    assert.ok(alternation.ok);
+    assert.equal(matchIdentity([alternation.value], ISSUER, 'xa'), undefined);
+    assert.equal(matchIdentity([alternation.value], ISSUER, 'bx'), undefined);
+    assert.ok(matchIdentity([alternation.value], ISSUER, 'b'));
   });
 
   it('a certificate-based bundle verified by the library alone still names the digest (the core, without a policy key)', () => {
