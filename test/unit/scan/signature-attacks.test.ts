@@ -140,7 +140,7 @@ interface World {
   readonly registry: HostileRegistry;
   readonly state: MemoryState;
   readonly artifacts: ArtifactIndex;
-  readonly entries: (options?: { digest?: string; scope?: string; verifiers?: SignatureVerifiers; artifacts?: ArtifactIndex }) => Promise<readonly SystemSignature[]>;
+  readonly entries: (options?: { digest?: string; scope?: string; verifiers?: SignatureVerifiers; artifacts?: ArtifactIndex; at?: Date }) => Promise<readonly SystemSignature[]>;
 }
 
 function world(verifiers: SignatureVerifiers, at = new Date()): World {
@@ -153,15 +153,16 @@ function world(verifiers: SignatureVerifiers, at = new Date()): World {
     artifacts,
     entries: (options = {}) => {
       const digest = options.digest ?? VICTIM;
+      const evaluatedAt = options.at ?? at;
       // A new checker per call: one scan each, as the scheduler makes them.
       const checker = new SignatureChecker({
         registryFor: () => registry,
         state,
         tally: new ScanTally(),
         log: silentLogger,
-        evaluatedAt: at,
+        evaluatedAt,
         forecast: false,
-        now: () => at,
+        now: () => evaluatedAt,
         signal: undefined,
       });
       return checker.entriesFor(
@@ -544,6 +545,33 @@ describe('attacks on Notation', () => {
         });
         assert.notEqual(check?.status, 'verified', payload.toString());
       }
+    }
+  );
+
+  it(
+    'stored Notation evidence is not reused past the signature’s expiry header',
+    {
+      todo: 'verify-signature.ts reports the leaf notAfter only, which the checker keeps verified evidence until; the expiry header (and a CA of the chain expiring before the leaf) end the verification earlier',
+    },
+    async () => {
+      await writePolicy(['*'], ['*']);
+      const verifiers = await notationVerifiers();
+      const { registry, artifacts, entries } = world(verifiers, at);
+      const expiring = signJws({
+        leaf,
+        chain: [root.der],
+        target: { mediaType: OCI_MANIFEST, digest: VICTIM, size: VICTIM_BYTES.length },
+        signingTime: new Date(at.getTime() - 60_000),
+        expiry: new Date(at.getTime() + 60_000),
+      });
+      artifacts.record(IMAGE, fallbackTag(VICTIM), registry.putManifest(indexOf([pushReferrer(registry, VICTIM, NOTATION_TYPE, { bytes: expiring, mediaType: JWS })])));
+      assert.equal(entryOf(await entries(), 'notation').status, 'verified');
+      // Two minutes later the signature has expired: a fresh check says so, the stored evidence must not say otherwise.
+      const later = new Date(at.getTime() + 120_000);
+      const fresh = world(verifiers, later);
+      fresh.artifacts.record(IMAGE, fallbackTag(VICTIM), fresh.registry.putManifest(indexOf([pushReferrer(fresh.registry, VICTIM, NOTATION_TYPE, { bytes: expiring, mediaType: JWS })])));
+      assert.equal(entryOf(await fresh.entries(), 'notation').status, 'expired', 'the control: a fresh check');
+      assert.equal(entryOf(await entries({ at: later }), 'notation').status, 'expired');
     }
   );
 
