@@ -416,6 +416,17 @@ describe('attacks on keyless cosign identities', () => {
     assert.ok(matchIdentity([alternation.value], ISSUER, 'b'));
   });
 
+  it('a Rekor entry of another signature grafted into a bundle gives it no trusted time (the body is checked even when the log is not required)', () => {
+    const verifiers = policy([{ issuer: ISSUER, subject: WORKFLOW }]);
+    const signer = keylessSigner(sigstore, { issuer: ISSUER, subject: WORKFLOW, ...certificate });
+    const logged = JSON.parse(dsseBundle({ statement: signStatement([SIGNED]), signer, rekor: { sigstore, integratedTime: signedAt } }).toString()) as {
+      verificationMaterial: { tlogEntries: unknown[] };
+    };
+    const unlogged = JSON.parse(dsseBundle({ statement: signStatement([VICTIM]), signer }).toString()) as { verificationMaterial: { tlogEntries: unknown[] } };
+    unlogged.verificationMaterial.tlogEntries = logged.verificationMaterial.tlogEntries;
+    assert.notEqual(verifiers.cosign?.verifyBundle(json(unlogged), VICTIM).status, 'verified');
+  });
+
   it('a certificate-based bundle verified by the library alone still names the digest (the core, without a policy key)', () => {
     const check = verifyBundle(keylessBundle(sigstore, ISSUER, WORKFLOW), SIGNED, {
       keys: [],
