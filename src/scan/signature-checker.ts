@@ -194,7 +194,8 @@ export class SignatureChecker {
     const referrers = await this.#referrers(subject, artifacts);
     const sigKey = sig.listed ? (sig.digest ?? 'listed') : 'none';
     const referrersKey = 'error' in referrers ? undefined : referrers.key;
-    const source = `${EVIDENCE_REVISION}|${verifiers.fingerprint}|sig=${sigKey}|referrers=${referrersKey ?? 'error'}`;
+    // The scope is part of the key: Notation's trust policy statement is chosen by it, so a changed gunPrefix is judged again.
+    const source = `${EVIDENCE_REVISION}|${verifiers.fingerprint}|scope=${subject.scope}|sig=${sigKey}|referrers=${referrersKey ?? 'error'}`;
     // Reused only when every part of the key names content: a `.sig` tag the listing gave no digest for could have changed.
     const reusable = referrersKey !== undefined && sigKey !== 'listed';
     const stored = reusable ? state.signatureEvidence(subject.repository, subject.image, subject.digest) : undefined;
@@ -247,6 +248,8 @@ export class SignatureChecker {
         this.#found(checks, 'cosign', { kind: 'sig_manifest', digest: sigDigest }, invalid(`${tag}: ${parsed.error.code}: ${parsed.error.detail}`));
         return;
       }
+      // Signers of one digest share the payload blob, and a manifest may name one blob in all its layers: each is fetched once.
+      const blobs = new Map<string, Promise<Uint8Array | undefined>>();
       for (const [position, layer] of parsed.value.layers.entries()) {
         const location = { kind: 'sig_layer', index: position + 1, digest: layer.digest } as const;
         if (layer.size > MAX_SIGNATURE_BLOB_BYTES) {
@@ -254,7 +257,12 @@ export class SignatureChecker {
           this.#found(checks, 'cosign', location, invalid(`${tag}: the layer ${layer.digest} is ${layer.size} bytes (at most ${MAX_SIGNATURE_BLOB_BYTES})`));
           continue;
         }
-        const blob = await registry.getBlob(subject.image, layer.digest, layer.size, signal);
+        let fetching = blobs.get(layer.digest);
+        if (fetching === undefined) {
+          fetching = registry.getBlob(subject.image, layer.digest, layer.size, signal);
+          blobs.set(layer.digest, fetching);
+        }
+        const blob = await fetching;
         if (blob === undefined || blob.byteLength !== layer.size) {
           this.#found(checks, 'cosign', location, invalid(`${tag}: the layer ${layer.digest} is ${blob === undefined ? 'missing' : 'not of its recorded size'}`));
           continue;
@@ -274,6 +282,8 @@ export class SignatureChecker {
   ): Promise<void> {
     const registry = this.#options.registryFor(subject.repository);
     const signal = this.#options.signal;
+    // An index may list one referrer many times (up to MAX_REFERRERS): each is fetched and checked once.
+    const fetched = new Set<string>();
     for (const descriptor of descriptors) {
       const announced = referrerKindOf(descriptor.artifactType);
       // A descriptor that names a kind we do not audit is not fetched at all.
@@ -283,6 +293,10 @@ export class SignatureChecker {
       if ((announced === 'bundle' && verifiers.cosign === undefined) || (announced === 'notation' && verifiers.notation === undefined)) {
         continue;
       }
+      if (fetched.has(descriptor.digest)) {
+        continue;
+      }
+      fetched.add(descriptor.digest);
       try {
         const manifest = await registry.getManifestByDigest(subject.image, descriptor.digest, signal);
         if (manifest === undefined) {

@@ -50,6 +50,8 @@ export function compileIdentity(spec: IdentitySpec): Result<IdentityMatcher, Fai
   if ('subject' in spec) return ok({ issuer: spec.issuer, subject, kind: 'exact', pattern: undefined });
   let pattern: RegExp;
   try {
+    // Compiled alone first: an expression that closes the group itself (`x)|(.*`) would otherwise escape the anchors.
+    new RegExp(subject, 'u');
     // The group keeps an alternation inside the anchors: `a|b` becomes ^(?:a|b)$, not ^a|b$. Flag `u`: strict syntax, code points.
     pattern = new RegExp(`^(?:${subject})$`, 'u');
   } catch (error) {

@@ -25,6 +25,7 @@ import { X509Certificate } from '@sigstore/core';
 import { toSignedEntity, VerificationError, Verifier, type SignedEntity, type Signer, type TrustMaterial, type VerifierOptions } from '@sigstore/verify';
 
 import { sha256Hex } from '../../lib/digest.js';
+import { hasCaseVariant } from './go-json-fields.js';
 import { matchIdentity, type IdentityMatcher } from './identity.js';
 import { blobMatches, type SigLayer } from './sig-manifest.js';
 import { parseCosignPublicKey, verifySimpleSigning, type CosignPublicKey, type SimpleSigningFailureCode } from './simple-signing.js';
@@ -369,8 +370,12 @@ function statementNamesDigest(payloadType: string, payload: Buffer, digest: stri
   } catch {
     return invalid('MALFORMED_STATEMENT', 'the statement is not UTF-8 JSON');
   }
+  // cosign reads the statement with Go's encoding/json, which takes a case variant (`Subject`, `Digest`) for the field:
+  // one is refused, so the two can never read different subjects of one signed statement.
+  if (isRecord(statement) && hasCaseVariant(statement, ['subject'])) return invalid('MALFORMED_STATEMENT', 'the statement has a case variant of `subject`');
   const subjects = isRecord(statement) ? statement.subject : undefined;
   if (!Array.isArray(subjects) || subjects.length > MAX_STATEMENT_SUBJECTS) return invalid('MALFORMED_STATEMENT', `\`subject\` is not a list of at most ${MAX_STATEMENT_SUBJECTS}`);
+  if (subjects.some((subject) => isRecord(subject) && hasCaseVariant(subject, ['digest']))) return invalid('MALFORMED_STATEMENT', 'a subject has a case variant of `digest`');
   const hex = digest.slice('sha256:'.length);
   const names = subjects.some((subject) => isRecord(subject) && isRecord(subject.digest) && subject.digest.sha256 === hex);
   return names ? null : invalid('DIGEST_MISMATCH', `the statement's subjects do not include ${digest}`);
