@@ -49,13 +49,21 @@ const LAYERING = [
   // 2. notary/core/: its own modules, lib/result.ts, lib/digest.ts (node:crypto only) and node:crypto.
   ...confined(
     'src/notary/core',
-    (depth) => forbid(`${climbs(depth)}(?!\\.\\./lib/(result|digest)\\.js$)`, 'src/notary/core imports only its own modules, src/lib/result.ts and src/lib/digest.ts'),
+    (depth) =>
+      forbid(
+        `${climbs(depth)}(?!\\.\\./lib/(result|digest|go-json-fields)\\.js$)`,
+        'src/notary/core imports only its own modules, src/lib/result.ts, src/lib/digest.ts and src/lib/go-json-fields.ts'
+      ),
     [forbid('^(?!\\.|node:crypto$)', 'src/notary/core imports no package but node:crypto: no I/O, SQLite, metrics or HTTP')]
   ),
   // cosign/core/: confined like notary/core, and self-contained: not even notary/core.
   ...confined(
     'src/cosign/core',
-    (depth) => forbid(`${climbs(depth)}(?!\\.\\./lib/(result|digest)\\.js$)`, 'src/cosign/core imports only its own modules, src/lib/result.ts and src/lib/digest.ts'),
+    (depth) =>
+      forbid(
+        `${climbs(depth)}(?!\\.\\./lib/(result|digest|go-json-fields)\\.js$)`,
+        'src/cosign/core imports only its own modules, src/lib/result.ts, src/lib/digest.ts and src/lib/go-json-fields.ts'
+      ),
     // The four sigstore-js verification packages do no I/O; `sigstore` and `@sigstore/tuf` fetch, and stay out.
     [
       forbid(
@@ -67,7 +75,11 @@ const LAYERING = [
   // notation/core/: confined like cosign/core, self-contained as well.
   ...confined(
     'src/notation/core',
-    (depth) => forbid(`${climbs(depth)}(?!\\.\\./lib/(result|digest)\\.js$)`, 'src/notation/core imports only its own modules, src/lib/result.ts and src/lib/digest.ts'),
+    (depth) =>
+      forbid(
+        `${climbs(depth)}(?!\\.\\./lib/(result|digest|go-json-fields)\\.js$)`,
+        'src/notation/core imports only its own modules, src/lib/result.ts, src/lib/digest.ts and src/lib/go-json-fields.ts'
+      ),
     [forbid('^(?!\\.|node:crypto$)', 'src/notation/core imports no package but node:crypto: no I/O, SQLite, metrics or HTTP')]
   ),
   // The domain model: pure types and functions over lib/ and the core.

@@ -98,7 +98,7 @@ export type ReferrersMode = 'api' | 'tag_fallback';
  * changes (a new check, a fixed bug), so evidence stored by an earlier build
  * is verified again once instead of being trusted as it was.
  */
-export const EVIDENCE_REVISION = 'r2';
+export const EVIDENCE_REVISION = 'r3';
 
 const DEFAULT_CONCURRENCY = 8;
 

@@ -13,7 +13,7 @@ import { timingSafeEqual } from 'node:crypto';
 
 import { sha256Hex } from '../../lib/digest.js';
 import { err, ok, type Result } from '../../lib/result.js';
-import { hasCaseVariant, isObject } from './go-json-fields.js';
+import { hasCaseVariant, isObject } from '../../lib/go-json-fields.js';
 import { SIMPLE_SIGNING_MEDIA_TYPE, type Failure } from './simple-signing.js';
 
 /** Why a `.sig` manifest cannot be read; a closed list (docs/house-style.md rule 2). */

@@ -25,7 +25,7 @@ import { createPublicKey, timingSafeEqual, verify, type AsymmetricKeyDetails, ty
 
 import { sha256Hex } from '../../lib/digest.js';
 import { err, ok, type Result } from '../../lib/result.js';
-import { hasCaseVariant, isObject } from './go-json-fields.js';
+import { hasCaseVariant, isObject } from '../../lib/go-json-fields.js';
 
 /** Why a signature did not verify; a closed list (docs/house-style.md rule 2). */
 export const SIMPLE_SIGNING_FAILURE_CODES = ['PAYLOAD_TOO_LARGE', 'MALFORMED_SIGNATURE', 'BAD_SIGNATURE', 'MALFORMED_PAYLOAD', 'WRONG_TYPE', 'DIGEST_MISMATCH'] as const;

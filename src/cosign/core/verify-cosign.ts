@@ -25,7 +25,7 @@ import { X509Certificate } from '@sigstore/core';
 import { toSignedEntity, VerificationError, Verifier, type SignedEntity, type Signer, type TrustMaterial, type VerifierOptions } from '@sigstore/verify';
 
 import { sha256Hex } from '../../lib/digest.js';
-import { hasCaseVariant } from './go-json-fields.js';
+import { hasCaseVariant } from '../../lib/go-json-fields.js';
 import { matchIdentity, type IdentityMatcher } from './identity.js';
 import { blobMatches, type SigLayer } from './sig-manifest.js';
 import { parseCosignPublicKey, verifySimpleSigning, type CosignPublicKey, type SimpleSigningFailureCode } from './simple-signing.js';

@@ -38,6 +38,7 @@
  */
 import { constants, verify, type KeyObject } from 'node:crypto';
 
+import { hasCaseVariant } from '../../lib/go-json-fields.js';
 import { parseCertificate, EKU_CODE_SIGNING, KEY_USAGE_DIGITAL_SIGNATURE, type NotationCertificate } from './certificate.js';
 import type { NotationFailureCode } from './codes.js';
 import { COSE_MEDIA_TYPE, readCoseEnvelope } from './cose.js';
@@ -57,7 +58,13 @@ export interface SignatureCheck {
   readonly detail: string;
   /** The leaf certificate's subject DN and SHA-256 thumbprint, when the envelope carried a readable leaf. */
   readonly signer: string | null;
-  /** The leaf's notAfter, ISO 8601, when known. */
+  /**
+   * Until when the verdict holds, ISO 8601: for a verified signature the
+   * earliest of its expiry header and, unless a trusted timestamp vouches for
+   * the signing time, every chain certificate's notAfter (null: no end); for
+   * a failure the leaf's notAfter, when known. Stored verdicts are not reused
+   * past it.
+   */
   readonly certificateNotAfter: string | null;
 }
 
@@ -215,12 +222,16 @@ export function verifyNotationSignature(input: VerifyNotationInput): SignatureCh
     }
     timestamped = `, timestamped at ${genTime.toISOString()} by ${authority.subjectText}`;
   }
+  // Judged at `at`, the verdict ends with the first certificate to expire; with a trusted timestamp the
+  // chain was judged at the signing time, and only the expiry header still ends it.
+  const ends = [...(timestamped === '' ? chain.map((certificate) => certificate.notAfter) : []), ...(envelope.expiry === null ? [] : [envelope.expiry])];
+  const validUntil = ends.reduce<Date | null>((earliest, end) => (earliest === null || end < earliest ? end : earliest), null);
   return {
     status: 'verified',
     code: null,
     detail: `signed by ${leaf.subjectText} (${envelope.signingScheme})${timestamped}`,
     signer: signerOf(leaf),
-    certificateNotAfter: leaf.notAfter.toISOString(),
+    certificateNotAfter: validUntil === null ? null : validUntil.toISOString(),
   };
 }
 
@@ -256,8 +267,12 @@ function readTargetArtifact(payload: Uint8Array): TargetArtifact | string {
   } catch {
     return 'the payload is not UTF-8 JSON';
   }
+  // notation-go reads the payload with Go's encoding/json, which matches keys ignoring case: a case
+  // variant would be read there and not here, so it is refused rather than read two ways.
+  if (isRecord(document) && hasCaseVariant(document, ['targetArtifact'])) return 'the payload has a case variant of targetArtifact';
   const target = isRecord(document) ? document.targetArtifact : undefined;
   if (!isRecord(target)) return 'the payload has no targetArtifact object';
+  if (hasCaseVariant(target, ['digest', 'size', 'mediaType'])) return 'targetArtifact has a case variant of digest, size or mediaType';
   const { digest, size, mediaType } = target;
   if (typeof digest !== 'string' || typeof mediaType !== 'string' || typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
     return 'targetArtifact lacks a digest, mediaType or size';

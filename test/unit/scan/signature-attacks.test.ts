@@ -535,56 +535,46 @@ describe('attacks on Notation', () => {
     assert.equal(entryOf(await entries({ scope: 'other.example/app' }), 'notation').status, 'untrusted');
   });
 
-  it(
-    'a payload whose targetArtifact has a case variant Go would read instead (`TargetArtifact`, `Digest`) is refused, not read two ways',
-    { todo: 'verify-signature.ts reads the payload with JSON.parse only; notation-go (encoding/json, case-insensitive, last key wins) would read the signed digest here' },
-    async () => {
-      await writePolicy(['*'], ['*']);
-      const verifiers = await notationVerifiers();
-      const target = (digest: string) => ({ mediaType: OCI_MANIFEST, digest, size: VICTIM_BYTES.length });
-      for (const payload of [
-        json({ targetArtifact: target(VICTIM), TargetArtifact: target(SIGNED) }),
-        Buffer.from(`{"targetArtifact":{"mediaType":"${OCI_MANIFEST}","digest":"${VICTIM}","size":${VICTIM_BYTES.length},"Digest":"${SIGNED}"}}`),
-      ]) {
-        const signed = signJws({ leaf, chain: [root.der], target: target(VICTIM), signingTime: new Date(at.getTime() - 60_000), payload });
-        const check = verifiers.notation?.verify({
-          envelope: signed,
-          envelopeMediaType: JWS,
-          subject: { digest: VICTIM, size: VICTIM_BYTES.length, mediaType: null },
-          scope: 'nexus.example/app',
-          at,
-        });
-        assert.notEqual(check?.status, 'verified', payload.toString());
-      }
-    }
-  );
-
-  it(
-    'stored Notation evidence is not reused past the signature’s expiry header',
-    {
-      todo: 'verify-signature.ts reports the leaf notAfter only, which the checker keeps verified evidence until; the expiry header (and a CA of the chain expiring before the leaf) end the verification earlier',
-    },
-    async () => {
-      await writePolicy(['*'], ['*']);
-      const verifiers = await notationVerifiers();
-      const { registry, artifacts, entries } = world(verifiers, at);
-      const expiring = signJws({
-        leaf,
-        chain: [root.der],
-        target: { mediaType: OCI_MANIFEST, digest: VICTIM, size: VICTIM_BYTES.length },
-        signingTime: new Date(at.getTime() - 60_000),
-        expiry: new Date(at.getTime() + 60_000),
+  it('a payload whose targetArtifact has a case variant Go would read instead (`TargetArtifact`, `Digest`) is refused, not read two ways', async () => {
+    await writePolicy(['*'], ['*']);
+    const verifiers = await notationVerifiers();
+    const target = (digest: string) => ({ mediaType: OCI_MANIFEST, digest, size: VICTIM_BYTES.length });
+    for (const payload of [
+      json({ targetArtifact: target(VICTIM), TargetArtifact: target(SIGNED) }),
+      Buffer.from(`{"targetArtifact":{"mediaType":"${OCI_MANIFEST}","digest":"${VICTIM}","size":${VICTIM_BYTES.length},"Digest":"${SIGNED}"}}`),
+    ]) {
+      const signed = signJws({ leaf, chain: [root.der], target: target(VICTIM), signingTime: new Date(at.getTime() - 60_000), payload });
+      const check = verifiers.notation?.verify({
+        envelope: signed,
+        envelopeMediaType: JWS,
+        subject: { digest: VICTIM, size: VICTIM_BYTES.length, mediaType: null },
+        scope: 'nexus.example/app',
+        at,
       });
-      artifacts.record(IMAGE, fallbackTag(VICTIM), registry.putManifest(indexOf([pushReferrer(registry, VICTIM, NOTATION_TYPE, { bytes: expiring, mediaType: JWS })])));
-      assert.equal(entryOf(await entries(), 'notation').status, 'verified');
-      // Two minutes later the signature has expired: a fresh check says so, the stored evidence must not say otherwise.
-      const later = new Date(at.getTime() + 120_000);
-      const fresh = world(verifiers, later);
-      fresh.artifacts.record(IMAGE, fallbackTag(VICTIM), fresh.registry.putManifest(indexOf([pushReferrer(fresh.registry, VICTIM, NOTATION_TYPE, { bytes: expiring, mediaType: JWS })])));
-      assert.equal(entryOf(await fresh.entries(), 'notation').status, 'expired', 'the control: a fresh check');
-      assert.equal(entryOf(await entries({ at: later }), 'notation').status, 'expired');
+      assert.notEqual(check?.status, 'verified', payload.toString());
     }
-  );
+  });
+
+  it('stored Notation evidence is not reused past the signature’s expiry header', async () => {
+    await writePolicy(['*'], ['*']);
+    const verifiers = await notationVerifiers();
+    const { registry, artifacts, entries } = world(verifiers, at);
+    const expiring = signJws({
+      leaf,
+      chain: [root.der],
+      target: { mediaType: OCI_MANIFEST, digest: VICTIM, size: VICTIM_BYTES.length },
+      signingTime: new Date(at.getTime() - 60_000),
+      expiry: new Date(at.getTime() + 60_000),
+    });
+    artifacts.record(IMAGE, fallbackTag(VICTIM), registry.putManifest(indexOf([pushReferrer(registry, VICTIM, NOTATION_TYPE, { bytes: expiring, mediaType: JWS })])));
+    assert.equal(entryOf(await entries(), 'notation').status, 'verified');
+    // Two minutes later the signature has expired: a fresh check says so, the stored evidence must not say otherwise.
+    const later = new Date(at.getTime() + 120_000);
+    const fresh = world(verifiers, later);
+    fresh.artifacts.record(IMAGE, fallbackTag(VICTIM), fresh.registry.putManifest(indexOf([pushReferrer(fresh.registry, VICTIM, NOTATION_TYPE, { bytes: expiring, mediaType: JWS })])));
+    assert.equal(entryOf(await fresh.entries(), 'notation').status, 'expired', 'the control: a fresh check');
+    assert.equal(entryOf(await entries({ at: later }), 'notation').status, 'expired');
+  });
 
   it('a signer subject with markup reaches the status page escaped', async () => {
     await writePolicy(['*'], ['*']);

@@ -1,6 +1,7 @@
 /**
- * Reading cosign's JSON the way cosign (Go's encoding/json) reads it, so the
- * auditor and cosign can never see different fields of one document.
+ * Reading JSON the way cosign and notation (Go's encoding/json) read it, so
+ * the auditor and the signer's tools can never see different fields of one
+ * document. Pure; the verification cores may import it.
  */
 
 export function isObject(value: unknown): value is Record<string, unknown> {
