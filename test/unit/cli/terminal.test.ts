@@ -12,6 +12,11 @@ describe('human output on a terminal', () => {
     assert.doesNotMatch(terminalSafe(HOSTILE), /[\u0000-\u001f\u007f-\u009f]/);
   });
 
+  it('writes the invisible characters that reorder or hide text as visible escapes (bidi overrides and isolates, zero-width marks)', () => {
+    assert.equal(terminalSafe('signer \u202egpj.exe\u202c'), 'signer \\u202egpj.exe\\u202c');
+    assert.equal(terminalSafe('a\u2066b\u2069c\u200bd\u061ce\ufeff'), 'a\\u2066b\\u2069c\\u200bd\\u061ce\\ufeff');
+  });
+
   it('leaves ordinary text, including non-ASCII names, as it is', () => {
     assert.equal(terminalSafe('docker-hosted/app:1.2 – signed (é)'), 'docker-hosted/app:1.2 – signed (é)');
   });
