@@ -151,7 +151,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
 
   new Gauge({
     name: 'trust_auditor_signature_cert_expiry_timestamp_seconds',
-    help: `Unix time of the earliest notAfter among the certificates of the signers that verified a repository's tags, per policy and system (key signatures have none; cosign keyless certificates are judged at their transparency-log time, so this is information, not a deadline). ${FROM_LAST_SCAN}`,
+    help: `Unix time at which the first verified signature of a repository's tags stops verifying, per policy and system: for Notation the earliest of the expiry header and, without a trusted timestamp, the chain certificates' notAfter; for cosign keyless the leaf's notAfter, information only, as those are judged at their transparency-log time; key signatures have none. ${FROM_LAST_SCAN}`,
     labelNames: ['repository', 'policy', 'system'] as const,
     registers: [registry],
     collect() {
