@@ -2,12 +2,14 @@
 # Installs the Debian packages the test suite and the demo run against: the real
 # notary-server, notary-signer and notary client, the reference Docker registry,
 # skopeo, Prometheus (promtool) and Alertmanager, openssl, Chromium, and
-# faketime (the unit tests also run with the clock years ahead).
+# faketime (the unit tests also run with the clock years ahead), and systemd's
+# systemd-analyze and systemd-sysusers (the service unit in deploy/systemd is
+# verified with them).
 # Fails, rather than skipping tests, when any of them cannot be installed.
 set -euo pipefail
 
-packages=(notary docker-registry skopeo prometheus prometheus-alertmanager openssl ca-certificates chromium faketime)
-binaries=(notary notary-server notary-signer docker-registry skopeo prometheus promtool prometheus-alertmanager amtool openssl chromium faketime)
+packages=(notary docker-registry skopeo prometheus prometheus-alertmanager openssl ca-certificates chromium faketime systemd)
+binaries=(notary notary-server notary-signer docker-registry skopeo prometheus promtool prometheus-alertmanager amtool openssl chromium faketime systemd-analyze systemd-sysusers)
 
 missing=()
 for binary in "${binaries[@]}"; do

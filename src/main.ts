@@ -23,6 +23,7 @@ import { requireSections } from './config/require-sections.js';
 import type { Credentials } from './lib/http/basic-auth.js';
 import { systemClock } from './lib/clock.js';
 import { describeError, UsageError } from './lib/errors.js';
+import { probeHealth } from './lib/http/health-probe.js';
 import { createHttpClient } from './lib/http/http-client.js';
 import { createJsonLogger, type Logger } from './lib/logger.js';
 import { NexusClient } from './nexus/nexus-client.js';
@@ -223,6 +224,7 @@ const deps: CommandDeps = {
   env: process.env,
   clock: systemClock,
   stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
   signals: process,
   hostName: hostname(),
   nodeVersion: process.versions.node,
@@ -233,6 +235,17 @@ const deps: CommandDeps = {
   loadSignatureVerifiers: (policy, system) => loadPolicyVerifiers(policy, [system]),
   connectRegistry,
   readTlsFiles: (certFile, keyFile) => ({ cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') }),
+  probeHealth: (url, pinnedCertFile, timeoutMs) => {
+    let pinnedCertificate: string | undefined;
+    if (pinnedCertFile !== undefined) {
+      try {
+        pinnedCertificate = readFileSync(pinnedCertFile, 'utf8');
+      } catch (error) {
+        throw new UsageError(`web.tlsCertFile: cannot read ${pinnedCertFile}: ${describeError(error)}`);
+      }
+    }
+    return probeHealth({ url, pinnedCertificate, timeoutMs });
+  },
   startHttpServer,
   startCronScheduler,
 };

@@ -26,7 +26,9 @@ export type Command =
       readonly at: Date | undefined;
     }
   | { readonly name: 'scan'; readonly configFile: string; readonly json: boolean; readonly at: Date | undefined }
-  | { readonly name: 'serve'; readonly configFile: string };
+  | { readonly name: 'serve'; readonly configFile: string }
+  /** Asks the configured daemon's /healthz from the same machine (Docker's HEALTHCHECK). */
+  | { readonly name: 'healthcheck'; readonly configFile: string };
 
 export const USAGE = `Usage: trust-auditor <command> [options]
 
@@ -57,6 +59,11 @@ Commands:
   serve --config FILE
       The daemon: scans on the configured schedule and serves /metrics,
       /healthz, /readyz and the /api/v1 endpoints.
+  healthcheck --config FILE
+      Ask the daemon that FILE configures for /healthz on this machine (its
+      listen port; https with web.tlsCertFile pinned). Reads nothing else:
+      no database, no Nexus, no Notary. Exit 0: healthy; 1: unhealthy (why
+      on stderr); 2: usage or configuration error.
 
 Options:
   --config FILE   YAML configuration (see README)
@@ -86,7 +93,7 @@ const OPTIONS = {
   version: { type: 'boolean', default: false },
 } as const;
 
-const COMMANDS = ['scan', 'inspect', 'serve', 'help'] as const;
+const COMMANDS = ['scan', 'inspect', 'serve', 'healthcheck', 'help'] as const;
 
 /** What a string option's value stands for, as USAGE writes it. */
 const VALUE_NAMES: Readonly<Record<string, string>> = { config: 'FILE', notary: 'URL', at: 'ISO8601' };
@@ -197,8 +204,12 @@ export function parseCommandLine(argv: readonly string[]): Command {
       rejectOptions(name, ['notary', 'json', 'at', 'cosign', 'notation']);
       return { name, configFile: requireConfig(name, values.config, rest) };
     }
+    case 'healthcheck': {
+      rejectOptions(name, ['notary', 'json', 'at', 'cosign', 'notation']);
+      return { name, configFile: requireConfig(name, values.config, rest) };
+    }
     default:
-      throw new UsageError(`unknown command ${JSON.stringify(name)} (commands: scan, inspect, serve); ${SEE_HELP}`);
+      throw new UsageError(`unknown command ${JSON.stringify(name)} (commands: scan, inspect, serve, healthcheck); ${SEE_HELP}`);
   }
 }
 

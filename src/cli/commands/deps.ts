@@ -6,6 +6,7 @@
 import type { Config, NexusConfig, NotaryConfig, SignaturePolicyConfig } from '../../config/config.js';
 import type { Environment } from '../../config/environment.js';
 import type { Clock } from '../../lib/clock.js';
+import type { HealthProbeResult } from '../../lib/http/health-probe.js';
 import type { Logger } from '../../lib/logger.js';
 import type { NotaryFetcher } from '../../notary/notary-fetcher.js';
 import type { ArtifactSource } from '../../scan/ports.js';
@@ -54,6 +55,8 @@ export interface CommandDeps {
   readonly env: Environment;
   readonly clock: Clock;
   readonly stdout: (text: string) => void;
+  /** Plain lines on stderr (the healthcheck's one-line reason; everything else logs JSON). */
+  readonly stderr: (text: string) => void;
   readonly signals: Signals;
   readonly hostName: string;
   readonly nodeVersion: string;
@@ -68,6 +71,12 @@ export interface CommandDeps {
   connectRegistry(nexus: NexusConfig, repository: string, timeoutMs: number): RegistryConnection;
   /** The web section's certificate and key; throws when either cannot be read. */
   readTlsFiles(certFile: string, keyFile: string): { cert: string; key: string };
+  /**
+   * One GET of the daemon's /healthz (healthcheck); with `pinnedCertFile`, over
+   * https with that file's first certificate pinned. Throws UsageError when the
+   * file cannot be read; every failure of the probe itself is a result.
+   */
+  probeHealth(url: string, pinnedCertFile: string | undefined, timeoutMs: number): Promise<HealthProbeResult>;
   readonly startHttpServer: typeof startHttpServer;
   readonly startCronScheduler: typeof startCronScheduler;
 }

@@ -1,6 +1,7 @@
 /** Runs the command the command line names; returns its exit status. */
 import type { Command } from '../args.js';
 import type { CommandDeps } from './deps.js';
+import { healthcheckCommand } from './healthcheck.js';
 import { runHelp } from './help.js';
 import { inspectCommand } from './inspect.js';
 import { inspectSignaturesCommand } from './inspect-signatures.js';
@@ -22,5 +23,7 @@ export async function runCommand(command: Command, deps: CommandDeps): Promise<n
       return scanCommand(command, deps);
     case 'serve':
       return serveCommand(command, deps);
+    case 'healthcheck':
+      return healthcheckCommand(command, deps);
   }
 }
