@@ -84,11 +84,8 @@ function loadConfig(file: string): Config {
   return parsed.value;
 }
 
-/** An undici Agent trusting the system CAs plus an optional extra CA file. */
-function createDispatcher(caFile: string | undefined, key: string): Dispatcher {
-  if (caFile === undefined) {
-    return new Agent({ connections: 16 });
-  }
+/** The PEM text of a `caFile`; throws UsageError naming the key when it cannot be read or holds no certificate. */
+function readCaFile(caFile: string, key: string): string {
   let ca: string;
   try {
     ca = readFileSync(caFile, 'utf8');
@@ -98,7 +95,15 @@ function createDispatcher(caFile: string | undefined, key: string): Dispatcher {
   if (!ca.includes('-----BEGIN CERTIFICATE-----')) {
     throw new UsageError(`${key}: ${caFile} holds no PEM certificate`);
   }
-  return new Agent({ connections: 16, connect: { ca: [...rootCertificates, ca] } });
+  return ca;
+}
+
+/** An undici Agent trusting the system CAs plus an optional extra CA file. */
+function createDispatcher(caFile: string | undefined, key: string): Dispatcher {
+  if (caFile === undefined) {
+    return new Agent({ connections: 16 });
+  }
+  return new Agent({ connections: 16, connect: { ca: [...rootCertificates, readCaFile(caFile, key)] } });
 }
 
 function credentialsOf(section: { username: string | undefined; password: string | undefined }): Credentials | undefined {
@@ -233,6 +238,7 @@ const deps: CommandDeps = {
   loadSignatureVerifiers: (policy, system) => loadPolicyVerifiers(policy, [system]),
   connectRegistry,
   readTlsFiles: (certFile, keyFile) => ({ cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') }),
+  checkCaFile: (caFile, key) => void readCaFile(caFile, key),
   startHttpServer,
   startCronScheduler,
 };

@@ -26,7 +26,9 @@ export type Command =
       readonly at: Date | undefined;
     }
   | { readonly name: 'scan'; readonly configFile: string; readonly json: boolean; readonly at: Date | undefined }
-  | { readonly name: 'serve'; readonly configFile: string };
+  | { readonly name: 'serve'; readonly configFile: string }
+  /** `config check FILE`: the file read as scan and serve read it, printed resolved with secrets masked. */
+  | { readonly name: 'config-check'; readonly configFile: string };
 
 export const USAGE = `Usage: trust-auditor <command> [options]
 
@@ -57,6 +59,11 @@ Commands:
   serve --config FILE
       The daemon: scans on the configured schedule and serves /metrics,
       /healthz, /readyz and the /api/v1 endpoints.
+  config check FILE
+      Read FILE as scan and serve do (passwordFiles, CA, TLS and signature
+      policy files included; nothing is contacted, no database opened) and
+      print the configuration as resolved, defaults filled in and secrets
+      masked. Exit 0: valid; 2: every problem on stderr, with its key.
 
 Options:
   --config FILE   YAML configuration (see README)
@@ -86,7 +93,7 @@ const OPTIONS = {
   version: { type: 'boolean', default: false },
 } as const;
 
-const COMMANDS = ['scan', 'inspect', 'serve', 'help'] as const;
+const COMMANDS = ['scan', 'inspect', 'serve', 'config', 'help'] as const;
 
 /** What a string option's value stands for, as USAGE writes it. */
 const VALUE_NAMES: Readonly<Record<string, string>> = { config: 'FILE', notary: 'URL', at: 'ISO8601' };
@@ -197,8 +204,12 @@ export function parseCommandLine(argv: readonly string[]): Command {
       rejectOptions(name, ['notary', 'json', 'at', 'cosign', 'notation']);
       return { name, configFile: requireConfig(name, values.config, rest) };
     }
+    case 'config': {
+      rejectOptions('config check', ['config', 'notary', 'json', 'at', 'cosign', 'notation']);
+      return configCheck(rest);
+    }
     default:
-      throw new UsageError(`unknown command ${JSON.stringify(name)} (commands: scan, inspect, serve); ${SEE_HELP}`);
+      throw new UsageError(`unknown command ${JSON.stringify(name)} (commands: scan, inspect, serve, config check); ${SEE_HELP}`);
   }
 }
 
@@ -240,4 +251,16 @@ function requireConfig(command: string, config: string | undefined, rest: readon
     throw new UsageError(`${command} needs --config FILE; ${SEE_HELP}`);
   }
   return config;
+}
+
+/** `config check FILE`: the file is the argument (the one thing the command reads). */
+function configCheck(rest: readonly string[]): Command {
+  const [action, file, ...extra] = rest;
+  if (action !== 'check') {
+    throw new UsageError(`config takes the action check (got ${action === undefined ? 'none' : JSON.stringify(action)}): trust-auditor config check FILE; ${SEE_HELP}`);
+  }
+  if (file === undefined || extra.length > 0) {
+    throw new UsageError(`config check takes exactly one FILE, e.g. trust-auditor config check /etc/trust-auditor/config.yaml; ${SEE_HELP}`);
+  }
+  return { name: 'config-check', configFile: file };
 }

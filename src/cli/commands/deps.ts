@@ -68,6 +68,8 @@ export interface CommandDeps {
   connectRegistry(nexus: NexusConfig, repository: string, timeoutMs: number): RegistryConnection;
   /** The web section's certificate and key; throws when either cannot be read. */
   readTlsFiles(certFile: string, keyFile: string): { cert: string; key: string };
+  /** Reads a `caFile` as the clients would; throws UsageError naming `key` when it cannot be used. */
+  checkCaFile(caFile: string, key: string): void;
   readonly startHttpServer: typeof startHttpServer;
   readonly startCronScheduler: typeof startCronScheduler;
 }

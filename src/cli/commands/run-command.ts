@@ -1,5 +1,6 @@
 /** Runs the command the command line names; returns its exit status. */
 import type { Command } from '../args.js';
+import { configCheckCommand } from './config-check.js';
 import type { CommandDeps } from './deps.js';
 import { runHelp } from './help.js';
 import { inspectCommand } from './inspect.js';
@@ -22,5 +23,7 @@ export async function runCommand(command: Command, deps: CommandDeps): Promise<n
       return scanCommand(command, deps);
     case 'serve':
       return serveCommand(command, deps);
+    case 'config-check':
+      return configCheckCommand(command, deps);
   }
 }
