@@ -85,11 +85,8 @@ function loadConfig(file: string): Config {
   return parsed.value;
 }
 
-/** An undici Agent trusting the system CAs plus an optional extra CA file. */
-function createDispatcher(caFile: string | undefined, key: string): Dispatcher {
-  if (caFile === undefined) {
-    return new Agent({ connections: 16 });
-  }
+/** The PEM text of a `caFile`; throws UsageError naming the key when it cannot be read or holds no certificate. */
+function readCaFile(caFile: string, key: string): string {
   let ca: string;
   try {
     ca = readFileSync(caFile, 'utf8');
@@ -99,7 +96,15 @@ function createDispatcher(caFile: string | undefined, key: string): Dispatcher {
   if (!ca.includes('-----BEGIN CERTIFICATE-----')) {
     throw new UsageError(`${key}: ${caFile} holds no PEM certificate`);
   }
-  return new Agent({ connections: 16, connect: { ca: [...rootCertificates, ca] } });
+  return ca;
+}
+
+/** An undici Agent trusting the system CAs plus an optional extra CA file. */
+function createDispatcher(caFile: string | undefined, key: string): Dispatcher {
+  if (caFile === undefined) {
+    return new Agent({ connections: 16 });
+  }
+  return new Agent({ connections: 16, connect: { ca: [...rootCertificates, readCaFile(caFile, key)] } });
 }
 
 function credentialsOf(section: { username: string | undefined; password: string | undefined }): Credentials | undefined {
@@ -246,6 +251,7 @@ const deps: CommandDeps = {
     }
     return probeHealth({ url, pinnedCertificate, timeoutMs });
   },
+  checkCaFile: (caFile, key) => void readCaFile(caFile, key),
   startHttpServer,
   startCronScheduler,
 };

@@ -28,7 +28,9 @@ export type Command =
   | { readonly name: 'scan'; readonly configFile: string; readonly json: boolean; readonly at: Date | undefined }
   | { readonly name: 'serve'; readonly configFile: string }
   /** Asks the configured daemon's /healthz from the same machine (Docker's HEALTHCHECK). */
-  | { readonly name: 'healthcheck'; readonly configFile: string };
+  | { readonly name: 'healthcheck'; readonly configFile: string }
+  /** `config check FILE`: the file read as scan and serve read it, printed resolved with secrets masked. */
+  | { readonly name: 'config-check'; readonly configFile: string };
 
 export const USAGE = `Usage: trust-auditor <command> [options]
 
@@ -64,6 +66,11 @@ Commands:
       listen port; https with web.tlsCertFile pinned). Reads nothing else:
       no database, no Nexus, no Notary. Exit 0: healthy; 1: unhealthy (why
       on stderr); 2: usage or configuration error.
+  config check FILE
+      Read FILE as scan and serve do (passwordFiles, CA, TLS and signature
+      policy files included; nothing is contacted, no database opened) and
+      print the configuration as resolved, defaults filled in and secrets
+      masked. Exit 0: valid; 2: every problem on stderr, with its key.
 
 Options:
   --config FILE   YAML configuration (see README)
@@ -93,7 +100,7 @@ const OPTIONS = {
   version: { type: 'boolean', default: false },
 } as const;
 
-const COMMANDS = ['scan', 'inspect', 'serve', 'healthcheck', 'help'] as const;
+const COMMANDS = ['scan', 'inspect', 'serve', 'healthcheck', 'config', 'help'] as const;
 
 /** What a string option's value stands for, as USAGE writes it. */
 const VALUE_NAMES: Readonly<Record<string, string>> = { config: 'FILE', notary: 'URL', at: 'ISO8601' };
@@ -208,8 +215,12 @@ export function parseCommandLine(argv: readonly string[]): Command {
       rejectOptions(name, ['notary', 'json', 'at', 'cosign', 'notation']);
       return { name, configFile: requireConfig(name, values.config, rest) };
     }
+    case 'config': {
+      rejectOptions('config check', ['config', 'notary', 'json', 'at', 'cosign', 'notation']);
+      return configCheck(rest);
+    }
     default:
-      throw new UsageError(`unknown command ${JSON.stringify(name)} (commands: scan, inspect, serve, healthcheck); ${SEE_HELP}`);
+      throw new UsageError(`unknown command ${JSON.stringify(name)} (commands: scan, inspect, serve, healthcheck, config check); ${SEE_HELP}`);
   }
 }
 
@@ -251,4 +262,16 @@ function requireConfig(command: string, config: string | undefined, rest: readon
     throw new UsageError(`${command} needs --config FILE; ${SEE_HELP}`);
   }
   return config;
+}
+
+/** `config check FILE`: the file is the argument (the one thing the command reads). */
+function configCheck(rest: readonly string[]): Command {
+  const [action, file, ...extra] = rest;
+  if (action !== 'check') {
+    throw new UsageError(`config takes the action check (got ${action === undefined ? 'none' : JSON.stringify(action)}): trust-auditor config check FILE; ${SEE_HELP}`);
+  }
+  if (file === undefined || extra.length > 0) {
+    throw new UsageError(`config check takes exactly one FILE, e.g. trust-auditor config check /etc/trust-auditor/config.yaml; ${SEE_HELP}`);
+  }
+  return { name: 'config-check', configFile: file };
 }

@@ -5,10 +5,10 @@
  */
 import { validate as validateCron } from 'node-cron';
 
-import { isValidGunPrefix } from '../lib/reference.js';
+import { GUN_PREFIX_PATTERN, isValidGunPrefix } from '../lib/reference.js';
 import { SIGNATURE_SYSTEMS, type SignatureSystem } from '../domain/signatures.js';
 import { parseHttpUrl } from './http-url.js';
-import { isAbsent, isTree, keyOf, type Field, type Reading, type Tree } from './schema.js';
+import { isAbsent, isTree, keyOf, patternOrVariable, type Field, type JsonSchema, type Reading, type Tree } from './schema.js';
 
 function readOptionalString(tree: Tree, name: string, where: string, reading: Reading): string | undefined {
   const value = tree[name];
@@ -22,15 +22,19 @@ function readOptionalString(tree: Tree, name: string, where: string, reading: Re
   return value;
 }
 
-export const optionalString: Field<string | undefined> = { read: readOptionalString };
+const NON_EMPTY_STRING: JsonSchema = { type: 'string', minLength: 1 };
+
+export const optionalString: Field<string | undefined> = { schema: NON_EMPTY_STRING, read: readOptionalString };
 
 export function stringWithDefault(fallback: string): Field<string> {
-  return { read: (tree, name, where, reading) => readOptionalString(tree, name, where, reading) ?? fallback };
+  return { schema: { ...NON_EMPTY_STRING, default: fallback }, read: (tree, name, where, reading) => readOptionalString(tree, name, where, reading) ?? fallback };
 }
 
 /** A cron expression as node-cron reads it. */
 export function cronExpression(fallback: string): Field<string> {
   return {
+    // node-cron's grammar is not a regular expression worth copying: the schema checks the type only.
+    schema: { ...NON_EMPTY_STRING, default: fallback },
     read(tree, name, where, reading) {
       const key = keyOf(where, name);
       const schedule = readOptionalString(tree, name, where, reading) ?? fallback;
@@ -45,6 +49,7 @@ export function cronExpression(fallback: string): Field<string> {
 /** `true` or `false`; absent is `fallback`. */
 export function booleanWithDefault(fallback: boolean): Field<boolean> {
   return {
+    schema: { type: 'boolean', default: fallback },
     read(tree, name, where, reading) {
       const value = tree[name];
       if (isAbsent(value)) {
@@ -64,6 +69,7 @@ export function numberInRange(options: { unit: string; min: number; max: number;
   const { unit, min, max, whole, fallback } = options;
   const message = `must be a ${whole ? 'whole number' : 'number'} of ${unit} from ${min} to ${max}`;
   return {
+    schema: { type: whole ? 'integer' : 'number', minimum: min, maximum: max, default: fallback },
     read(tree, name, where, reading) {
       const value = tree[name];
       if (isAbsent(value)) {
@@ -81,6 +87,7 @@ export function numberInRange(options: { unit: string; min: number; max: number;
 /** One of a closed list of words. */
 export function oneOf<const W extends readonly string[]>(words: W, fallback: W[number], message: string): Field<W[number]> {
   return {
+    schema: { type: 'string', enum: words, default: fallback },
     read(tree, name, where, reading) {
       const value = tree[name];
       const word = words.find((candidate) => candidate === value);
@@ -101,6 +108,8 @@ const UNUSABLE_URL = 'http://invalid.invalid';
 /** An http(s) URL without credentials; `fallbackEnv` names a variable read when the key is absent. */
 export function httpUrl(options: { fallbackEnv?: string } = {}): Field<URL> {
   return {
+    // Credentials in the URL are refused by the reader; the schema checks the scheme.
+    schema: { type: 'string', pattern: patternOrVariable('https?://[^\\s]+') },
     read(tree, name, where, reading) {
       const key = keyOf(where, name);
       const value = readOptionalString(tree, name, where, reading) ?? (options.fallbackEnv === undefined ? undefined : reading.env[options.fallbackEnv]);
@@ -122,9 +131,15 @@ export function httpUrl(options: { fallbackEnv?: string } = {}): Field<URL> {
   };
 }
 
+/** A field whose value is a secret: `config check` prints it masked. */
+export function secret<T>(field: Field<T>): Field<T> {
+  return { ...field, schema: { ...field.schema, writeOnly: true } };
+}
+
 /** `password`, or the content of `passwordFile` without its final newline; not both. */
 export const password: Field<string | undefined> = {
-  alsoReads: ['passwordFile'],
+  schema: { ...NON_EMPTY_STRING, writeOnly: true },
+  alsoReads: { passwordFile: { ...NON_EMPTY_STRING, description: 'A file holding the password (its final newline is dropped), instead of password.' } },
   read(tree, name, where, reading) {
     const inline = readOptionalString(tree, name, where, reading);
     const file = readOptionalString(tree, 'passwordFile', where, reading);
@@ -148,6 +163,7 @@ export const password: Field<string | undefined> = {
 const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
 
 export const hostList: Field<readonly string[]> = {
+  schema: { type: 'array', items: { type: 'string', pattern: patternOrVariable(HOST.source.slice(1, -1)) }, default: [] },
   read(tree, name, where, reading) {
     const value = tree[name];
     if (isAbsent(value)) {
@@ -166,16 +182,30 @@ export interface ListenAddress {
   readonly port: number;
 }
 
+const LISTEN = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]*)):(\d{1,5})$/;
+
+/** How a listen address is written in the file (IPv6 in brackets). */
+export function formatListenAddress(address: ListenAddress): string {
+  return address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+}
+
 /** `host:port`, `[v6]:port`, `:port` or a bare port number. */
 export function listenAddress(fallback: ListenAddress): Field<ListenAddress> {
   return {
+    schema: {
+      anyOf: [
+        { type: 'string', pattern: patternOrVariable(LISTEN.source.slice(1, -1)) },
+        { type: 'integer', minimum: 0, maximum: 65535, description: 'A port, on every address.' },
+      ],
+      default: formatListenAddress(fallback),
+    },
     read(tree, name, where, reading) {
       const value = tree[name];
       if (isAbsent(value)) {
         return fallback;
       }
       const text = typeof value === 'number' ? `:${value}` : value;
-      const match = typeof text === 'string' ? /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]*)):(\d{1,5})$/.exec(text) : null;
+      const match = typeof text === 'string' ? LISTEN.exec(text) : null;
       const port = match === null ? Number.NaN : Number(match[3]);
       if (match === null || port > 65535) {
         reading.issue(keyOf(where, name), 'must be host:port, e.g. 0.0.0.0:9817 or [::]:9817');
@@ -198,8 +228,33 @@ export interface RepositoryConfig {
 
 const REPOSITORY_KEYS = ['name', 'gunPrefix', 'signaturePolicy', 'require'] as const satisfies readonly (keyof RepositoryConfig)[];
 
+const REPOSITORY_SCHEMA: JsonSchema = {
+  type: 'object',
+  properties: {
+    name: { ...NON_EMPTY_STRING, description: 'The Nexus repository, by name; listed once.' },
+    gunPrefix: {
+      type: 'string',
+      pattern: patternOrVariable(`${GUN_PREFIX_PATTERN}/*`),
+      description: "The Notary name prefix of this repository's images, the registry host[:port][/path] they were pushed to: an image's GUN is <gunPrefix>/<image>.",
+      examples: ['nexus.example.com:18079'],
+    },
+    signaturePolicy: { ...NON_EMPTY_STRING, description: "Contract v1.2: the policy of signatures.policies that audits this repository's tags (cosign, Notation)." },
+    require: {
+      type: 'array',
+      items: { type: 'string', enum: SIGNATURE_SYSTEMS },
+      minItems: 1,
+      uniqueItems: true,
+      default: ['dct'],
+      description: "Contract v1.2: the signature systems that decide the tags' status; a tag is signed when every one of them verified it.",
+    },
+  },
+  required: ['name', 'gunPrefix'],
+  additionalProperties: false,
+};
+
 /** A list of `{name, gunPrefix}`, names distinct; undefined when absent. */
 export const repositoryList: Field<readonly RepositoryConfig[] | undefined> = {
+  schema: { type: 'array', items: REPOSITORY_SCHEMA },
   read(tree, name, where, reading) {
     const key = keyOf(where, name);
     const value = tree[name];

@@ -7,7 +7,7 @@
  * configuration error naming its key.
  */
 import type { SignatureSystem } from '../domain/signatures.js';
-import { isAbsent, isTree, keyOf, section, type Field, type Reading, type Tree } from './schema.js';
+import { described, fieldsSchema, isAbsent, isTree, keyOf, section, type Field, type JsonSchema, type Reading, type Tree } from './schema.js';
 import { booleanWithDefault, optionalString } from './fields.js';
 
 /** A keyless signer: the OIDC issuer exactly, the certificate subject exactly or by an expression the auditor anchors. */
@@ -116,16 +116,68 @@ function readIdentities(tree: Tree, name: string, where: string, reading: Readin
   return identities;
 }
 
+const IDENTITY_SCHEMA: JsonSchema = {
+  type: 'object',
+  properties: {
+    issuer: { type: 'string', minLength: 1, description: 'The OIDC issuer URL of the signing certificate, matched exactly.', examples: ['https://token.actions.githubusercontent.com'] },
+    subject: { type: 'string', minLength: 1, description: "The certificate's subject (SAN), matched exactly." },
+    subjectRegExp: { type: 'string', minLength: 1, description: "A regular expression the certificate's subject (SAN) must match as a whole (the auditor anchors it)." },
+  },
+  required: ['issuer'],
+  oneOf: [{ required: ['subject'] }, { required: ['subjectRegExp'] }],
+  additionalProperties: false,
+};
+
 const COSIGN_FIELDS = {
-  keys: { read: (tree, name, where, reading) => stringList(tree, name, where, reading, 'must be a list of PEM public key file paths') } satisfies Field<string[]>,
-  identities: { read: readIdentities } satisfies Field<IdentityConfig[]>,
-  trustedRoot: optionalString,
-  requireTlog: booleanWithDefault(false),
+  keys: described('PEM public key files (ECDSA P-256/P-384, Ed25519, RSA) whose signatures are trusted.', {
+    schema: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
+    read: (tree, name, where, reading) => stringList(tree, name, where, reading, 'must be a list of PEM public key file paths'),
+  } satisfies Field<string[]>),
+  identities: described('Keyless signers (Sigstore certificates) that are trusted: an OIDC issuer and a subject, or a subject expression.', {
+    schema: { type: 'array', items: IDENTITY_SCHEMA, default: [] },
+    read: readIdentities,
+  } satisfies Field<IdentityConfig[]>),
+  trustedRoot: described(
+    'The Sigstore trusted root (trusted_root.json: Fulcio, Rekor, CT logs, TSAs) that keyless certificates chain to; required with identities, read once, never fetched.',
+    optionalString
+  ),
+  requireTlog: described('Require a transparency-log (Rekor) entry, verified offline against trustedRoot: a signature without one is untrusted.', booleanWithDefault(false)),
 };
 
 const NOTATION_FIELDS = {
-  trustPolicy: optionalString,
-  trustStore: optionalString,
+  trustPolicy: described("notation's trustpolicy.json.", optionalString),
+  trustStore: described("notation's trust store directory, the one holding x509/ca, x509/signingAuthority and x509/tsa.", optionalString),
+};
+
+const COSIGN_SCHEMA = fieldsSchema(COSIGN_FIELDS, {
+  description: 'Who may sign with cosign: keys, keyless identities, or both.',
+  anyOf: [
+    { required: ['keys'], properties: { keys: { type: 'array', minItems: 1 } } },
+    { required: ['identities'], properties: { identities: { type: 'array', minItems: 1 } } },
+  ],
+  dependencies: { identities: ['trustedRoot'] },
+});
+
+const NOTATION_SCHEMA = fieldsSchema(NOTATION_FIELDS, { description: "Notation's own trust policy and trust store.", required: ['trustPolicy', 'trustStore'] });
+
+const SIGNATURES_SCHEMA: JsonSchema = {
+  type: 'object',
+  properties: {
+    policies: {
+      type: 'object',
+      description: 'Named policies; a repository names the one that audits it (signaturePolicy). A name is a metric label.',
+      minProperties: 1,
+      propertyNames: { pattern: POLICY_NAME.source },
+      additionalProperties: {
+        type: 'object',
+        properties: { cosign: COSIGN_SCHEMA, notation: NOTATION_SCHEMA },
+        minProperties: 1,
+        additionalProperties: false,
+      },
+    },
+  },
+  required: ['policies'],
+  additionalProperties: false,
 };
 
 function readCosign(tree: Tree, where: string, reading: Reading): CosignPolicyConfig | undefined {
@@ -160,6 +212,7 @@ function readNotation(tree: Tree, where: string, reading: Reading): NotationPoli
 
 /** `signatures: {policies: {<name>: {cosign?, notation?}}}`; undefined when absent (v1.1 behaviour). */
 export const signaturesSection: Field<SignaturesConfig | undefined> = {
+  schema: SIGNATURES_SCHEMA,
   read(tree, name, where, reading) {
     const key = keyOf(where, name);
     const value = tree[name];

@@ -28,7 +28,9 @@ const GUN_HOST = '[A-Za-z0-9](?:[A-Za-z0-9._:-]*[A-Za-z0-9])?';
 /** The configured prefix's host: a DNS name or IPv4 address, and a port of at most five digits. */
 const PREFIX_HOST = '[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?';
 const GUN = new RegExp(`^${GUN_HOST}(?:/${GUN_PATH_COMPONENT})+$`);
-const GUN_PREFIX = new RegExp(`^${PREFIX_HOST}(?:/${GUN_PATH_COMPONENT})*$`);
+/** A configured `gunPrefix` (without its trailing slashes), unanchored: the configuration's JSON Schema states it too. */
+export const GUN_PREFIX_PATTERN = `${PREFIX_HOST}(?:/${GUN_PATH_COMPONENT})*`;
+const GUN_PREFIX = new RegExp(`^${GUN_PREFIX_PATTERN}$`);
 
 export function isValidImageName(name: string): boolean {
   return name.length <= NAME_TOTAL_LENGTH_MAX && NAME.test(name);

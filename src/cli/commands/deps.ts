@@ -77,6 +77,8 @@ export interface CommandDeps {
    * file cannot be read; every failure of the probe itself is a result.
    */
   probeHealth(url: string, pinnedCertFile: string | undefined, timeoutMs: number): Promise<HealthProbeResult>;
+  /** Reads a `caFile` as the clients would; throws UsageError naming `key` when it cannot be used. */
+  checkCaFile(caFile: string, key: string): void;
   readonly startHttpServer: typeof startHttpServer;
   readonly startCronScheduler: typeof startCronScheduler;
 }

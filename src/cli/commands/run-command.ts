@@ -1,5 +1,6 @@
 /** Runs the command the command line names; returns its exit status. */
 import type { Command } from '../args.js';
+import { configCheckCommand } from './config-check.js';
 import type { CommandDeps } from './deps.js';
 import { healthcheckCommand } from './healthcheck.js';
 import { runHelp } from './help.js';
@@ -25,5 +26,7 @@ export async function runCommand(command: Command, deps: CommandDeps): Promise<n
       return serveCommand(command, deps);
     case 'healthcheck':
       return healthcheckCommand(command, deps);
+    case 'config-check':
+      return configCheckCommand(command, deps);
   }
 }

@@ -66,7 +66,7 @@ describe('parseCommandLine', () => {
     assert.equal(message(['scan', '--config', 'c.yaml', 'extra']), 'unexpected argument "extra" for scan (it takes only options); see trust-auditor --help');
     assert.equal(message(['serve', 'c.yaml']), 'unexpected argument "c.yaml" for serve (it takes only options); see trust-auditor --help');
     assert.equal(message(['inspect', 'a/b', 'c/d']), 'inspect takes exactly one GUN (got "a/b", "c/d"), e.g. trust-auditor inspect nexus.example.com:18079/app; see trust-auditor --help');
-    assert.equal(message(['nope']), 'unknown command "nope" (commands: scan, inspect, serve, healthcheck); see trust-auditor --help');
+    assert.equal(message(['nope']), 'unknown command "nope" (commands: scan, inspect, serve, healthcheck, config check); see trust-auditor --help');
     for (const argv of [
       ['scan', '--foo'],
       ['scan', '--config'],
