@@ -11,6 +11,7 @@ import {
   listenAddress,
   numberInRange,
   oneOf,
+  optionalHttpUrl,
   optionalString,
   password,
   repositoryList,
@@ -74,6 +75,18 @@ const WEB_FIELDS = {
   hosts: hostList,
   /** `POST /api/v1/scans` within this many seconds of the last scan's end gets 429. */
   minScanIntervalSeconds: numberInRange({ unit: 'seconds', min: 0, max: 86_400, whole: true, fallback: DEFAULT_MIN_SCAN_INTERVAL_SECONDS }),
+  /**
+   * Where the site publishes its copy of docs/runbooks.md: the status page and
+   * the alerts pushed to Alertmanager link `<runbookUrl>#<alert in lower case>`.
+   * Absent: the environment's TRUST_AUDITOR_RUNBOOK_URL, else the page names the file.
+   */
+  runbookUrl: optionalHttpUrl,
+  /**
+   * The URL people reach the daemon at (through a proxy, an Ingress or a
+   * Service name), for the status-page links of the alerts pushed to
+   * Alertmanager. Absent: http(s)://<this machine's name>:<listen port>/.
+   */
+  externalUrl: optionalHttpUrl,
 } satisfies Fields;
 
 /** Audit on push, between scheduled scans (contract v1.1). */

@@ -122,6 +122,13 @@ export function httpUrl(options: { fallbackEnv?: string } = {}): Field<URL> {
   };
 }
 
+/** An http(s) URL without credentials, or undefined when the key is absent. */
+export const optionalHttpUrl: Field<URL | undefined> = {
+  read(tree, name, where, reading) {
+    return isAbsent(tree[name]) ? undefined : httpUrl().read(tree, name, where, reading);
+  },
+};
+
 /** `password`, or the content of `passwordFile` without its final newline; not both. */
 export const password: Field<string | undefined> = {
   alsoReads: ['passwordFile'],

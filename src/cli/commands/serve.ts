@@ -22,7 +22,8 @@ export async function serveCommand(command: Extract<Command, { name: 'serve' }>,
   const config = deps.loadConfig(command.configFile);
   const { clock } = deps;
   const log = deps.createLogger();
-  const runbookUrl = runbookUrlFrom(deps.env);
+  // The configuration's key wins over the older environment variable.
+  const runbookUrl = config.web.runbookUrl?.href ?? runbookUrlFrom(deps.env);
   const context = await deps.openScanContext(config, 'serve', log);
   const { store } = context;
   const metrics = createMetrics({
