@@ -31,6 +31,8 @@ export const DEFAULT_EXPIRY_WARNING_DAYS = 7;
 export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 30;
 export const DEFAULT_MIN_SCAN_INTERVAL_SECONDS = 15;
 export const DEFAULT_EVENT_GRACE_SECONDS = 60;
+export const DEFAULT_ALERTMANAGER_MAX_ALERTS = 1000;
+export const DEFAULT_ALERTMANAGER_TIMEOUT_SECONDS = 10;
 
 export const TAG_SERIES = ['all', 'findings'] as const;
 
@@ -99,6 +101,29 @@ const EVENTS_FIELDS = {
   notaryChangefeed: booleanWithDefault(false),
 } satisfies Fields;
 
+/**
+ * Direct alerting for sites without Prometheus rules: after every scan and
+ * audit on push, the findings are pushed to Alertmanager's v2 API.
+ */
+const ALERTMANAGER_FIELDS = {
+  /** Alertmanager's base URL; the alerts go to `<url>/api/v2/alerts`. */
+  url: httpUrl(),
+  /** Basic auth, when Alertmanager sits behind it (its web.config.file or a proxy). */
+  username: optionalString,
+  password,
+  caFile: optionalString,
+  /** At most this many findings are pushed, the worst first; the rest are logged as left out. */
+  maxAlerts: numberInRange({ unit: 'alerts', min: 1, max: 100_000, whole: true, fallback: DEFAULT_ALERTMANAGER_MAX_ALERTS }),
+  /** Time allowed for one request to Alertmanager. */
+  timeoutSeconds: numberInRange({ unit: 'seconds', min: 0.1, max: 600, whole: false, fallback: DEFAULT_ALERTMANAGER_TIMEOUT_SECONDS }),
+} satisfies Fields;
+
+function checkAlertmanagerPairs(alertmanager: Parsed<typeof ALERTMANAGER_FIELDS>, where: string, reading: Reading): void {
+  if ((alertmanager.username === undefined) !== (alertmanager.password === undefined)) {
+    reading.issue(`${where}.username`, 'alertmanager.username and alertmanager.password (or passwordFile) go together');
+  }
+}
+
 function checkWebPairs(web: Parsed<typeof WEB_FIELDS>, where: string, reading: Reading): void {
   if ((web.username === undefined) !== (web.password === undefined)) {
     reading.issue(`${where}.username`, 'web.username and web.password (or passwordFile) go together');
@@ -119,6 +144,7 @@ export const CONFIG_FIELDS = {
   metrics: section(METRICS_FIELDS, { whenAbsent: 'defaults' }),
   web: section(WEB_FIELDS, { whenAbsent: 'defaults', check: checkWebPairs }),
   events: section(EVENTS_FIELDS, { whenAbsent: 'undefined' }),
+  alertmanager: section(ALERTMANAGER_FIELDS, { whenAbsent: 'undefined', check: checkAlertmanagerPairs }),
   /** Contract v1.2: cosign and Notation beside DCT; absent, the audit is DCT's alone (v1.1). */
   signatures: signaturesSection,
   /** Time allowed for one request to Nexus or Notary, connection to last byte. */
@@ -131,3 +157,4 @@ export type NotaryConfig = Parsed<typeof NOTARY_FIELDS>;
 export type MetricsConfig = Parsed<typeof METRICS_FIELDS>;
 export type WebConfig = Parsed<typeof WEB_FIELDS>;
 export type EventsConfig = Parsed<typeof EVENTS_FIELDS>;
+export type AlertmanagerConfig = Parsed<typeof ALERTMANAGER_FIELDS>;
