@@ -13,7 +13,7 @@ import tseslint from 'typescript-eslint';
 // own folder at all (except the core to lib/result.ts), which the depth of the
 // importing file decides.
 const ARCHITECTURE = 'docs/architecture.md §1';
-const CLIENTS = ['config', 'nexus', 'registry', 'store', 'metrics'];
+const CLIENTS = ['config', 'nexus', 'registry', 'store', 'metrics', 'alertmanager'];
 /** Above the scan: what runs it (the daemon's service and its schedule) and what presents it. */
 const ABOVE_SCAN = 'scan|scheduler|cli|server';
 const segment = (folder) => `(^|/)${folder}/`;

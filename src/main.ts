@@ -13,10 +13,10 @@ import { setFlagsFromString } from 'node:v8';
 import { Agent, type Dispatcher } from 'undici';
 
 import { parseCommandLine } from './cli/args.js';
-import type { CommandDeps, NotaryConnection, RegistryConnection, ScanContext } from './cli/commands/deps.js';
+import type { AlertmanagerConnection, CommandDeps, NotaryConnection, RegistryConnection, ScanContext } from './cli/commands/deps.js';
 import { runCommand } from './cli/commands/run-command.js';
 import { failureOf, UnavailableError } from './cli/exit-status.js';
-import type { Config, NexusConfig, NotaryConfig, SignaturePolicyConfig } from './config/config.js';
+import type { AlertmanagerConfig, Config, NexusConfig, NotaryConfig, SignaturePolicyConfig } from './config/config.js';
 import { logLevelFrom } from './config/environment.js';
 import { parseConfig } from './config/parse-config.js';
 import { requireSections } from './config/require-sections.js';
@@ -216,6 +216,13 @@ function connectRegistry(nexusConfig: NexusConfig, repository: string, timeoutMs
   };
 }
 
+/** Alertmanager on connections of its own; a redirected POST fails rather than being replayed. */
+function connectAlertmanager(alertmanager: AlertmanagerConfig): AlertmanagerConnection {
+  const dispatcher = createDispatcher(alertmanager.caFile, 'alertmanager.caFile');
+  const http = createHttpClient({ dispatcher, userAgent: USER_AGENT, timeoutMs: alertmanager.timeoutSeconds * 1000, maxRedirects: 0 });
+  return { http, close: () => dispatcher.close() };
+}
+
 function connectNotary(notary: NotaryConfig, timeoutMs: number): NotaryConnection {
   const dispatcher = createDispatcher(notary.caFile, 'notary.caFile');
   const http = createHttpClient({ dispatcher, userAgent: USER_AGENT, timeoutMs });
@@ -239,6 +246,7 @@ const deps: CommandDeps = {
   connectNotary,
   loadSignatureVerifiers: (policy, system) => loadPolicyVerifiers(policy, [system]),
   connectRegistry,
+  connectAlertmanager,
   readTlsFiles: (certFile, keyFile) => ({ cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') }),
   probeHealth: (url, pinnedCertFile, timeoutMs) => {
     let pinnedCertificate: string | undefined;

@@ -11,6 +11,7 @@ import {
   listenAddress,
   numberInRange,
   oneOf,
+  optionalHttpUrl,
   optionalString,
   password,
   repositoryList,
@@ -31,6 +32,8 @@ export const DEFAULT_EXPIRY_WARNING_DAYS = 7;
 export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 30;
 export const DEFAULT_MIN_SCAN_INTERVAL_SECONDS = 15;
 export const DEFAULT_EVENT_GRACE_SECONDS = 60;
+export const DEFAULT_ALERTMANAGER_MAX_ALERTS = 1000;
+export const DEFAULT_ALERTMANAGER_TIMEOUT_SECONDS = 10;
 
 export const TAG_SERIES = ['all', 'findings'] as const;
 
@@ -72,6 +75,14 @@ const WEB_FIELDS = {
     "POST /api/v1/scans within this many seconds of the last scan's end gets 429.",
     numberInRange({ unit: 'seconds', min: 0, max: 86_400, whole: true, fallback: DEFAULT_MIN_SCAN_INTERVAL_SECONDS })
   ),
+  runbookUrl: described(
+    'Where the site publishes its copy of docs/runbooks.md: the status page and the alerts pushed to Alertmanager link <runbookUrl>#<alert in lower case>. Absent: $TRUST_AUDITOR_RUNBOOK_URL, else the page names the file.',
+    optionalHttpUrl
+  ),
+  externalUrl: described(
+    'The URL people reach the daemon at (a proxy, an Ingress, a Service name), for the status-page links of the alerts pushed to Alertmanager. Absent: http(s)://<this machine>:<listen port>/.',
+    optionalHttpUrl
+  ),
 } satisfies Fields;
 
 /** Audit on push, between scheduled scans (contract v1.1). */
@@ -86,6 +97,40 @@ const EVENTS_FIELDS = {
   ),
   notaryChangefeed: described("Also follow Notary's changefeed between scans.", booleanWithDefault(false)),
 } satisfies Fields;
+
+/**
+ * Direct alerting for sites without Prometheus rules: after every scan and
+ * audit on push, the findings are pushed to Alertmanager's v2 API.
+ */
+const ALERTMANAGER_FIELDS = {
+  url: described("Alertmanager's base URL; the alerts go to <url>/api/v2/alerts.", httpUrl()),
+  username: described('Basic auth, when Alertmanager sits behind it (its web.config.file or a proxy), with password.', optionalString),
+  password: described('The Basic auth password; better from ${VAR} or passwordFile.', password),
+  caFile: described("An extra CA (PEM) trusted for Alertmanager's https certificate.", optionalString),
+  maxAlerts: described(
+    'At most this many findings are pushed, the worst first; the rest are logged as left out.',
+    numberInRange({ unit: 'alerts', min: 1, max: 100_000, whole: true, fallback: DEFAULT_ALERTMANAGER_MAX_ALERTS })
+  ),
+  timeoutSeconds: described(
+    'Time allowed for one request to Alertmanager.',
+    numberInRange({ unit: 'seconds', min: 0.1, max: 600, whole: false, fallback: DEFAULT_ALERTMANAGER_TIMEOUT_SECONDS })
+  ),
+} satisfies Fields;
+
+/** username goes with password or passwordFile (alertmanager). */
+const PASSWORD_PAIR_SCHEMA: JsonSchema = {
+  anyOf: [
+    { required: ['username', 'password'] },
+    { required: ['username', 'passwordFile'] },
+    { not: { anyOf: [{ required: ['username'] }, { required: ['password'] }, { required: ['passwordFile'] }] } },
+  ],
+};
+
+function checkAlertmanagerPairs(alertmanager: Parsed<typeof ALERTMANAGER_FIELDS>, where: string, reading: Reading): void {
+  if ((alertmanager.username === undefined) !== (alertmanager.password === undefined)) {
+    reading.issue(`${where}.username`, 'alertmanager.username and alertmanager.password (or passwordFile) go together');
+  }
+}
 
 function checkWebPairs(web: Parsed<typeof WEB_FIELDS>, where: string, reading: Reading): void {
   if ((web.username === undefined) !== (web.password === undefined)) {
@@ -126,6 +171,10 @@ export const CONFIG_FIELDS = {
     section(WEB_FIELDS, { whenAbsent: 'defaults', check: checkWebPairs, checkSchema: WEB_PAIRS_SCHEMA })
   ),
   events: described('Audit on push, between scheduled scans (contract v1.1); absent, only scheduled scans.', section(EVENTS_FIELDS, { whenAbsent: 'undefined' })),
+  alertmanager: described(
+    "Direct alerting for sites without Prometheus rules: after every scan, each finding is pushed to Alertmanager's v2 API and resolved when fixed; absent, nothing is pushed.",
+    section(ALERTMANAGER_FIELDS, { whenAbsent: 'undefined', check: checkAlertmanagerPairs, checkSchema: PASSWORD_PAIR_SCHEMA })
+  ),
   signatures: described("Contract v1.2: cosign and Notation beside DCT; absent, the audit is DCT's alone (v1.1).", signaturesSection),
   requestTimeoutSeconds: described(
     'Time allowed for one request to Nexus or Notary, connection to last byte.',
@@ -139,3 +188,4 @@ export type NotaryConfig = Parsed<typeof NOTARY_FIELDS>;
 export type MetricsConfig = Parsed<typeof METRICS_FIELDS>;
 export type WebConfig = Parsed<typeof WEB_FIELDS>;
 export type EventsConfig = Parsed<typeof EVENTS_FIELDS>;
+export type AlertmanagerConfig = Parsed<typeof ALERTMANAGER_FIELDS>;

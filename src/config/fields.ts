@@ -136,6 +136,14 @@ export function secret<T>(field: Field<T>): Field<T> {
   return { ...field, schema: { ...field.schema, writeOnly: true } };
 }
 
+/** An http(s) URL without credentials, or undefined when the key is absent. */
+export const optionalHttpUrl: Field<URL | undefined> = {
+  schema: httpUrl().schema,
+  read(tree, name, where, reading) {
+    return isAbsent(tree[name]) ? undefined : httpUrl().read(tree, name, where, reading);
+  },
+};
+
 /** `password`, or the content of `passwordFile` without its final newline; not both. */
 export const password: Field<string | undefined> = {
   schema: { ...NON_EMPTY_STRING, writeOnly: true },

@@ -24,6 +24,12 @@ export interface AuditServiceOptions {
   readonly scanOptions: Omit<ScanOptions, 'signal' | 'evaluateAt' | 'listener'>;
   /** 'findings': per-tag series only for tags that are not signed (very large registries). */
   readonly tagSeries: TagSeries;
+  /**
+   * Told after the metrics are published again (a scan ended, events changed
+   * verdicts, the last scan was loaded at start): the Alertmanager push. It
+   * must return at once; the scan does not wait for it.
+   */
+  readonly onPublished?: (() => void) | undefined;
 }
 
 export type TriggerResult = { readonly accepted: true } | { readonly accepted: false; readonly reason: 'running' | 'stopping' };
@@ -159,6 +165,7 @@ export class AuditService {
 
   #publish(scan: ScanRecord, result: ScanResult | undefined): void {
     this.#options.metrics.publish(this.#snapshotFromStore(scan, result));
+    this.#options.onPublished?.();
   }
 
   /** A failed scan leaves the last verdicts in place but says the scan and the sources are down. */
@@ -166,5 +173,7 @@ export class AuditService {
     const previous = this.#options.store.latestFinishedScan();
     const base = previous === undefined ? undefined : this.#snapshotFromStore(previous, undefined);
     this.#options.metrics.publish(failedScanSnapshot(base, (result.finishedAt.getTime() - result.startedAt.getTime()) / 1000, result.sourceErrors));
+    // The last verdicts still stand (the metrics keep them too): their alerts are sent again, not left to expire.
+    this.#options.onPublished?.();
   }
 }

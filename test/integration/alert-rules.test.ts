@@ -19,7 +19,7 @@ const RULE_FILE = 'deploy/prometheus/alerts.yml';
 const RULE_TESTS = 'deploy/prometheus/alerts.test.yml';
 const MANIFEST = 'deploy/kubernetes/prometheusrule.yaml';
 const RUNBOOKS = 'docs/runbooks.md';
-const RUNBOOK_BASE = 'https://github.com/trust-auditor/trust-auditor/blob/main/docs/runbooks.md#';
+const RUNBOOK_BASE = 'https://trust-auditor.invalid/docs/runbooks.md#';
 
 /** Other code (docs, dashboards, Alertmanager routes) depends on these names. */
 const ALERTS = [

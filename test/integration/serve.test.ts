@@ -15,6 +15,7 @@ import { dumpDom } from '../support/chromium.js';
 import { startDaemon, triggerScan, type Daemon } from '../support/daemon.js';
 import { freePort, waitUntil } from '../support/processes.js';
 import { startScanWorld, type ScanWorld } from '../support/scan-world.js';
+import { VERSION } from '../../src/version.js';
 
 const PREFIX = '127.0.0.1:18079';
 
@@ -74,7 +75,7 @@ describe('serve', () => {
     assert.equal(series.get('trust_auditor_source_up{source="nexus"}'), 1);
     assert.equal(series.get('trust_auditor_source_up{source="notary"}'), 1);
     assert.equal(series.get('trust_auditor_source_errors_total{source="notary",reason="HTTP_5XX"}'), 0);
-    assert.ok([...series.keys()].some((key) => key.startsWith('trust_auditor_build_info{version="0.1.0",node_version=')));
+    assert.ok([...series.keys()].some((key) => key.startsWith(`trust_auditor_build_info{version="${VERSION}",node_version=`)));
     assert.match(text, /# HELP trust_auditor_tag_status .*last completed scan/);
     assert.ok(series.has('process_resident_memory_bytes'));
 

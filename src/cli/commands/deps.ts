@@ -3,10 +3,11 @@
  * things it builds (clients, the store, the server, signal handling), so that
  * the commands hold the policy and main.ts only the wiring.
  */
-import type { Config, NexusConfig, NotaryConfig, SignaturePolicyConfig } from '../../config/config.js';
+import type { AlertmanagerConfig, Config, NexusConfig, NotaryConfig, SignaturePolicyConfig } from '../../config/config.js';
 import type { Environment } from '../../config/environment.js';
 import type { Clock } from '../../lib/clock.js';
 import type { HealthProbeResult } from '../../lib/http/health-probe.js';
+import type { HttpClient } from '../../lib/http/http-client.js';
 import type { Logger } from '../../lib/logger.js';
 import type { NotaryFetcher } from '../../notary/notary-fetcher.js';
 import type { ArtifactSource } from '../../scan/ports.js';
@@ -41,6 +42,12 @@ export interface RegistryConnection {
   close(): Promise<void>;
 }
 
+/** An HTTP client for Alertmanager (its caFile trusted, no redirects), with its own connections. */
+export interface AlertmanagerConnection {
+  readonly http: HttpClient;
+  close(): Promise<void>;
+}
+
 export type StopSignal = 'SIGINT' | 'SIGTERM';
 
 /** The process's signal events (process itself). */
@@ -69,6 +76,8 @@ export interface CommandDeps {
   /** One system's verifiers of a policy, from the files it names; throws UsageError naming the key. */
   loadSignatureVerifiers(policy: SignaturePolicyConfig, system: 'cosign' | 'notation'): Promise<SignatureVerifiers>;
   connectRegistry(nexus: NexusConfig, repository: string, timeoutMs: number): RegistryConnection;
+  /** Throws UsageError naming alertmanager.caFile when it cannot be read. */
+  connectAlertmanager(alertmanager: AlertmanagerConfig): AlertmanagerConnection;
   /** The web section's certificate and key; throws when either cannot be read. */
   readTlsFiles(certFile: string, keyFile: string): { cert: string; key: string };
   /**

@@ -1,5 +1,11 @@
 /** `trust-auditor serve`: the daemon, from start-up to a clean stop on SIGTERM. */
+import { AlertPusher } from '../../alertmanager/alert-pusher.js';
+import { FINDING_STATUSES } from '../../alertmanager/finding-alerts.js';
+import type { Config } from '../../config/config.js';
 import { runbookUrlFrom } from '../../config/environment.js';
+import type { Clock } from '../../lib/clock.js';
+import type { Logger } from '../../lib/logger.js';
+import type { ScanStore } from '../../store/scan-store.js';
 import { describeError, UsageError } from '../../lib/errors.js';
 import { createMetrics } from '../../metrics/metrics.js';
 import { AuditService } from '../../scheduler/audit-service.js';
@@ -8,7 +14,7 @@ import type { Scheduler } from '../../scheduler/scheduler.js';
 import { VERSION } from '../../version.js';
 import type { Command } from '../args.js';
 import { UnavailableError } from '../exit-status.js';
-import type { CommandDeps } from './deps.js';
+import type { AlertmanagerConnection, CommandDeps } from './deps.js';
 import { startEvents } from './events.js';
 
 /**
@@ -22,16 +28,25 @@ export async function serveCommand(command: Extract<Command, { name: 'serve' }>,
   const config = deps.loadConfig(command.configFile);
   const { clock } = deps;
   const log = deps.createLogger();
-  const runbookUrl = runbookUrlFrom(deps.env);
+  // The configuration's key wins over the older environment variable.
+  const runbookUrl = config.web.runbookUrl?.href ?? runbookUrlFrom(deps.env);
   const context = await deps.openScanContext(config, 'serve', log);
   const { store } = context;
+  const scanIntervalSeconds = scheduleIntervalSeconds(config.schedule, clock.now());
   const metrics = createMetrics({
     version: VERSION,
     nodeVersion: deps.nodeVersion,
     defaultMetrics: true,
     expiryWarningSeconds: config.expiryWarningDays * 86_400,
-    scanIntervalSeconds: scheduleIntervalSeconds(config.schedule, clock.now()),
+    scanIntervalSeconds,
   });
+  let alerting: { pusher: AlertPusher; connection: AlertmanagerConnection } | undefined;
+  try {
+    alerting = startAlerting(config, deps, { store, clock, log, runbookUrl, scanIntervalSeconds });
+  } catch (error) {
+    await context.close();
+    throw error;
+  }
   const service = new AuditService({
     deps: context.deps,
     store,
@@ -45,6 +60,7 @@ export async function serveCommand(command: Extract<Command, { name: 'serve' }>,
       signatures: context.signatures,
     },
     tagSeries: config.metrics.tagSeries,
+    onPublished: alerting === undefined ? undefined : () => alerting.pusher.notify(),
   });
   service.loadPrevious();
   const events =
@@ -96,6 +112,7 @@ export async function serveCommand(command: Extract<Command, { name: 'serve' }>,
       config.listen.port
     );
   } catch (error) {
+    await alerting?.connection.close();
     await context.close();
     throw new UnavailableError(`cannot listen on ${config.listen.host}:${config.listen.port}: ${describeError(error)}`);
   }
@@ -119,8 +136,50 @@ export async function serveCommand(command: Extract<Command, { name: 'serve' }>,
   await scheduler.stop();
   await events?.stop();
   await service.stop(SHUTDOWN_GRACE_MS);
+  // A push in flight is aborted: Alertmanager keeps the alerts until their endsAt.
+  await alerting?.pusher.stop();
+  await alerting?.connection.close();
   await server.close();
   await context.close();
   log.info({}, 'Stopped cleanly');
   return 0;
+}
+
+/** A pushed alert fires this many scan intervals unless sent again, so one late or failed scan does not resolve it. */
+export const ALERT_HOLD_INTERVALS = 3;
+/** ... and never less than this (a schedule of every minute). */
+export const MIN_ALERT_HOLD_MS = 10 * 60_000;
+
+/** With `alertmanager` configured: the pusher the audit service tells after each publication. */
+function startAlerting(
+  config: Config,
+  deps: CommandDeps,
+  parts: { store: ScanStore; clock: Clock; log: Logger; runbookUrl: string | undefined; scanIntervalSeconds: number }
+): { pusher: AlertPusher; connection: AlertmanagerConnection } | undefined {
+  const { alertmanager, web, listen } = config;
+  if (alertmanager === undefined) {
+    return undefined;
+  }
+  const { store } = parts;
+  const connection = deps.connectAlertmanager(alertmanager);
+  const scheme = web.tlsCertFile === undefined ? 'http' : 'https';
+  const pusher = new AlertPusher({
+    http: connection.http,
+    url: alertmanager.url,
+    credentials: alertmanager.username === undefined || alertmanager.password === undefined ? undefined : { username: alertmanager.username, password: alertmanager.password },
+    clock: parts.clock,
+    log: parts.log,
+    holdMs: Math.max(MIN_ALERT_HOLD_MS, ALERT_HOLD_INTERVALS * parts.scanIntervalSeconds * 1000),
+    maxAlerts: alertmanager.maxAlerts,
+    runbookUrl: parts.runbookUrl,
+    statusPageUrl: web.externalUrl ?? new URL(`${scheme}://${deps.hostName}:${listen.port}/`),
+    findings: (limit) => {
+      const counts = store.countTagsByStatus();
+      return {
+        tags: store.tagsInStatusOrder({ statuses: FINDING_STATUSES, limit, offset: 0 }),
+        total: FINDING_STATUSES.reduce((sum, status) => sum + (counts[status] ?? 0), 0),
+      };
+    },
+  });
+  return { pusher, connection };
 }

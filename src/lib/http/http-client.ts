@@ -18,8 +18,10 @@ export interface HttpClientOptions {
 }
 
 export interface HttpRequest {
-  readonly method?: 'GET' | 'HEAD';
+  readonly method?: 'GET' | 'HEAD' | 'POST';
   readonly headers?: Readonly<Record<string, string>>;
+  /** A POST's body (Alertmanager's alerts). A client that posts is built with maxRedirects 0: a redirected POST is a REDIRECT failure, never replayed. */
+  readonly body?: string;
   /** Responses larger than this fail with TOO_LARGE; the body is never buffered past it. */
   readonly maxBytes: number;
   /** What the caller is fetching, for error messages (`timestamp.json of example.com/app`). */
@@ -67,6 +69,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const response = await request(url, {
         method: req.method ?? 'GET',
         headers: { 'user-agent': options.userAgent, ...headers },
+        ...(req.body === undefined ? {} : { body: req.body }),
         dispatcher: options.dispatcher,
         signal,
         headersTimeout: options.timeoutMs,

@@ -64,7 +64,7 @@ ${item('do-scan', 'scan failed or partial', SCAN_RUNBOOK)}
 ${item('do-stale', 'no recent scan', STALE_RUNBOOK)}
 ${item('do-expiring', 'expiring soon', EXPIRING_RUNBOOK)}
 ${view.coverage === undefined ? '' : `${item('do-signature-invalid', 'cosign or Notation invalid', SIGNATURE_RUNBOOKS.invalid)}\n${item('do-signature-lost', 'signature system lost', SIGNATURE_RUNBOOKS.lost)}\n`}</dl>
-<p class="note">${view.runbookUrl === undefined ? 'The runbooks are <code>docs/runbooks.md</code> in the trust-auditor sources, one section per alert; set <code>TRUST_AUDITOR_RUNBOOK_URL</code> to where you publish them to get links here.' : `Runbooks: <a href="${escapeAttr(view.runbookUrl)}">${escapeText(view.runbookUrl)}</a>.`}</p>
+<p class="note">${view.runbookUrl === undefined ? 'The runbooks are <code>docs/runbooks.md</code> in the trust-auditor sources, one section per alert; set <code>web.runbookUrl</code> in the configuration to where you publish them to get links here.' : `Runbooks: <a href="${escapeAttr(view.runbookUrl)}">${escapeText(view.runbookUrl)}</a>.`}</p>
 </details>
 </section>`;
 }

@@ -22,7 +22,11 @@ const text = readFileSync(EXAMPLE, 'utf8');
 
 /** The example's `${VAR}`s and passwordFiles. */
 const ENV = { NEXUS_PASSWORD: 'nexus-secret', NEXUS_WEBHOOK_SECRET: 'webhook-secret' };
-const FILES: Record<string, string> = { '/run/secrets/notary-password': 'notary-secret\n', '/run/secrets/web-password': 'web-secret\n' };
+const FILES: Record<string, string> = {
+  '/run/secrets/notary-password': 'notary-secret\n',
+  '/run/secrets/web-password': 'web-secret\n',
+  '/run/secrets/alertmanager-password': 'alertmanager-secret\n',
+};
 const readSecretFile = (path: string): string => FILES[path] ?? assert.fail(`the example reads an unexpected passwordFile ${path}`);
 
 /** Every key path the schema knows: `[]` for a list's items, `*` for a mapping's free names (policy names). */

@@ -111,6 +111,6 @@ describe('the configuration JSON Schema', () => {
     };
     walk(schema, '');
 
-    assert.deepEqual(secrets, ['nexus.password', 'notary.password', 'web.password', 'events.nexusWebhookSecret']);
+    assert.deepEqual(secrets, ['nexus.password', 'notary.password', 'web.password', 'events.nexusWebhookSecret', 'alertmanager.password']);
   });
 });

@@ -128,7 +128,7 @@ extra: 1
 
     assert.ok(!result.ok);
     assert.deepEqual(result.error, [
-      { key: 'web.user', message: 'is not a known key (known here: username, password, passwordFile, tlsCertFile, tlsKeyFile, hosts, minScanIntervalSeconds)' },
+      { key: 'web.user', message: 'is not a known key (known here: username, password, passwordFile, tlsCertFile, tlsKeyFile, hosts, minScanIntervalSeconds, runbookUrl, externalUrl)' },
     ]);
   });
 

