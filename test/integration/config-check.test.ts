@@ -19,7 +19,7 @@ const ROOT = new URL('../../../', import.meta.url);
 const fixture = (path: string): URL => new URL(`test/fixtures/real/${path}`, ROOT);
 
 const SECRETS = { NEXUS_PASSWORD: 'nexus-PW-5d2c81', NEXUS_WEBHOOK_SECRET: 'hook-PW-a04e9b' };
-const FILE_SECRETS = { 'notary-password': 'notary-PW-3e7f10', 'web-password': 'web-PW-c6b254' };
+const FILE_SECRETS = { 'notary-password': 'notary-PW-3e7f10', 'web-password': 'web-PW-c6b254', 'alertmanager-password': 'alertmanager-PW-51d0a2' };
 const ALL_SECRETS = [...Object.values(SECRETS), ...Object.values(FILE_SECRETS)];
 
 describe('trust-auditor config check', () => {
@@ -47,6 +47,7 @@ describe('trust-auditor config check', () => {
     const certificate = fixture('notation-go/verifier/testdata/truststore/x509/ca/valid-trust-store/wabbit-networks.io.crt');
     await place('etc/nexus-ca.crt', certificate);
     await place('etc/notary-ca.crt', certificate);
+    await place('etc/alertmanager-ca.crt', certificate);
     await place('etc/tls/tls.crt', certificate);
     await place('etc/tls/tls.key', '-----BEGIN PRIVATE KEY-----\n(read, not parsed, by config check)\n-----END PRIVATE KEY-----\n');
     await place('etc/cosign/release.pub', fixture('sigstore-conformance/managed-key-and-trusted-root/key.pub'));

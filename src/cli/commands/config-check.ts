@@ -50,6 +50,10 @@ async function fileProblems(config: Config, deps: ConfigCheckDeps): Promise<stri
     const { caFile } = config.notary;
     await check(() => deps.checkCaFile(caFile, 'notary.caFile'), asIs);
   }
+  const alertmanagerCa = config.alertmanager?.caFile;
+  if (alertmanagerCa !== undefined) {
+    await check(() => deps.checkCaFile(alertmanagerCa, 'alertmanager.caFile'), asIs);
+  }
   const { tlsCertFile, tlsKeyFile } = config.web;
   if (tlsCertFile !== undefined && tlsKeyFile !== undefined) {
     await check(
