@@ -29,8 +29,9 @@ import { silentLogger } from '../../../src/lib/logger.js';
 import { RegistryClient } from '../../../src/registry/registry-client.js';
 import { loadNotationVerifiers } from '../../../src/notation/notation-policy.js';
 import type { ArtifactSource } from '../../../src/scan/ports.js';
-import { ArtifactIndex, SignatureChecker, type SignatureVerifiers, type StoredSignatureEvidence } from '../../../src/scan/signature-checker.js';
+import { ArtifactIndex, SignatureChecker, type SignatureVerifiers } from '../../../src/scan/signature-checker.js';
 import { ScanTally } from '../../../src/scan/tally.js';
+import { MemorySignatureState } from '../../support/memory-signature-state.js';
 import { renderCoverageCell } from '../../../src/server/status-page/coverage-section.js';
 import type { StoredTag } from '../../../src/domain/verdict.js';
 import { dsseBundle, keylessSigner, p256Key, sigManifest, signStatement, simpleSigningLayer, testSigstore, type CosignKey } from '../../support/signers/cosign-signer.js';
@@ -102,16 +103,6 @@ class HostileRegistry implements ArtifactSource {
   }
 }
 
-class MemoryState {
-  readonly rows = new Map<string, StoredSignatureEvidence>();
-  signatureEvidence(repository: string, image: string, digest: string) {
-    return this.rows.get(`${repository}/${image}@${digest}`);
-  }
-  saveSignatureEvidence(repository: string, image: string, digest: string, evidence: StoredSignatureEvidence) {
-    this.rows.set(`${repository}/${image}@${digest}`, evidence);
-  }
-}
-
 /** A referrer manifest of `artifactType` for `subject` whose one layer is `layer`, pushed by digest. */
 function pushReferrer(registry: HostileRegistry, subject: string, artifactType: string, layer: { bytes: Buffer; mediaType: string }): { digest: string; artifactType: string } {
   registry.putBlob(EMPTY);
@@ -138,14 +129,14 @@ const sigTag = (digest: string): string => `${fallbackTag(digest)}.sig`;
 
 interface World {
   readonly registry: HostileRegistry;
-  readonly state: MemoryState;
+  readonly state: MemorySignatureState;
   readonly artifacts: ArtifactIndex;
   readonly entries: (options?: { digest?: string; scope?: string; verifiers?: SignatureVerifiers; artifacts?: ArtifactIndex; at?: Date }) => Promise<readonly SystemSignature[]>;
 }
 
 function world(verifiers: SignatureVerifiers, at = new Date()): World {
   const registry = new HostileRegistry();
-  const state = new MemoryState();
+  const state = new MemorySignatureState();
   const artifacts = new ArtifactIndex();
   return {
     registry,

@@ -12,17 +12,9 @@ import type { SystemSignature } from '../../../src/domain/signatures.js';
 import { FetchError } from '../../../src/lib/errors.js';
 import { silentLogger } from '../../../src/lib/logger.js';
 import type { ArtifactSource } from '../../../src/scan/ports.js';
-import {
-  aggregate,
-  ArtifactIndex,
-  EVIDENCE_REVISION,
-  SignatureChecker,
-  type CheckedSignature,
-  type SignatureFinding,
-  type SignatureVerifiers,
-  type StoredSignatureEvidence,
-} from '../../../src/scan/signature-checker.js';
+import { aggregate, ArtifactIndex, EVIDENCE_REVISION, SignatureChecker, type CheckedSignature, type SignatureFinding, type SignatureVerifiers } from '../../../src/scan/signature-checker.js';
 import { ScanTally } from '../../../src/scan/tally.js';
+import { MemorySignatureState } from '../../support/memory-signature-state.js';
 
 const digestOf = (bytes: Uint8Array): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 const IMAGE = 'app';
@@ -131,16 +123,6 @@ function fakeVerifiers(calls: string[]): SignatureVerifiers {
   };
 }
 
-class MemoryState {
-  readonly rows = new Map<string, StoredSignatureEvidence>();
-  signatureEvidence(repository: string, image: string, digest: string) {
-    return this.rows.get(`${repository}/${image}@${digest}`);
-  }
-  saveSignatureEvidence(repository: string, image: string, digest: string, evidence: StoredSignatureEvidence) {
-    this.rows.set(`${repository}/${image}@${digest}`, evidence);
-  }
-}
-
 function sigManifest(registry: MemoryRegistry, payloads: readonly string[]): string {
   const layers = payloads.map((payload) => {
     const blob = registry.putBlob(Buffer.from(payload));
@@ -171,7 +153,7 @@ function fallbackIndex(registry: MemoryRegistry, referrers: readonly { digest: s
 
 function setup(options: { forecast?: boolean; onChecked?: (finding: SignatureFinding) => void } = {}) {
   const registry = new MemoryRegistry();
-  const state = new MemoryState();
+  const state = new MemorySignatureState();
   const calls: string[] = [];
   const verifiers = fakeVerifiers(calls);
   const tally = new ScanTally();
