@@ -25,8 +25,18 @@ export interface SystemSignature {
   readonly reason: string | null;
   /** Who signed: key fingerprints, keyless identities, certificate subjects. Never a metric label. */
   readonly signers: readonly string[];
-  /** The earliest notAfter of the verified signers' leaf certificates; null for keys and DCT. */
+  /**
+   * When the first verified signature stops verifying: for cosign keyless the
+   * leaf's notAfter, for Notation the earliest of the expiry header and (without
+   * a trusted timestamp) the chain's notAfter; null for keys and DCT.
+   */
   readonly certificateExpires?: string | null;
+  /**
+   * DCT's entry only: DCT's own verdict (its contract status and reason code),
+   * which the tag's `status` no longer is when other systems are required. The
+   * outage rule carries it when Notary cannot be reached. Never in the report.
+   */
+  readonly dctVerdict?: { readonly status: TagStatus; readonly reasonCode: string | null };
 }
 
 /** How DCT's contract statuses read as a system status (contract v1.2). */

@@ -19,7 +19,7 @@ import type { RepositorySource } from './ports.js';
 import type { RepositoryTarget } from './repositories.js';
 import type { ScanTally } from './tally.js';
 import { ArtifactIndex, type RepositorySignatureAudit, type SignatureChecker } from './signature-checker.js';
-import { toVerdict, unknownSignatures, withSignatures } from './to-verdict.js';
+import { dctLastKnown, toVerdict, unknownSignatures, withSignatures } from './to-verdict.js';
 import type { TrustChecker } from './trust-checker.js';
 import type { WriteBuffer } from './write-buffer.js';
 
@@ -116,10 +116,12 @@ export async function auditRepository(repository: RepositoryTarget, context: Rep
   const judged: Promise<void>[] = [];
   const audit = context.signatureAudit;
   const scope = audit === undefined ? undefined : { audit, artifacts: new ArtifactIndex() };
-  // With signatures, a tag is judged once the whole listing is read: its `.sig`
-  // and fallback index tags are usually listed after it (Nexus lists in
-  // creation order, and signing follows the push). Tags waiting are not yet
-  // marked listed, so a listing that breaks off leaves them to the outage rule.
+  // With a signature policy, a tag is judged once the whole listing is read:
+  // its `.sig` and fallback index tags are usually listed after it (Nexus
+  // lists in creation order, and signing follows the push). Tags waiting are
+  // not yet marked listed, so a listing that breaks off leaves them to the
+  // outage rule. Without a policy nothing waits: cosign and Notation are
+  // `not_configured` and need no artifact tag.
   const waiting: ListedTag[] = [];
   try {
     for await (const page of nexus.listTags(repository.name, signal)) {
@@ -134,16 +136,18 @@ export async function auditRepository(repository: RepositoryTarget, context: Rep
         context.onListed();
         if (scope === undefined ? isCosignArtifactTag(entry.tag) : isSignatureArtifactTag(entry.tag)) {
           tally.summary.skipped++;
-          listed.add(entry.image, entry.tag);
+          // Not marked listed: a verdict stored for this name (judged as an image before it was
+          // known to be an artifact: v1.1 judged `sha256-<hex>` index tags) is deleted with the
+          // repository's unlisted tags.
           scope?.artifacts.record(entry.image, entry.tag, entry.digest);
           continue;
         }
         const tag: ListedTag = { repository: repository.name, image: entry.image, tag: entry.tag, digest: entry.digest, size: entry.size };
-        if (scope !== undefined) {
+        if (scope?.audit.verifiers !== undefined) {
           waiting.push(tag);
           continue;
         }
-        judged.push(judgeTag(tag, repository.gunPrefix, listed, context, undefined));
+        judged.push(judgeTag(tag, repository.gunPrefix, listed, context, scope));
       }
       if (judged.length > context.maxPending) {
         await Promise.all(judged.splice(0));
@@ -206,7 +210,10 @@ async function judgeTag(listed: ListedTag, gunPrefix: string, listedTags: Listed
     evidence,
     evaluatedAt: context.evaluatedAt,
     renewed: context.renewed,
-    lastKnown: evidence.kind === 'unavailable' && served !== undefined ? context.state.tag(listed.repository, listed.image, listed.tag) : undefined,
+    lastKnown:
+      evidence.kind === 'unavailable' && served !== undefined
+        ? (scope === undefined ? (stored: StoredTag | undefined) => stored : dctLastKnown)(context.state.tag(listed.repository, listed.image, listed.tag))
+        : undefined,
   });
   const verdict = scope === undefined || others === undefined ? dctVerdict : withSignatures(dctVerdict, others, scope.audit.require);
   context.tally.tagsJudged++;
@@ -243,7 +250,9 @@ function keepOne(repository: RepositoryTarget, image: string, tag: string, previ
     `the repository could not be listed: ${error.message}`,
     stored
   );
-  const verdict = verdictThroughOutage(unknown, stored);
+  const kept = verdictThroughOutage(unknown, stored);
+  // What was known of the other systems stays as last known too: the listing broke, not the signatures.
+  const verdict = stored?.signatures === undefined ? kept : { ...kept, signatures: stored.signatures, coverage: stored.coverage };
   if (verdictChanged(verdict, previous)) {
     context.writes.addVerdict({ verdict, previous });
   }

@@ -8,6 +8,7 @@
 import type { TrustRoleRecord } from '../domain/scan.js';
 import { verdictChanged, type IndexedTag, type TagVerdictRecord } from '../domain/verdict.js';
 import { ByteBudget } from '../lib/byte-budget.js';
+import { FetchError } from '../lib/errors.js';
 import type { Batch } from '../store/scan-store.js';
 import { ManifestResolver } from './manifests.js';
 import type { RepositoryTarget } from './repositories.js';
@@ -16,7 +17,7 @@ import type { ScanDependencies, ScanStorePort, SignatureAuditPlan } from './scan
 import { signatureAuditOf } from './scanner.js';
 import { ArtifactIndex, SignatureChecker } from './signature-checker.js';
 import { ScanTally } from './tally.js';
-import { toVerdict, unknownSignatures, withSignatures } from './to-verdict.js';
+import { dctLastKnown, toVerdict, unknownSignatures, withSignatures } from './to-verdict.js';
 import { TrustChecker } from './trust-checker.js';
 import { inlineVerifier } from './verifier.js';
 import { WriteBuffer } from './write-buffer.js';
@@ -101,7 +102,8 @@ export async function auditTags(
       served,
       evidence,
       evaluatedAt: at,
-      lastKnown: evidence.kind === 'unavailable' && served !== undefined ? store.tag(target.name, image, tag) : undefined,
+      lastKnown:
+        evidence.kind === 'unavailable' && served !== undefined ? (audit === undefined ? store.tag(target.name, image, tag) : dctLastKnown(store.tag(target.name, image, tag))) : undefined,
     });
     let verdict = dctVerdict;
     if (audit !== undefined) {
@@ -111,7 +113,7 @@ export async function auditTags(
           : await signatures.entriesFor(
               { repository: target.name, image, digest: served?.digest ?? '', size: served?.size ?? null, scope: gun },
               audit,
-              served === undefined ? new ArtifactIndex() : await artifactsOf(deps.registryFor(target.name), image, served.digest, signal)
+              served === undefined || audit.verifiers === undefined ? new ArtifactIndex() : await artifactsOf(deps.registryFor(target.name), image, served.digest, signal)
             );
       verdict = withSignatures(dctVerdict, others, audit.require);
     }
@@ -141,9 +143,18 @@ export async function artifactsOf(registry: ArtifactSource, image: string, diges
   const artifacts = new ArtifactIndex();
   const hex = digest.slice('sha256:'.length);
   for (const tag of [`sha256-${hex}.sig`, `sha256-${hex}`]) {
-    const descriptor = await registry.getManifestDescriptor(image, tag, signal);
-    if (descriptor !== undefined) {
-      artifacts.record(image, tag, descriptor.digest);
+    try {
+      const descriptor = await registry.getManifestDescriptor(image, tag, signal);
+      if (descriptor !== undefined) {
+        artifacts.record(image, tag, descriptor.digest);
+      }
+    } catch (error) {
+      if (!(error instanceof FetchError)) {
+        throw error;
+      }
+      // Listed without a digest: the checker asks for it again, and a failure there makes the
+      // system `error`, never `absent`, while the tag's DCT verdict is still recorded.
+      artifacts.record(image, tag, undefined);
     }
   }
   return artifacts;

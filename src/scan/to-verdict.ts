@@ -55,7 +55,13 @@ export function toVerdict(input: VerdictInput): TagVerdictRecord {
  * digest and expiry are left out of the verdict (they stay in DCT's entry).
  */
 export function withSignatures(verdict: TagVerdictRecord, others: readonly SystemSignature[], require: readonly SignatureSystem[]): TagVerdictRecord {
-  const dct: SystemSignature = { system: 'dct', status: dctSystemStatus(verdict.status), reason: verdict.reason, signers: verdict.role === null ? [] : [verdict.role] };
+  const dct: SystemSignature = {
+    system: 'dct',
+    status: dctSystemStatus(verdict.status),
+    reason: verdict.reason,
+    signers: verdict.role === null ? [] : [verdict.role],
+    dctVerdict: { status: verdict.status, reasonCode: verdict.reasonCode },
+  };
   const signatures = [dct, ...others];
   const coverage = coverageOf(signatures);
   const decided = contractStatus(verdict.status, signatures, require);
@@ -83,4 +89,21 @@ export function unknownSignatures(reason: string): SystemSignature[] {
     { system: 'cosign', status: 'error', reason, signers: [] },
     { system: 'notation', status: 'error', reason, signers: [] },
   ];
+}
+
+/**
+ * What the outage rule carries for DCT when Notary cannot be reached: DCT's
+ * own last verdict, from its stored entry, not the tag's contract status
+ * (which cosign or Notation may have decided). undefined when nothing of
+ * DCT's own was stored (the verdict is then `error`).
+ */
+export function dctLastKnown(stored: StoredTag | undefined): StoredTag | undefined {
+  if (stored?.signatures === undefined) {
+    return stored;
+  }
+  const entry = stored.signatures.find((candidate) => candidate.system === 'dct');
+  if (entry?.dctVerdict === undefined) {
+    return undefined;
+  }
+  return { ...stored, status: entry.dctVerdict.status, reasonCode: entry.dctVerdict.reasonCode, reason: entry.reason, role: entry.signers[0] ?? null };
 }

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 
 import { contractStatus, COVERAGES, coverageOf, dctSystemStatus, SIGNATURE_SYSTEMS, type SystemSignature, type SystemStatus } from '../../../src/domain/signatures.js';
 import type { TagVerdictRecord } from '../../../src/domain/verdict.js';
-import { withSignatures } from '../../../src/scan/to-verdict.js';
+import { dctLastKnown, withSignatures } from '../../../src/scan/to-verdict.js';
 
 const entry = (system: SystemSignature['system'], status: SystemStatus, reason: string | null = null): SystemSignature => ({ system, status, reason, signers: [] });
 
@@ -75,7 +75,13 @@ describe('withSignatures', () => {
     const verdict = withSignatures(dct, [entry('cosign', 'absent'), entry('notation', 'not_configured')], ['dct']);
     assert.equal(verdict.status, 'signed');
     assert.equal(verdict.coverage, 'dct_only');
-    assert.deepEqual(verdict.signatures?.[0], { system: 'dct', status: 'verified', reason: null, signers: ['targets/releases'] });
+    assert.deepEqual(verdict.signatures?.[0], {
+      system: 'dct',
+      status: 'verified',
+      reason: null,
+      signers: ['targets/releases'],
+      dctVerdict: { status: 'signed', reasonCode: null },
+    });
   });
 
   it('when cosign alone is required, its status decides and DCT’s role and expiry leave the verdict', () => {
@@ -85,5 +91,23 @@ describe('withSignatures', () => {
     assert.equal(verdict.role, null);
     assert.equal(verdict.trustExpires, null);
     assert.equal(verdict.coverage, 'dct_only');
+  });
+
+  it('the outage rule carries DCT’s own last verdict, not the status cosign decided (Notary down, require [cosign])', () => {
+    const stored = {
+      ...withSignatures(dct, [entry('cosign', 'absent'), entry('notation', 'not_configured')], ['cosign']),
+      firstSeenAt: '2026-01-01T00:00:00Z',
+      lastSeenAt: '2026-01-01T00:00:00Z',
+      statusSince: '2026-01-01T00:00:00Z',
+      digestSince: '2026-01-01T00:00:00Z',
+      lastScanId: 1,
+    };
+    assert.equal(stored.status, 'unsigned', 'cosign decided the tag');
+    const carried = dctLastKnown(stored);
+    assert.equal(carried?.status, 'signed', 'DCT itself had verified it');
+    assert.equal(carried?.role, 'targets/releases');
+    assert.equal(dctLastKnown({ ...stored, signatures: [] }), undefined, 'nothing of DCT stored: nothing carried');
+    const v11 = { ...stored, signatures: undefined };
+    assert.equal(dctLastKnown(v11), v11, 'without signatures the stored verdict is DCT’s');
   });
 });

@@ -17,6 +17,8 @@ import type { CollectedCollection, VerificationRound } from '../../../src/notary
 import type { TrustCollectionBytes } from '../../../src/notary/core/verify-collection.js';
 import type { RepositorySource, TrustSource } from '../../../src/scan/ports.js';
 import { runScan, type ScanListener } from '../../../src/scan/scanner.js';
+import type { SignatureVerifiers } from '../../../src/scan/signature-checker.js';
+import { FetchError } from '../../../src/lib/errors.js';
 import { inlineVerifier, type CollectionVerifier } from '../../../src/scan/verifier.js';
 import { openDatabase } from '../../../src/store/database.js';
 import { applyMigrations } from '../../../src/store/migrate.js';
@@ -215,5 +217,74 @@ describe('runScan with in-memory ports', () => {
     assert.equal(forecast.evaluatedAt.getTime(), NOW.getTime() + 20 * DAY);
     assert.deepEqual(store.allTags(), before, 'the stored verdicts did not move');
     assert.equal(store.recentScans(1)[0]?.kind, 'forecast');
+  });
+
+  describe('runScan with signatures (contract v1.2)', () => {
+    const ARTIFACT = `sha256-${'a'.repeat(64)}`;
+    const verifiers: SignatureVerifiers = {
+      policy: 'release',
+      fingerprint: 'f',
+      cosign: {
+        verifySigLayer: () => assert.fail('no .sig is listed'),
+        verifyBundle: () => assert.fail('no bundle is listed'),
+      },
+    };
+    const registry = {
+      getManifestDescriptor: async () => undefined,
+      getManifestByDigest: async () => undefined,
+      getBlob: async () => undefined,
+      getReferrers: async () => ({ supported: false as const, status: 404 }),
+    };
+    const scan = (store: ScanStore, nexus: RepositorySource, signatures: boolean) =>
+      runScan(
+        { nexus, notary: new MemoryNotary(), registryFor: () => registry, store, clock: fixedClock(NOW), log: silentLogger },
+        {
+          repositories: [{ name: 'docker-hosted', gunPrefix: PREFIX, signaturePolicy: 'release', require: ['dct'] }],
+          registrySample: 0,
+          signatures: signatures ? { policies: new Map([['release', verifiers]]) } : undefined,
+        }
+      );
+
+    it('deletes the verdict v1.1 gave a sha256-<hex> fallback index tag once signatures are configured', async () => {
+      const store = newStore();
+      const listing = [
+        { image: 'app', tag: 'v1', digest: digestOf(SIGNED), size: SIGNED.length },
+        { image: 'app', tag: ARTIFACT, digest: digestOf(OTHER), size: OTHER.length },
+      ];
+      await scan(store, memoryNexus(listing), false);
+      assert.equal(store.tag('docker-hosted', 'app', ARTIFACT)?.status, 'unsigned', 'v1.1 judged it as an image');
+      const upgraded = await scan(store, memoryNexus(listing), true);
+      assert.equal(store.tag('docker-hosted', 'app', ARTIFACT), undefined);
+      assert.equal(upgraded.summary.skipped, 1);
+      assert.equal(store.tag('docker-hosted', 'app', 'v1')?.coverage, 'none');
+    });
+
+    it('a listing that breaks off keeps what was known of every system, not only the status', async () => {
+      const store = newStore();
+      const listing = [
+        { image: 'app', tag: 'v1', digest: digestOf(SIGNED), size: SIGNED.length },
+        { image: 'app', tag: 'v2', digest: digestOf(OTHER), size: OTHER.length },
+        { image: 'app', tag: 'v3', digest: digestOf(OTHER), size: OTHER.length },
+      ];
+      await scan(store, memoryNexus(listing), true);
+      const before = store.tag('docker-hosted', 'app', 'v3');
+      assert.deepEqual(
+        before?.signatures?.map((entry) => entry.status),
+        ['absent', 'absent', 'not_configured']
+      );
+      const broken: RepositorySource = {
+        ...memoryNexus(listing),
+        async *listTags(): AsyncIterable<ComponentPage> {
+          yield { tags: listing.slice(0, 2), continuationToken: null, skipped: 0, invalidNames: [] };
+          throw new FetchError('HTTP_5XX', 'Nexus answered 503');
+        },
+      };
+      const result = await scan(store, broken, true);
+      assert.equal(result.nexusFailed, true);
+      const kept = store.tag('docker-hosted', 'app', 'v3');
+      assert.match(kept?.reason ?? '', /last known/);
+      assert.deepEqual(kept?.signatures, before?.signatures);
+      assert.equal(kept?.coverage, before?.coverage);
+    });
   });
 });
