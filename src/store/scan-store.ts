@@ -80,6 +80,17 @@ export class ScanStore {
 
   /** Writes one batch in one transaction: changed verdicts, and what the batch's GUNs leave behind. */
   writeBatch(scanId: number, at: string, batch: Batch): void {
+    this.#writeBatch(scanId, at, batch, true);
+  }
+
+  /**
+   * `scanWrite`: a scan's verdict is not written over a row that changed since
+   * the scan read it. A scan judges from what it read at listing time, so an
+   * event audit that wrote in between (a `.sig` pushed, trust data published)
+   * knows more; the next scan judges the tag again. An event's verdict is
+   * always written.
+   */
+  #writeBatch(scanId: number, at: string, batch: Batch, scanWrite: boolean): void {
     this.transaction(() => {
       for (const update of batch.trust) {
         this.trust.recordVerified(update, at);
@@ -94,7 +105,9 @@ export class ScanStore {
         this.trust.clear(gun);
       }
       for (const write of batch.verdicts) {
-        this.verdicts.write(scanId, at, write);
+        if (!scanWrite || this.verdicts.unchangedSince(write)) {
+          this.verdicts.write(scanId, at, write);
+        }
       }
     });
   }
@@ -138,7 +151,7 @@ export class ScanStore {
     if (scanId === undefined) {
       return false;
     }
-    this.writeBatch(scanId, at, batch);
+    this.#writeBatch(scanId, at, batch, false);
     return true;
   }
 

@@ -146,6 +146,7 @@ export class VerdictRows {
       deleteUnlisted: db.prepare(`DELETE FROM tags AS t WHERE t.repository = @repository AND ${UNLISTED}`),
       ofGun: db.prepare(`SELECT repository, image, tag FROM tags WHERE gun = ? ORDER BY repository, image, tag`),
       serving: db.prepare(`SELECT tag FROM tags WHERE repository = ? AND image = ? AND digest = ? ORDER BY tag`),
+      fingerprintOne: db.prepare(`SELECT fingerprint FROM tags WHERE repository = ? AND image = ? AND tag = ?`),
       indexedOne: db.prepare(`SELECT status, digest, role, coverage, fingerprint FROM tags WHERE repository = ? AND image = ? AND tag = ?`),
       upsert: db.prepare(`
         INSERT INTO tags (repository, image, tag, gun, digest, size, status, role, reason_code, reason, signed_digest,
@@ -173,6 +174,12 @@ export class VerdictRows {
       countByStatusOfCoverage: db.prepare(`SELECT status, count(*) AS n FROM tags WHERE coverage = ? GROUP BY status`),
       countByCoverage: db.prepare(`SELECT coverage, count(*) AS n FROM tags WHERE coverage IS NOT NULL GROUP BY coverage`),
     };
+  }
+
+  /** The stored row is still what `previous` says was read (absent both, or the same fingerprint). */
+  unchangedSince({ verdict, previous }: VerdictWrite): boolean {
+    const row = this.#statements.fingerprintOne.get(verdict.repository, verdict.image, verdict.tag) as { fingerprint: string } | undefined;
+    return row?.fingerprint === previous?.fingerprint;
   }
 
   /** Writes a changed verdict and the history events the change amounts to. */

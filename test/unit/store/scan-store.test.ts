@@ -150,4 +150,19 @@ describe('ScanStore', () => {
       ['c']
     );
   });
+
+  it('a scan does not write over a verdict an event wrote after the scan read it; an event always writes', () => {
+    const scanId = store.beginScan('2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+    store.writeBatch(scanId, '2026-01-01T00:00:01Z', batch({ verdicts: [{ verdict: verdict('v1', 'unsigned'), previous: undefined }] }));
+    const readByScan = store.indexedTag('docker-hosted', 'app', 'v1');
+    // An event (a .sig pushed) records the tag signed while the scan is still judging.
+    const readByEvent = store.indexedTag('docker-hosted', 'app', 'v1');
+    assert.ok(store.writeBetweenScans('2026-01-01T00:00:02Z', batch({ verdicts: [{ verdict: verdict('v1', 'signed'), previous: readByEvent }] })));
+    // The scan's verdict, judged from what it read before, is not written over the event's.
+    store.writeBatch(scanId, '2026-01-01T00:00:03Z', batch({ verdicts: [{ verdict: verdict('v1', 'invalid'), previous: readByScan }] }));
+    assert.equal(store.tag('docker-hosted', 'app', 'v1')?.status, 'signed');
+    // An event writes even over a row that changed since it read it: it judged later.
+    assert.ok(store.writeBetweenScans('2026-01-01T00:00:04Z', batch({ verdicts: [{ verdict: verdict('v1', 'expired'), previous: readByScan }] })));
+    assert.equal(store.tag('docker-hosted', 'app', 'v1')?.status, 'expired');
+  });
 });
