@@ -59,6 +59,8 @@ const ACCEPT = MANIFEST_MEDIA_TYPES.join(', ');
 const MANIFEST_LIMIT = 4 * 1024 * 1024;
 
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+/** Answers to a referrers request that mean: no referrers API here, read the fallback tag. */
+const UNSUPPORTED_REFERRERS: ReadonlySet<number> = new Set([400, 404, 405, 406, 501]);
 /** What signature manifests may also be stored as (OCI 1.1 artifact manifests, seen from older ORAS clients). */
 const ARTIFACT_MANIFEST_TYPES = 'application/vnd.oci.artifact.manifest.v1+json';
 
@@ -188,7 +190,8 @@ export class RegistryClient {
    * Referrers"), or `unsupported` when the registry does not implement the
    * API. A registry that does MUST answer 200 with an image index even when
    * there are none; go-containerregistry falls back to the tag schema on
-   * 404, 400, 406, or a 200 of another Content-Type, and so does this.
+   * 404, 400, 406, or a 200 of another Content-Type, and so does this, and on
+   * 405 and 501 too (a registry that has no such route at all).
    */
   async getReferrers(
     image: string,
@@ -200,7 +203,7 @@ export class RegistryClient {
     const url = this.#endpoint(`${image}/referrers/${digest}`);
     const what = `referrers of ${image}@${digest}`;
     const response = await this.#send(url, 'GET', OCI_INDEX, what, MANIFEST_LIMIT, image, signal);
-    if (response.status === 404 || response.status === 400 || response.status === 406 || (response.status === 200 && mediaTypeOf(response) !== OCI_INDEX)) {
+    if (UNSUPPORTED_REFERRERS.has(response.status) || (response.status === 200 && mediaTypeOf(response) !== OCI_INDEX)) {
       return { supported: false, status: response.status };
     }
     if (response.status !== 200) {

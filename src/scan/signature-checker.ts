@@ -8,8 +8,8 @@
  *   referrers API when the repository answers it (probed once per repository
  *   per scan), else the `sha256-<hex>` fallback index tag from the listing.
  * What was verified is stored per digest with the key of what led to it, so
- * an unchanged rescan costs no request in fallback mode and one referrers GET
- * per digest in API mode.
+ * an unchanged rescan costs the referrers probe (one request per repository)
+ * in fallback mode, and one referrers GET per digest in API mode.
  */
 import { createHash } from 'node:crypto';
 
@@ -18,6 +18,7 @@ import { describeError, FetchError } from '../lib/errors.js';
 import { limitConcurrency } from '../lib/concurrency.js';
 import type { Logger } from '../lib/logger.js';
 import { parseSigManifest, sigTagFor, type SigLayer } from '../cosign/core/sig-manifest.js';
+import { MAX_PAYLOAD_BYTES } from '../cosign/core/simple-signing.js';
 import { MAX_SIGNATURE_BLOB_BYTES, parseReferrerManifest, parseReferrersIndex, referrerKindOf, type Descriptor } from './oci-artifacts.js';
 import type { ArtifactSource } from './ports.js';
 import type { ScanTally } from './tally.js';
@@ -33,7 +34,7 @@ export interface CheckedSignature {
   readonly certificateNotAfter: string | null;
 }
 
-/** A policy's verifiers, built once from its files (cli/commands/deps.ts). */
+/** A policy's verifiers, built once from its files (`loadSignaturePlan` in main.ts). */
 export interface SignatureVerifiers {
   readonly policy: string;
   /** Changes whenever the policy's keys, identities or trust files do: stored checks are reused only under the same one. */
@@ -252,9 +253,10 @@ export class SignatureChecker {
       const blobs = new Map<string, Promise<Uint8Array | undefined>>();
       for (const [position, layer] of parsed.value.layers.entries()) {
         const location = { kind: 'sig_layer', index: position + 1, digest: layer.digest } as const;
-        if (layer.size > MAX_SIGNATURE_BLOB_BYTES) {
-          // The size is the manifest's word: never asked of the registry beyond the bound.
-          this.#found(checks, 'cosign', location, invalid(`${tag}: the layer ${layer.digest} is ${layer.size} bytes (at most ${MAX_SIGNATURE_BLOB_BYTES})`));
+        if (layer.size > MAX_PAYLOAD_BYTES) {
+          // The size is the manifest's word: never asked of the registry beyond the bound a
+          // simple-signing payload has (so a .sig's cached blobs stay within 64 layers × 64 KiB).
+          this.#found(checks, 'cosign', location, invalid(`${tag}: the layer ${layer.digest} is ${layer.size} bytes (at most ${MAX_PAYLOAD_BYTES})`));
           continue;
         }
         let fetching = blobs.get(layer.digest);
@@ -375,10 +377,11 @@ export class SignatureChecker {
       }
       if (listed.digest !== undefined) {
         const indexDigest = listed.digest;
-        return { key: `tag:${indexDigest}`, read: () => this.#fallbackIndex(subject, indexDigest) };
+        // Some registries resolve `sha256-<hex>` to the image itself (oras-go#1396): no index then.
+        return indexDigest === subject.digest ? { key: 'none' } : { key: `tag:${indexDigest}`, read: () => this.#fallbackIndex(subject, indexDigest) };
       }
       const indexDigest = (await registry.getManifestDescriptor(subject.image, fallbackTag, signal))?.digest;
-      return indexDigest === undefined ? { key: 'none' } : await this.#fallbackIndex(subject, indexDigest);
+      return indexDigest === undefined || indexDigest === subject.digest ? { key: 'none' } : await this.#fallbackIndex(subject, indexDigest);
     } catch (error) {
       return { error: this.#fetchFailure(error, `referrers of ${subject.image}@${subject.digest}`) };
     }

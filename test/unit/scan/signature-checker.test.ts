@@ -355,7 +355,7 @@ describe('SignatureChecker', () => {
     );
     const result = await entries();
     assert.equal(statusOf(result, 'cosign'), 'invalid');
-    assert.match(result.find((entry) => entry.system === 'cosign')?.reason ?? '', /10737418240 bytes \(at most 1048576\)/);
+    assert.match(result.find((entry) => entry.system === 'cosign')?.reason ?? '', /10737418240 bytes \(at most 65536\)/);
     assert.deepEqual(registry.blobLimits, []);
     assert.deepEqual(calls, []);
   });
@@ -377,6 +377,17 @@ describe('SignatureChecker', () => {
     );
     assert.ok(results.every((entries) => statusOf(entries, 'cosign') === 'verified'));
     assert.ok(registry.peakInFlight <= 8 && registry.peakInFlight > 1, `peak ${registry.peakInFlight}`);
+  });
+
+  it('a fallback tag that resolves to the image itself is no referrers index (oras-go#1396): absent, not error, nothing fetched', async () => {
+    const { registry, artifacts, entries } = setup();
+    artifacts.record(IMAGE, `sha256-${'a'.repeat(64)}`, SUBJECT);
+    const result = await entries();
+    assert.deepEqual(
+      result.map((entry) => entry.status),
+      ['absent', 'absent']
+    );
+    assert.equal(registry.requests, 1, 'the probe only');
   });
 
   it('a forecast stores nothing', async () => {
