@@ -70,6 +70,8 @@ export interface MetricsOptions {
   readonly expiryWarningSeconds: number;
   /** The longest gap the schedule leaves between scans: what the staleness rules compare against. */
   readonly scanIntervalSeconds: number;
+  /** Contract v1.2: the coverage and signature series, registered only with `signatures` configured (without it /metrics is v1.1's). */
+  readonly signatureSeries?: boolean;
 }
 
 export function createMetrics(options: MetricsOptions): Metrics {
@@ -110,57 +112,59 @@ export function createMetrics(options: MetricsOptions): Metrics {
     },
   });
 
-  new Gauge({
-    name: 'trust_auditor_tag_coverage',
-    help: `1 for each tag with its coverage: the signature systems (dct, cosign, notation) that verified it, e.g. dct_cosign or none. ${FROM_LAST_SCAN}`,
-    labelNames: ['repository', 'image', 'tag', 'coverage'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const tag of snapshot?.signatures?.tags ?? []) {
-        this.set({ repository: tag.repository, image: tag.image, tag: tag.tag, coverage: tag.coverage }, 1);
-      }
-    },
-  });
+  if (options.signatureSeries === true) {
+    new Gauge({
+      name: 'trust_auditor_tag_coverage',
+      help: `1 for each tag with its coverage: the signature systems (dct, cosign, notation) that verified it, e.g. dct_cosign or none. ${FROM_LAST_SCAN}`,
+      labelNames: ['repository', 'image', 'tag', 'coverage'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const tag of snapshot?.signatures?.tags ?? []) {
+          this.set({ repository: tag.repository, image: tag.image, tag: tag.tag, coverage: tag.coverage }, 1);
+        }
+      },
+    });
 
-  new Gauge({
-    name: 'trust_auditor_tags_by_coverage',
-    help: `Number of tags per repository and coverage (every coverage value, 0 included). ${FROM_LAST_SCAN}`,
-    labelNames: ['repository', 'coverage'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const entry of snapshot?.signatures?.coverageCounts ?? []) {
-        this.set({ repository: entry.repository, coverage: entry.coverage }, entry.count);
-      }
-    },
-  });
+    new Gauge({
+      name: 'trust_auditor_tags_by_coverage',
+      help: `Number of tags per repository and coverage (every coverage value, 0 included). ${FROM_LAST_SCAN}`,
+      labelNames: ['repository', 'coverage'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const entry of snapshot?.signatures?.coverageCounts ?? []) {
+          this.set({ repository: entry.repository, coverage: entry.coverage }, entry.count);
+        }
+      },
+    });
 
-  new Gauge({
-    name: 'trust_auditor_signatures',
-    help: `Number of tags per repository, signature system (dct, cosign, notation) and that system's status (verified, absent, invalid, untrusted, expired, error, not_configured). ${FROM_LAST_SCAN}`,
-    labelNames: ['repository', 'system', 'status'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const entry of snapshot?.signatures?.statusCounts ?? []) {
-        this.set({ repository: entry.repository, system: entry.system, status: entry.status }, entry.count);
-      }
-    },
-  });
+    new Gauge({
+      name: 'trust_auditor_signatures',
+      help: `Number of tags per repository, signature system (dct, cosign, notation) and that system's status (verified, absent, invalid, untrusted, expired, error, not_configured). ${FROM_LAST_SCAN}`,
+      labelNames: ['repository', 'system', 'status'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const entry of snapshot?.signatures?.statusCounts ?? []) {
+          this.set({ repository: entry.repository, system: entry.system, status: entry.status }, entry.count);
+        }
+      },
+    });
 
-  new Gauge({
-    name: 'trust_auditor_signature_cert_expiry_timestamp_seconds',
-    help: `Unix time at which the first verified signature of a repository's tags stops verifying, per policy and system: for Notation the earliest of the expiry header and, without a trusted timestamp, the chain certificates' notAfter; for cosign keyless the leaf's notAfter, information only, as those are judged at their transparency-log time; key signatures have none. ${FROM_LAST_SCAN}`,
-    labelNames: ['repository', 'policy', 'system'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const entry of snapshot?.signatures?.certificateExpiries ?? []) {
-        this.set({ repository: entry.repository, policy: entry.policy, system: entry.system }, entry.expiresSeconds);
-      }
-    },
-  });
+    new Gauge({
+      name: 'trust_auditor_signature_cert_expiry_timestamp_seconds',
+      help: `Unix time at which the first verified signature of a repository's tags stops verifying, per policy and system: for Notation the earliest of the expiry header and, without a trusted timestamp, the chain certificates' notAfter; for cosign keyless the leaf's notAfter, information only, as those are judged at their transparency-log time; key signatures have none. ${FROM_LAST_SCAN}`,
+      labelNames: ['repository', 'policy', 'system'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const entry of snapshot?.signatures?.certificateExpiries ?? []) {
+          this.set({ repository: entry.repository, policy: entry.policy, system: entry.system }, entry.expiresSeconds);
+        }
+      },
+    });
+  }
 
   new Gauge({
     name: 'trust_auditor_trust_expiry_timestamp_seconds',

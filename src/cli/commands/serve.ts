@@ -39,6 +39,7 @@ export async function serveCommand(command: Extract<Command, { name: 'serve' }>,
     defaultMetrics: true,
     expiryWarningSeconds: config.expiryWarningDays * 86_400,
     scanIntervalSeconds,
+    signatureSeries: config.signatures !== undefined,
   });
   let alerting: { pusher: AlertPusher; connection: AlertmanagerConnection } | undefined;
   try {

@@ -22,7 +22,7 @@ const TARGET_LABELS = ['job', 'instance'];
 
 /** Every metric name the daemon exposes (histograms with their series suffixes), with its label names. */
 function registeredMetrics(): Map<string, readonly string[]> {
-  const metrics = createMetrics({ version: 'test', nodeVersion: 'v20', defaultMetrics: true, expiryWarningSeconds: 1, scanIntervalSeconds: 1 });
+  const metrics = createMetrics({ version: 'test', nodeVersion: 'v20', defaultMetrics: true, expiryWarningSeconds: 1, scanIntervalSeconds: 1, signatureSeries: true });
   const names = new Map<string, readonly string[]>();
   for (const metric of metrics.registry.getMetricsAsArray()) {
     const { name, labelNames, type } = metric as unknown as { name: string; labelNames?: readonly string[]; type: string };

@@ -71,4 +71,17 @@ describe('metricsSnapshot', () => {
     assert.match(text, /trust_auditor_tags\{repository="hosted",status="unsigned"\} 1/);
     assert.match(text, /trust_auditor_scan_up 1/);
   });
+
+  it('registers the v1.2 coverage and signature series only with signatures configured: without, /metrics is v1.1’s', async () => {
+    const names = ['trust_auditor_tag_coverage', 'trust_auditor_tags_by_coverage', 'trust_auditor_signatures', 'trust_auditor_signature_cert_expiry_timestamp_seconds'];
+    const v11 = createMetrics({ version: 'test', nodeVersion: '20', defaultMetrics: false, expiryWarningSeconds: 1, scanIntervalSeconds: 1 });
+    const v11Text = await v11.registry.metrics();
+    for (const name of names) {
+      assert.ok(!v11Text.includes(name), name);
+    }
+    const v12 = createMetrics({ version: 'test', nodeVersion: '20', defaultMetrics: false, expiryWarningSeconds: 1, scanIntervalSeconds: 1, signatureSeries: true });
+    for (const name of names) {
+      assert.ok(v12.registry.getSingleMetric(name) !== undefined, name);
+    }
+  });
 });
