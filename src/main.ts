@@ -70,10 +70,12 @@ function loadConfig(file: string): Config {
     env: process.env,
     readSecretFile: (path) => {
       const secret = readFileSync(path, 'utf8');
-      // As ssh does for a private key: a secret that others can read is worth a word.
+      // As ssh does for a private key: a secret that any user can read is worth a word. Group
+      // access is not: Kubernetes mounts Secret files 0440 for the pod's fsGroup, and systemd
+      // credentials and Docker secrets are shared with a group in the same way.
       const mode = statSync(path).mode & 0o777;
-      if ((mode & 0o077) !== 0) {
-        log.warn({ file: path, mode: mode.toString(8) }, 'passwordFile is readable by group or others: chmod 600 it');
+      if ((mode & 0o007) !== 0) {
+        log.warn({ file: path, mode: mode.toString(8) }, 'passwordFile is readable by other users: chmod o-rwx it (600, or 640 for a group)');
       }
       return secret;
     },

@@ -24,16 +24,18 @@ export interface HealthcheckTarget {
 
 /**
  * The address to connect to for a listen address: a wildcard address
- * (`0.0.0.0`, `::`) accepts connections on the loopback address of its
- * family, which never leaves the machine; a specific address or name is used
- * as it is (the daemon accepts nothing elsewhere).
+ * accepts connections on the IPv4 loopback, which never leaves the machine —
+ * `0.0.0.0`, and `::` too, as Node listens there dual-stack; and 127.0.0.1
+ * answers where ::1 may not (a container whose IPv6 is switched off keeps its
+ * `::` socket but has no ::1). A specific address or name is used as it is
+ * (the daemon accepts nothing elsewhere).
  */
 export function probeHost(listenHost: string): string {
   if (listenHost === '' || (isIPv4(listenHost) && listenHost.split('.').every((part) => Number(part) === 0))) {
     return '127.0.0.1';
   }
   if (isIPv6(listenHost) && /^[0:]+$/.test(listenHost)) {
-    return '::1';
+    return '127.0.0.1';
   }
   return listenHost;
 }

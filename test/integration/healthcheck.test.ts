@@ -140,7 +140,7 @@ describe('healthcheck against a real serve', () => {
     }
   });
 
-  it('TLS on the IPv6 wildcard with a CA-issued certificate and its chain: asked on ::1', async () => {
+  it('TLS on the IPv6 wildcard with a CA-issued certificate and its chain: asked on 127.0.0.1 (the :: socket is dual-stack)', async () => {
     const issued = await makeServerCertificate(dir.path, 'issued');
     const chain = join(dir.path, 'issued-chain.pem');
     await writeFile(chain, (await readFile(issued.certFile, 'utf8')) + (await readFile(issued.caFile, 'utf8')));
@@ -149,7 +149,7 @@ describe('healthcheck against a real serve', () => {
     try {
       const healthy = await runCli(['healthcheck', '--config', served.config]);
       assert.equal(healthy.code, 0, healthy.stderr);
-      assert.equal(healthy.stdout, `healthy: https://[::1]:${port}/healthz answered HTTP 200\n`);
+      assert.equal(healthy.stdout, `healthy: https://127.0.0.1:${port}/healthz answered HTTP 200\n`);
     } finally {
       await served.stop();
     }

@@ -53,7 +53,7 @@ describe('hostile text and careless files at the CLI', () => {
     assert.doesNotMatch(result.stdout + result.stderr, /NOTARY-PW-456/);
   });
 
-  it('warns when a passwordFile is readable by group or others, and not when it is private', async () => {
+  it('warns when a passwordFile is readable by other users, and not when it is private or shared with a group (a Kubernetes Secret mount is 0440)', async () => {
     const secret = join(dir.path, 'nexus-password');
     await writeFile(secret, 'pw-from-file\n');
     const file = join(dir.path, 'password-file.yaml');
@@ -64,11 +64,14 @@ describe('hostile text and careless files at the CLI', () => {
     const shared = await runCli(['scan', '--config', file]);
     await chmod(secret, 0o600);
     const private_ = await runCli(['scan', '--config', file]);
+    await chmod(secret, 0o440);
+    const group = await runCli(['scan', '--config', file]);
 
     assert.equal(shared.code, 2);
-    assert.match(shared.stderr, /passwordFile is readable by group or others: chmod 600 it/);
+    assert.match(shared.stderr, /passwordFile is readable by other users: chmod o-rwx it/);
     assert.match(shared.stderr, /"mode":"644"/);
-    assert.doesNotMatch(private_.stderr, /readable by group or others/);
+    assert.doesNotMatch(private_.stderr, /readable by other users/);
+    assert.doesNotMatch(group.stderr, /readable by other users/);
     assert.doesNotMatch(shared.stdout + shared.stderr, /pw-from-file/);
   });
 });
