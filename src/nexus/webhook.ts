@@ -8,6 +8,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
+import { isObject } from '../lib/go-json-fields.js';
 import { isValidImageName, isValidTag } from '../lib/reference.js';
 import { err, ok, type Result } from '../lib/result.js';
 
@@ -35,8 +36,6 @@ export function webhookSignatureValid(body: Uint8Array, signature: string | unde
 }
 
 const ACTIONS: ReadonlySet<string> = new Set<ComponentAction>(['CREATED', 'UPDATED', 'DELETED', 'PURGED']);
-
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A verified body as a component event, or why it is not one (the endpoint's 400). */
 export function parseComponentEvent(body: Uint8Array): Result<ComponentEvent, string> {

@@ -5,6 +5,7 @@
  * referrer's manifest. Pure and strict: these bytes come from the registry,
  * and anything the pushers could not have written is refused, never guessed at.
  */
+import { isObject } from '../lib/go-json-fields.js';
 import { err, ok, type Result } from '../lib/result.js';
 
 /** cosign 3's Sigstore bundle referrers (cosign `pkg/oci/remote/write.go`; any bundle version). */
@@ -34,10 +35,6 @@ export interface Referrer {
   readonly layer: Descriptor;
   /** Referrers whose layer is this many: signatures have one; anything else is malformed. */
   readonly layerCount: number;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function parseJsonObject(bytes: Uint8Array): Record<string, unknown> | undefined {

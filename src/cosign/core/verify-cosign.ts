@@ -25,7 +25,7 @@ import { X509Certificate } from '@sigstore/core';
 import { toSignedEntity, VerificationError, Verifier, type SignedEntity, type Signer, type TrustMaterial, type VerifierOptions } from '@sigstore/verify';
 
 import { sha256Hex } from '../../lib/digest.js';
-import { hasCaseVariant } from '../../lib/go-json-fields.js';
+import { hasCaseVariant, isObject } from '../../lib/go-json-fields.js';
 import { matchIdentity, type IdentityMatcher } from './identity.js';
 import { blobMatches, type SigLayer } from './sig-manifest.js';
 import { parseCosignPublicKey, verifySimpleSigning, type CosignPublicKey, type SimpleSigningFailureCode } from './simple-signing.js';
@@ -195,7 +195,7 @@ export function verifyBundle(bundleBytes: Uint8Array, digest: string, policy: Co
   } catch {
     return invalid('MALFORMED_BUNDLE', 'not UTF-8 JSON');
   }
-  const mediaType = isRecord(document) ? document.mediaType : undefined;
+  const mediaType = isObject(document) ? document.mediaType : undefined;
   if (typeof mediaType !== 'string' || !BUNDLE_MEDIA_TYPES.includes(mediaType)) return invalid('UNSUPPORTED_BUNDLE', `mediaType ${JSON.stringify(mediaType)}`);
   let bundle: Bundle;
   try {
@@ -372,12 +372,12 @@ function statementNamesDigest(payloadType: string, payload: Buffer, digest: stri
   }
   // cosign reads the statement with Go's encoding/json, which takes a case variant (`Subject`, `Digest`) for the field:
   // one is refused, so the two can never read different subjects of one signed statement.
-  if (isRecord(statement) && hasCaseVariant(statement, ['subject'])) return invalid('MALFORMED_STATEMENT', 'the statement has a case variant of `subject`');
-  const subjects = isRecord(statement) ? statement.subject : undefined;
+  if (isObject(statement) && hasCaseVariant(statement, ['subject'])) return invalid('MALFORMED_STATEMENT', 'the statement has a case variant of `subject`');
+  const subjects = isObject(statement) ? statement.subject : undefined;
   if (!Array.isArray(subjects) || subjects.length > MAX_STATEMENT_SUBJECTS) return invalid('MALFORMED_STATEMENT', `\`subject\` is not a list of at most ${MAX_STATEMENT_SUBJECTS}`);
-  if (subjects.some((subject) => isRecord(subject) && hasCaseVariant(subject, ['digest']))) return invalid('MALFORMED_STATEMENT', 'a subject has a case variant of `digest`');
+  if (subjects.some((subject) => isObject(subject) && hasCaseVariant(subject, ['digest']))) return invalid('MALFORMED_STATEMENT', 'a subject has a case variant of `digest`');
   const hex = digest.slice('sha256:'.length);
-  const names = subjects.some((subject) => isRecord(subject) && isRecord(subject.digest) && subject.digest.sha256 === hex);
+  const names = subjects.some((subject) => isObject(subject) && isObject(subject.digest) && subject.digest.sha256 === hex);
   return names ? null : invalid('DIGEST_MISMATCH', `the statement's subjects do not include ${digest}`);
 }
 
@@ -397,7 +397,7 @@ function legacyBundle(layer: SigLayer, blob: Uint8Array, verificationContent: Re
   if (layer.rfc3161TimestampJson !== undefined) {
     const token = parseJson(layer.rfc3161TimestampJson);
     // cosign:`pkg/cosign/bundle/tsa.go`: {"SignedRFC3161Timestamp": base64 DER}.
-    if (!isRecord(token) || typeof token.SignedRFC3161Timestamp !== 'string') return invalid('MALFORMED_TLOG_ENTRY', 'the RFC 3161 annotation is not {"SignedRFC3161Timestamp": base64}');
+    if (!isObject(token) || typeof token.SignedRFC3161Timestamp !== 'string') return invalid('MALFORMED_TLOG_ENTRY', 'the RFC 3161 annotation is not {"SignedRFC3161Timestamp": base64}');
     rfc3161Timestamps.push({ signedTimestamp: token.SignedRFC3161Timestamp });
   }
   const document = {
@@ -412,13 +412,13 @@ function legacyBundle(layer: SigLayer, blob: Uint8Array, verificationContent: Re
 /** cosign's bundle annotation `{SignedEntryTimestamp, Payload: {body, integratedTime, logIndex, logID}}` as a bundle tlog entry, or why not. */
 function tlogEntryOf(json: string): Record<string, unknown> | string {
   const annotation = parseJson(json);
-  if (!isRecord(annotation) || typeof annotation.SignedEntryTimestamp !== 'string' || !isRecord(annotation.Payload)) return 'the bundle annotation is not {SignedEntryTimestamp, Payload}';
+  if (!isObject(annotation) || typeof annotation.SignedEntryTimestamp !== 'string' || !isObject(annotation.Payload)) return 'the bundle annotation is not {SignedEntryTimestamp, Payload}';
   const { body, integratedTime, logIndex, logID } = annotation.Payload;
   if (typeof body !== 'string' || !Number.isSafeInteger(integratedTime) || !Number.isSafeInteger(logIndex) || typeof logID !== 'string' || !/^[0-9a-f]{64}$/.test(logID)) {
     return 'the bundle annotation Payload is not {body, integratedTime, logIndex, logID}';
   }
   const entry = parseJson(Buffer.from(body, 'base64').toString('utf8'));
-  if (!isRecord(entry) || typeof entry.kind !== 'string' || typeof entry.apiVersion !== 'string') return 'the Rekor body is not {kind, apiVersion}';
+  if (!isObject(entry) || typeof entry.kind !== 'string' || typeof entry.apiVersion !== 'string') return 'the Rekor body is not {kind, apiVersion}';
   return {
     logIndex: String(logIndex),
     logId: { keyId: Buffer.from(logID, 'hex').toString('base64') },
@@ -449,10 +449,6 @@ function parseJson(text: string): unknown {
 }
 
 const orNone = (value: string | undefined): string => value ?? '(none)';
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.byteLength === b.byteLength && timingSafeEqual(a, b);

@@ -6,6 +6,7 @@
  * error state or a hostile one, so it is read tolerantly (docs/house-style.md
  * rule 5): anything else is no errcode body, never an exception.
  */
+import { isObject } from '../go-json-fields.js';
 
 export interface ErrcodeEntry {
   /** `MANIFEST_UNKNOWN`, `NAME_UNKNOWN`, `UNAUTHORIZED`…; undefined when not a string. */
@@ -28,13 +29,13 @@ export function readErrcodes(body: Uint8Array): readonly ErrcodeEntry[] | undefi
   } catch {
     return undefined;
   }
-  const errors = isRecord(parsed) ? ownField(parsed, 'errors') : undefined;
+  const errors = isObject(parsed) ? ownField(parsed, 'errors') : undefined;
   if (!Array.isArray(errors)) {
     return undefined;
   }
   return (errors as unknown[]).map((item) => {
-    const code = isRecord(item) ? ownField(item, 'code') : undefined;
-    const message = isRecord(item) ? ownField(item, 'message') : undefined;
+    const code = isObject(item) ? ownField(item, 'code') : undefined;
+    const message = isObject(item) ? ownField(item, 'message') : undefined;
     return { code: typeof code === 'string' ? code : undefined, message: typeof message === 'string' ? message : undefined };
   });
 }
@@ -56,10 +57,6 @@ export function errcodeSummary(body: Uint8Array): string | undefined {
     return undefined;
   }
   return `${first.code}${first.message === undefined ? '' : ` (${first.message.slice(0, MESSAGE_CHARACTERS)})`}`;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Own properties only: `JSON.parse` stores `__proto__` as a plain own key. */

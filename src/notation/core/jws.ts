@@ -9,6 +9,7 @@
  * names case-insensitively; a key that differs from a known one only by case
  * is refused so that both readers see the same fields.
  */
+import { hasCaseVariant, isObject } from '../../lib/go-json-fields.js';
 import { err, ok, type Result } from '../../lib/result.js';
 import {
   checkSignedHeaders,
@@ -37,10 +38,10 @@ const PROTECTED_KEYS = ['alg', 'cty', 'crit', HEADER_SIGNING_SCHEME, HEADER_SIGN
 export function readJwsEnvelope(bytes: Uint8Array): Result<ParsedEnvelope, EnvelopeFailure> {
   const malformed = (detail: string) => err({ code: 'MALFORMED_ENVELOPE' as const, detail });
   const envelope = parseJson(bytes);
-  if (!isRecord(envelope)) return malformed('not a JSON object');
+  if (!isObject(envelope)) return malformed('not a JSON object');
   if (Object.keys(envelope).some((key) => !TOP_LEVEL_KEYS.includes(key))) return malformed('unknown top-level key (the general serialisation is not used by notation)');
   const { payload, protected: protectedText, header, signature } = envelope;
-  if (typeof payload !== 'string' || typeof protectedText !== 'string' || typeof signature !== 'string' || !isRecord(header))
+  if (typeof payload !== 'string' || typeof protectedText !== 'string' || typeof signature !== 'string' || !isObject(header))
     return malformed('payload, protected, header or signature missing');
   const payloadBytes = decodeBase64Url(payload);
   const protectedBytes = decodeBase64Url(protectedText);
@@ -60,7 +61,7 @@ export function readJwsEnvelope(bytes: Uint8Array): Result<ParsedEnvelope, Envel
   if (token !== undefined && (typeof token !== 'string' || token.length === 0 || !BASE64.test(token))) return malformed('the timestamp signature is not base64');
   const timestampToken = token === undefined ? null : Uint8Array.from(Buffer.from(token, 'base64'));
   const headers = parseJson(protectedBytes);
-  if (!isRecord(headers)) return malformed('the protected header is not a JSON object');
+  if (!isObject(headers)) return malformed('the protected header is not a JSON object');
   if (hasCaseVariant(headers, PROTECTED_KEYS)) return malformed('the protected header spells a known key in another case');
   const { alg, cty, crit } = headers;
   if (!ALGORITHMS.includes(alg as NotationAlgorithm)) return err({ code: 'UNSUPPORTED_ALGORITHM', detail: `alg ${JSON.stringify(alg)}` });
@@ -91,19 +92,6 @@ function parseJson(bytes: Uint8Array): unknown {
   } catch {
     return undefined;
   }
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** A key that equals one of `known` under Go's case folding (ASCII case, the Kelvin sign, the long s) but not exactly. */
-export function hasCaseVariant(record: Record<string, unknown>, known: readonly string[]): boolean {
-  const lowered = new Map(known.map((key) => [key.toLowerCase(), key]));
-  return Object.keys(record).some((key) => {
-    const match = lowered.get(key.toLowerCase().replace(/ſ/g, 's'));
-    return match !== undefined && match !== key;
-  });
 }
 
 /** Unpadded base64url that re-encodes to itself (RFC 7515 §2). */

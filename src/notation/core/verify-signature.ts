@@ -38,12 +38,12 @@
  */
 import { constants, verify, type KeyObject } from 'node:crypto';
 
-import { hasCaseVariant } from '../../lib/go-json-fields.js';
+import { hasCaseVariant, isObject } from '../../lib/go-json-fields.js';
 import { parseCertificate, EKU_CODE_SIGNING, KEY_USAGE_DIGITAL_SIGNATURE, type NotationCertificate } from './certificate.js';
 import type { NotationFailureCode } from './codes.js';
 import { COSE_MEDIA_TYPE, readCoseEnvelope } from './cose.js';
 import type { NotationAlgorithm, ParsedEnvelope } from './envelope.js';
-import { isRecord, JWS_MEDIA_TYPE, readJwsEnvelope } from './jws.js';
+import { JWS_MEDIA_TYPE, readJwsEnvelope } from './jws.js';
 import { verifyTimestampToken } from './timestamp.js';
 import { isSubset, type TrustPolicyStatement } from './trust-policy.js';
 import { certificatesOf, type TrustStore } from './trust-store.js';
@@ -269,9 +269,9 @@ function readTargetArtifact(payload: Uint8Array): TargetArtifact | string {
   }
   // notation-go reads the payload with Go's encoding/json, which matches keys ignoring case: a case
   // variant would be read there and not here, so it is refused rather than read two ways.
-  if (isRecord(document) && hasCaseVariant(document, ['targetArtifact'])) return 'the payload has a case variant of targetArtifact';
-  const target = isRecord(document) ? document.targetArtifact : undefined;
-  if (!isRecord(target)) return 'the payload has no targetArtifact object';
+  if (isObject(document) && hasCaseVariant(document, ['targetArtifact'])) return 'the payload has a case variant of targetArtifact';
+  const target = isObject(document) ? document.targetArtifact : undefined;
+  if (!isObject(target)) return 'the payload has no targetArtifact object';
   if (hasCaseVariant(target, ['digest', 'size', 'mediaType'])) return 'targetArtifact has a case variant of digest, size or mediaType';
   const { digest, size, mediaType } = target;
   if (typeof digest !== 'string' || typeof mediaType !== 'string' || typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
