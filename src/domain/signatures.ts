@@ -71,6 +71,22 @@ export function coverageOf(signatures: readonly SystemSignature[]): Coverage {
   return notation ? 'notation_only' : 'none';
 }
 
+/** The systems each coverage value names as verified: what `coverageOf` reads back. */
+const SYSTEMS_OF: Readonly<Record<Coverage, readonly SignatureSystem[]>> = {
+  none: [],
+  dct_only: ['dct'],
+  cosign_only: ['cosign'],
+  notation_only: ['notation'],
+  dct_cosign: ['dct', 'cosign'],
+  dct_notation: ['dct', 'notation'],
+  cosign_notation: ['cosign', 'notation'],
+  all: ['dct', 'cosign', 'notation'],
+};
+
+export function systemsOf(coverage: Coverage): readonly SignatureSystem[] {
+  return SYSTEMS_OF[coverage];
+}
+
 /** A required system's status as a contract status (contract v1.2); `not_configured` is refused by the configuration. */
 const CONTRACT_STATUS: Readonly<Record<Exclude<SystemStatus, 'not_configured'>, TagStatus>> = {
   verified: 'signed',

@@ -4,7 +4,7 @@
  * page and the metrics.
  */
 import { verdictFingerprint, type IndexedTag, type StoredTag, type VerdictWrite } from '../domain/verdict.js';
-import { coverageOf, SIGNATURE_SYSTEMS, type Coverage, type SystemSignature } from '../domain/signatures.js';
+import { SIGNATURE_SYSTEMS, systemsOf, type Coverage, type SystemSignature } from '../domain/signatures.js';
 import type { TagStatus } from '../notary/core/codes.js';
 import type { Db } from './database.js';
 
@@ -89,16 +89,12 @@ function toStoredTag(row: TagRow): StoredTag {
  * The systems a tag gained and lost ('+cosign -dct'), or undefined when its
  * verified set is the same (or it was not audited beyond DCT before).
  */
-function coverageChange(previous: Coverage | null, signatures: readonly SystemSignature[] | undefined): string | undefined {
-  if (previous === null || signatures === undefined) {
+function coverageChange(previous: Coverage | null, now: Coverage | undefined): string | undefined {
+  if (previous === null || now === undefined || now === previous) {
     return undefined;
   }
-  const now = coverageOf(signatures);
-  if (now === previous) {
-    return undefined;
-  }
-  const before = new Set(SIGNATURE_SYSTEMS.filter((system) => previous === 'all' || previous.split('_').includes(system)));
-  const after = new Set(signatures.filter((entry) => entry.status === 'verified').map((entry) => entry.system));
+  const before = new Set(systemsOf(previous));
+  const after = new Set(systemsOf(now));
   const gained = SIGNATURE_SYSTEMS.filter((system) => after.has(system) && !before.has(system)).map((system) => `+${system}`);
   const lost = SIGNATURE_SYSTEMS.filter((system) => before.has(system) && !after.has(system)).map((system) => `-${system}`);
   return [...gained, ...lost].join(' ');
@@ -211,7 +207,7 @@ export class VerdictRows {
       history('new');
       return;
     }
-    const systems = coverageChange(previous.coverage ?? null, verdict.signatures);
+    const systems = coverageChange(previous.coverage ?? null, verdict.coverage);
     if (systems !== undefined && verdict.coverage !== undefined) {
       s.addCoverageHistory.run(verdict.repository, verdict.image, verdict.tag, scanId, at, verdict.status, verdict.digest, verdict.reasonCode, verdict.role, verdict.coverage, systems);
     }

@@ -5,7 +5,7 @@
  * only when the view has a coverage (`view.coverage`); without it the page is
  * the v1.1 page, byte for byte.
  */
-import { COVERAGES, SIGNATURE_SYSTEMS, type Coverage, type SignatureSystem, type SystemSignature, type SystemStatus } from '../../domain/signatures.js';
+import { COVERAGES, SIGNATURE_SYSTEMS, systemsOf, type Coverage, type SignatureSystem, type SystemSignature, type SystemStatus } from '../../domain/signatures.js';
 import type { StoredTag } from '../../domain/verdict.js';
 import { escapeAttr, escapeText } from './escape.js';
 import { number } from './format.js';
@@ -42,7 +42,7 @@ export function coverageLabel(coverage: Coverage): string {
   if (coverage === 'all') {
     return 'all three';
   }
-  const systems = coverage.split('_').filter((part) => part !== 'only') as SignatureSystem[];
+  const systems = systemsOf(coverage);
   return systems.length === 1 ? `${SYSTEM_LABEL[systems[0] as SignatureSystem]} only` : systems.map((system) => SYSTEM_LABEL[system]).join(' + ');
 }
 
