@@ -12,10 +12,7 @@ const COSIGN_TAG = /^sha256-[0-9a-f]{64}\.(?:sig|att|sbom)$/;
  */
 const SIGNATURE_ARTIFACT_TAG = /^sha256-[0-9a-f]{64}(?:\.(?:sig|att|sbom))?$/;
 
-export function isCosignArtifactTag(tag: string): boolean {
-  return COSIGN_TAG.test(tag);
-}
-
-export function isSignatureArtifactTag(tag: string): boolean {
-  return SIGNATURE_ARTIFACT_TAG.test(tag);
+/** A tag that is an artifact, not an image: by v1.1's rule, or with `signatures` configured by v1.2's. */
+export function isArtifactTag(tag: string, signatures: boolean): boolean {
+  return (signatures ? SIGNATURE_ARTIFACT_TAG : COSIGN_TAG).test(tag);
 }

@@ -12,7 +12,7 @@
 import { unknownVerdict, verdictChanged, type IndexedTag, type StoredTag, type TagVerdictRecord } from '../domain/verdict.js';
 import { FetchError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import { isCosignArtifactTag, isSignatureArtifactTag } from './cosign.js';
+import { isArtifactTag } from './cosign.js';
 import type { ListedTag, ManifestResolver } from './manifests.js';
 import { verdictThroughOutage } from './outage.js';
 import type { RepositorySource } from './ports.js';
@@ -134,7 +134,7 @@ export async function auditRepository(repository: RepositoryTarget, context: Rep
       }
       for (const entry of page.tags) {
         context.onListed();
-        if (scope === undefined ? isCosignArtifactTag(entry.tag) : isSignatureArtifactTag(entry.tag)) {
+        if (isArtifactTag(entry.tag, scope !== undefined)) {
           tally.summary.skipped++;
           // Not marked listed: a verdict stored for this name (judged as an image before it was
           // known to be an artifact: v1.1 judged `sha256-<hex>` index tags) is deleted with the

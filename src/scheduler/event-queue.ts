@@ -14,7 +14,7 @@ import { describeError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { EventResult, Source } from '../metrics/metrics.js';
 import type { RepositoryTarget } from '../scan/repositories.js';
-import { isCosignArtifactTag, isSignatureArtifactTag } from '../scan/cosign.js';
+import { isArtifactTag } from '../scan/cosign.js';
 import { NoScanYetError } from '../scan/tag-audit.js';
 
 export interface EventQueueOptions {
@@ -101,7 +101,7 @@ export class EventQueue {
   /** A tag created or re-pushed in Nexus: audited now, recorded unsigned only after the grace window. */
   pushed(repository: string, image: string, tag: string): EventResult {
     const now = this.#options.clock.now().getTime();
-    if (this.#isArtifact(tag)) {
+    if (isArtifactTag(tag, this.#options.tagsServing !== undefined)) {
       return this.#artifactChanged(repository, image, tag, now);
     }
     return this.#enqueue(repository, image, tag, { source: 'nexus', arrivedAt: now, graceUntil: now + this.#options.graceMs, deleted: false });
@@ -110,15 +110,10 @@ export class EventQueue {
   /** A tag deleted in Nexus: once the registry confirms it is gone, its verdict and series go. */
   deleted(repository: string, image: string, tag: string): EventResult {
     const now = this.#options.clock.now().getTime();
-    if (this.#isArtifact(tag)) {
+    if (isArtifactTag(tag, this.#options.tagsServing !== undefined)) {
       return this.#artifactChanged(repository, image, tag, now);
     }
     return this.#enqueue(repository, image, tag, { source: 'nexus', arrivedAt: now, graceUntil: now, deleted: true });
-  }
-
-  /** Artifact tags have no verdict (contract); with signatures configured, the referrers fallback tag is one too. */
-  #isArtifact(tag: string): boolean {
-    return this.#options.tagsServing === undefined ? isCosignArtifactTag(tag) : isSignatureArtifactTag(tag);
   }
 
   /**
