@@ -4,30 +4,20 @@ import { describe, it } from 'node:test';
 
 import { DEFAULT_ALERTMANAGER_MAX_ALERTS, DEFAULT_ALERTMANAGER_TIMEOUT_SECONDS } from '../../../src/config/config.js';
 import { parseConfig } from '../../../src/config/parse-config.js';
-
-const inputs = (env: Record<string, string> = {}, files: Record<string, string> = {}) => ({
-  env,
-  readSecretFile: (path: string): string => {
-    const content = files[path];
-    if (content === undefined) {
-      throw new Error(`ENOENT: no such file ${path}`);
-    }
-    return content;
-  },
-});
+import { configInputs } from '../../support/config-inputs.js';
 
 const keysOf = (result: ReturnType<typeof parseConfig>): string[] => (result.ok ? [] : result.error.map((issue) => issue.key));
 
 describe('alertmanager section', () => {
   it('is absent unless written', () => {
-    const result = parseConfig('notary:\n  url: https://notary.example.com\n', inputs());
+    const result = parseConfig('notary:\n  url: https://notary.example.com\n', configInputs());
 
     assert.ok(result.ok);
     assert.equal(result.value.alertmanager, undefined);
   });
 
   it('reads the URL with defaults for the cap and the timeout', () => {
-    const result = parseConfig('alertmanager:\n  url: http://alertmanager.monitoring:9093/am\n', inputs());
+    const result = parseConfig('alertmanager:\n  url: http://alertmanager.monitoring:9093/am\n', configInputs());
 
     assert.ok(result.ok);
     assert.equal(result.value.alertmanager?.url.href, 'http://alertmanager.monitoring:9093/am');
@@ -39,9 +29,9 @@ describe('alertmanager section', () => {
   it('reads credentials from ${ENV} or a passwordFile, a caFile, the cap and the timeout', () => {
     const result = parseConfig(
       'alertmanager:\n  url: https://am.example.com\n  username: auditor\n  passwordFile: /run/secrets/am\n  caFile: /etc/am-ca.crt\n  maxAlerts: 50\n  timeoutSeconds: 2.5\n',
-      inputs({}, { '/run/secrets/am': 's3cret\n' })
+      configInputs({}, { '/run/secrets/am': 's3cret\n' })
     );
-    const fromEnv = parseConfig('alertmanager:\n  url: ${AM_URL}\n  username: a\n  password: ${AM_PASSWORD}\n', inputs({ AM_URL: 'http://am:9093', AM_PASSWORD: 'pw' }));
+    const fromEnv = parseConfig('alertmanager:\n  url: ${AM_URL}\n  username: a\n  password: ${AM_PASSWORD}\n', configInputs({ AM_URL: 'http://am:9093', AM_PASSWORD: 'pw' }));
 
     assert.ok(result.ok);
     assert.deepEqual(
@@ -54,23 +44,23 @@ describe('alertmanager section', () => {
   });
 
   it('refuses a missing or bad URL, credentials in the URL, a lone username, unknown keys and out-of-range numbers, each by its key', () => {
-    assert.deepEqual(keysOf(parseConfig('alertmanager:\n  maxAlerts: 5\n', inputs())), ['alertmanager.url']);
-    assert.deepEqual(keysOf(parseConfig('alertmanager:\n  url: ftp://am\n', inputs())), ['alertmanager.url']);
-    assert.deepEqual(keysOf(parseConfig('alertmanager:\n  url: http://u:p@am:9093\n', inputs())), ['alertmanager.url']);
-    assert.deepEqual(keysOf(parseConfig('alertmanager:\n  url: http://am:9093\n  username: a\n', inputs())), ['alertmanager.username']);
-    assert.deepEqual(keysOf(parseConfig('alertmanager:\n  url: http://am:9093\n  token: x\n', inputs())), ['alertmanager.token']);
-    assert.deepEqual(keysOf(parseConfig('alertmanager:\n  url: http://am:9093\n  maxAlerts: 0\n  timeoutSeconds: 601\n', inputs())), [
+    assert.deepEqual(keysOf(parseConfig('alertmanager:\n  maxAlerts: 5\n', configInputs())), ['alertmanager.url']);
+    assert.deepEqual(keysOf(parseConfig('alertmanager:\n  url: ftp://am\n', configInputs())), ['alertmanager.url']);
+    assert.deepEqual(keysOf(parseConfig('alertmanager:\n  url: http://u:p@am:9093\n', configInputs())), ['alertmanager.url']);
+    assert.deepEqual(keysOf(parseConfig('alertmanager:\n  url: http://am:9093\n  username: a\n', configInputs())), ['alertmanager.username']);
+    assert.deepEqual(keysOf(parseConfig('alertmanager:\n  url: http://am:9093\n  token: x\n', configInputs())), ['alertmanager.token']);
+    assert.deepEqual(keysOf(parseConfig('alertmanager:\n  url: http://am:9093\n  maxAlerts: 0\n  timeoutSeconds: 601\n', configInputs())), [
       'alertmanager.maxAlerts',
       'alertmanager.timeoutSeconds',
     ]);
-    assert.deepEqual(keysOf(parseConfig('alertmanager:\n  url: http://am:9093\n  password: a\n  passwordFile: /f\n', inputs())), ['alertmanager.passwordFile']);
-    assert.deepEqual(keysOf(parseConfig('alertmanager: [http://am:9093]\n', inputs())), ['alertmanager']);
+    assert.deepEqual(keysOf(parseConfig('alertmanager:\n  url: http://am:9093\n  password: a\n  passwordFile: /f\n', configInputs())), ['alertmanager.passwordFile']);
+    assert.deepEqual(keysOf(parseConfig('alertmanager: [http://am:9093]\n', configInputs())), ['alertmanager']);
   });
 });
 
 describe('web.runbookUrl and web.externalUrl', () => {
   it('are absent by default', () => {
-    const result = parseConfig('{}\n', inputs());
+    const result = parseConfig('{}\n', configInputs());
 
     assert.ok(result.ok);
     assert.equal(result.value.web.runbookUrl, undefined);
@@ -80,7 +70,7 @@ describe('web.runbookUrl and web.externalUrl', () => {
   it('read http(s) URLs, ${ENV} expanded', () => {
     const result = parseConfig(
       'web:\n  runbookUrl: ${RUNBOOKS}\n  externalUrl: https://trust-auditor.example.com/audit/\n',
-      inputs({ RUNBOOKS: 'https://wiki.example.com/trust-auditor/runbooks.md' })
+      configInputs({ RUNBOOKS: 'https://wiki.example.com/trust-auditor/runbooks.md' })
     );
 
     assert.ok(result.ok);
@@ -89,6 +79,6 @@ describe('web.runbookUrl and web.externalUrl', () => {
   });
 
   it('refuse what is not an http(s) URL (a javascript: link would run on the status page)', () => {
-    assert.deepEqual(keysOf(parseConfig('web:\n  runbookUrl: "javascript:alert(1)"\n  externalUrl: docs/runbooks.md\n', inputs())), ['web.runbookUrl', 'web.externalUrl']);
+    assert.deepEqual(keysOf(parseConfig('web:\n  runbookUrl: "javascript:alert(1)"\n  externalUrl: docs/runbooks.md\n', configInputs())), ['web.runbookUrl', 'web.externalUrl']);
   });
 });

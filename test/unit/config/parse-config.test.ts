@@ -2,17 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { parseConfig } from '../../../src/config/parse-config.js';
-
-const inputs = (env: Record<string, string> = {}, files: Record<string, string> = {}) => ({
-  env,
-  readSecretFile: (path: string): string => {
-    const content = files[path];
-    if (content === undefined) {
-      throw new Error(`ENOENT: no such file ${path}`);
-    }
-    return content;
-  },
-});
+import { configInputs } from '../../support/config-inputs.js';
 
 const FULL = `
 nexus:
@@ -33,7 +23,7 @@ expiryWarningDays: 14
 
 describe('parseConfig', () => {
   it('reads the contract example with ${ENV} expansion', () => {
-    const result = parseConfig(FULL, inputs({ NEXUS_PASSWORD: 'pa$$word' }));
+    const result = parseConfig(FULL, configInputs({ NEXUS_PASSWORD: 'pa$$word' }));
 
     assert.ok(result.ok, JSON.stringify(!result.ok && result.error));
     const config = result.value;
@@ -46,7 +36,7 @@ describe('parseConfig', () => {
   });
 
   it('applies defaults and takes the Notary URL from DOCKER_CONTENT_TRUST_SERVER', () => {
-    const result = parseConfig('nexus:\n  url: http://nexus:8081\n', inputs({ DOCKER_CONTENT_TRUST_SERVER: 'https://notary:4443' }));
+    const result = parseConfig('nexus:\n  url: http://nexus:8081\n', configInputs({ DOCKER_CONTENT_TRUST_SERVER: 'https://notary:4443' }));
 
     assert.ok(result.ok);
     assert.equal(result.value.notary?.url.href, 'https://notary:4443/');
@@ -56,7 +46,7 @@ describe('parseConfig', () => {
   });
 
   it('reads passwordFile without its trailing newline', () => {
-    const result = parseConfig('nexus:\n  url: http://n\n  passwordFile: /run/secrets/nexus\n', inputs({}, { '/run/secrets/nexus': 'hunter2\n' }));
+    const result = parseConfig('nexus:\n  url: http://n\n  passwordFile: /run/secrets/nexus\n', configInputs({}, { '/run/secrets/nexus': 'hunter2\n' }));
 
     assert.ok(result.ok);
     assert.equal(result.value.nexus?.password, 'hunter2');
@@ -78,7 +68,7 @@ listen: nowhere
 expiryWarningDays: -1
 extra: 1
 `;
-    const result = parseConfig(text, inputs());
+    const result = parseConfig(text, configInputs());
 
     assert.equal(result.ok, false);
     const issues = result.ok ? [] : result.error;
@@ -99,7 +89,7 @@ extra: 1
   });
 
   it('names a top-level key without a leading dot (was ".database")', () => {
-    const result = parseConfig('database: ""\nschedule: 5\n', inputs());
+    const result = parseConfig('database: ""\nschedule: 5\n', configInputs());
 
     assert.ok(!result.ok);
     assert.deepEqual(
@@ -109,7 +99,10 @@ extra: 1
   });
 
   it('checks every number against its range with one message per key', () => {
-    const result = parseConfig('nexus:\n  url: http://n\n  registrySample: 100001\nexpiryWarningDays: 1.5\nweb:\n  minScanIntervalSeconds: -1\nrequestTimeoutSeconds: 0.01\n', inputs());
+    const result = parseConfig(
+      'nexus:\n  url: http://n\n  registrySample: 100001\nexpiryWarningDays: 1.5\nweb:\n  minScanIntervalSeconds: -1\nrequestTimeoutSeconds: 0.01\n',
+      configInputs()
+    );
 
     assert.ok(!result.ok);
     assert.deepEqual(Object.fromEntries(result.error.map((issue) => [issue.key, issue.message])), {
@@ -118,13 +111,13 @@ extra: 1
       'web.minScanIntervalSeconds': 'must be a whole number of seconds from 0 to 86400',
       requestTimeoutSeconds: 'must be a number of seconds from 0.1 to 600',
     });
-    const edges = parseConfig('requestTimeoutSeconds: 0.1\nexpiryWarningDays: 3650\nweb:\n  minScanIntervalSeconds: 0\n', inputs());
+    const edges = parseConfig('requestTimeoutSeconds: 0.1\nexpiryWarningDays: 3650\nweb:\n  minScanIntervalSeconds: 0\n', configInputs());
     assert.ok(edges.ok);
     assert.equal(edges.value.requestTimeoutSeconds, 0.1);
   });
 
   it('lists the known keys of a section in the order the file documents them', () => {
-    const result = parseConfig('web:\n  user: a\n', inputs());
+    const result = parseConfig('web:\n  user: a\n', configInputs());
 
     assert.ok(!result.ok);
     assert.deepEqual(result.error, [
@@ -133,26 +126,26 @@ extra: 1
   });
 
   it('names the unreadable passwordFile without printing any secret', () => {
-    const result = parseConfig('nexus:\n  url: http://n\n  passwordFile: /nope\n', inputs());
+    const result = parseConfig('nexus:\n  url: http://n\n  passwordFile: /nope\n', configInputs());
 
     assert.equal(result.ok, false);
     assert.match(result.ok ? '' : (result.error[0]?.message ?? ''), /cannot be read: ENOENT/);
   });
 
   it('does not let a variable change the structure of the document', () => {
-    const result = parseConfig('nexus:\n  url: http://n\n  password: ${P}\n', inputs({ P: 'x\nschedule: bogus' }));
+    const result = parseConfig('nexus:\n  url: http://n\n  password: ${P}\n', configInputs({ P: 'x\nschedule: bogus' }));
 
     assert.ok(result.ok);
     assert.equal(result.value.nexus?.password, 'x\nschedule: bogus');
   });
 
   it('rejects YAML that is not a mapping, and duplicate keys', () => {
-    assert.equal(parseConfig('- a\n- b\n', inputs()).ok, false);
-    assert.equal(parseConfig('database: a\ndatabase: b\n', inputs()).ok, false);
+    assert.equal(parseConfig('- a\n- b\n', configInputs()).ok, false);
+    assert.equal(parseConfig('database: a\ndatabase: b\n', configInputs()).ok, false);
   });
 
   it('shows where YAML is broken: position, the line and a caret under the column', () => {
-    const result = parseConfig('nexus:\n  url: http://nexus:8081\n  username: auditor: x\n', inputs());
+    const result = parseConfig('nexus:\n  url: http://nexus:8081\n  username: auditor: x\n', configInputs());
 
     assert.ok(!result.ok);
     assert.equal(result.error.length, 1);
@@ -169,7 +162,7 @@ extra: 1
   });
 
   it('starts the frame at the line before when the error is at column 1 (an unclosed bracket)', () => {
-    const result = parseConfig('nexus:\n  url: [x\nschedule: "0 * * * *"\n', inputs());
+    const result = parseConfig('nexus:\n  url: [x\nschedule: "0 * * * *"\n', configInputs());
 
     assert.ok(!result.ok);
     const message = result.error[0]?.message ?? '';
@@ -178,7 +171,7 @@ extra: 1
   });
 
   it('shows a tab in the frame as a visible character with the caret under it', () => {
-    const result = parseConfig('nexus:\n\turl: http://nexus:8081\n', inputs());
+    const result = parseConfig('nexus:\n\turl: http://nexus:8081\n', configInputs());
 
     assert.ok(!result.ok);
     assert.match(result.error[0]?.message ?? '', /^not valid YAML at line 2, column 1: Tabs are not allowed as indentation\n +1 \| nexus:\n +2 \| →url: http:\/\/nexus:8081\n +\| \^$/);
@@ -190,7 +183,7 @@ extra: 1
       ['schedule: * * * * *   # every minute\n', '* * * * *'],
       ['schedule: */15\n', '*/15'],
     ] as const) {
-      const result = parseConfig(text, inputs());
+      const result = parseConfig(text, configInputs());
 
       assert.ok(!result.ok, text);
       assert.equal(result.error.length, 1, text);
@@ -199,12 +192,12 @@ extra: 1
       assert.match(message, /\| schedule: \*/, text);
       assert.ok(message.endsWith(`quote the cron expression: schedule: "${cron}"`), message);
     }
-    const ok = parseConfig('schedule: "*/15 * * * *"\n', inputs());
+    const ok = parseConfig('schedule: "*/15 * * * *"\n', configInputs());
     assert.ok(ok.ok);
   });
 
   it('never shows an inline password in the frame of a YAML error', () => {
-    const result = parseConfig('nexus:\n  url: http://nexus:8081\n  password: hunter2: x\n', inputs());
+    const result = parseConfig('nexus:\n  url: http://nexus:8081\n  password: hunter2: x\n', configInputs());
 
     assert.ok(!result.ok);
     const message = result.error[0]?.message ?? '';
@@ -214,7 +207,7 @@ extra: 1
   });
 
   it('quotes a value as the file wrote it, never the secret a variable expanded to', () => {
-    const result = parseConfig('notary:\n  url: "${NOTARY_PW}"\nschedule: "${CRON}"\n', inputs({ NOTARY_PW: 'NOTARY-PW-456', CRON: 'SECRET-CRON-789' }));
+    const result = parseConfig('notary:\n  url: "${NOTARY_PW}"\nschedule: "${CRON}"\n', configInputs({ NOTARY_PW: 'NOTARY-PW-456', CRON: 'SECRET-CRON-789' }));
 
     assert.ok(!result.ok);
     const messages = result.error.map((issue) => `${issue.key}: ${issue.message}`).join('\n');
@@ -224,8 +217,8 @@ extra: 1
   });
 
   it('reads notary.tokenRealmHosts as a list of hosts, and refuses anything else', () => {
-    const good = parseConfig('notary:\n  url: https://notary.example.com\n  tokenRealmHosts: [auth.example.com, "auth2.example.com:8443"]\n', inputs());
-    const bad = parseConfig('notary:\n  url: https://notary.example.com\n  tokenRealmHosts: ["https://auth.example.com/token"]\n', inputs());
+    const good = parseConfig('notary:\n  url: https://notary.example.com\n  tokenRealmHosts: [auth.example.com, "auth2.example.com:8443"]\n', configInputs());
+    const bad = parseConfig('notary:\n  url: https://notary.example.com\n  tokenRealmHosts: ["https://auth.example.com/token"]\n', configInputs());
 
     assert.ok(good.ok);
     assert.deepEqual(good.value.notary?.tokenRealmHosts, ['auth.example.com', 'auth2.example.com:8443']);
